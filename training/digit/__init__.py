@@ -1,0 +1,1 @@
+"""DiGIT reference models in PyTorch: encoder, quantizer, GPTs, pixel decoders, sampler, export."""

@@ -1,0 +1,157 @@
+"""ONNX export of every graph in a pack, and the pack.json that describes them.
+
+Opset 17, static shapes except the batch dimension. The GPTs are exported as one-token steps
+with a fixed-capacity KV cache as explicit inputs and outputs (see GPT.step).
+"""
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn as nn
+
+from .gpt import GPT
+from .pack_schema import validate_pack
+from .pipeline import Pipeline
+
+OPSET = 17
+FORMAT_VERSION = 1
+
+
+class GPTStep(nn.Module):
+    def __init__(self, gpt: GPT):
+        super().__init__()
+        self.gpt = gpt
+
+    def forward(self, tokens, position, past_key, past_value):
+        return self.gpt.step(tokens, position, past_key, past_value)
+
+
+def sha256_of(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tensor_spec(name: str, dtype: str, shape: List) -> Dict:
+    return {"name": name, "dtype": dtype, "shape": shape}
+
+
+def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
+                 outputs: List[Dict]) -> Dict:
+    """Export `module(*args)` to `path`; inputs/outputs are tensor specs whose 'batch' dims
+    become dynamic axes. Returns the graph's pack.json entry."""
+    dynamic = {}
+    for spec in inputs + outputs:
+        axes = {i: d for i, d in enumerate(spec["shape"]) if isinstance(d, str)}
+        if axes:
+            dynamic[spec["name"]] = axes
+    module.eval()
+    with torch.no_grad():
+        torch.onnx.export(module, args, path, opset_version=OPSET, do_constant_folding=True,
+                          input_names=[s["name"] for s in inputs],
+                          output_names=[s["name"] for s in outputs], dynamic_axes=dynamic)
+    return {"file": os.path.basename(path), "bytes": os.path.getsize(path),
+            "sha256": sha256_of(path), "inputs": inputs, "outputs": outputs}
+
+
+def export_gpt(gpt: GPT, capacity: int, path: str) -> Dict:
+    cfg = gpt.cfg
+    cache = ["layers", "batch", "heads", "capacity", "head_dim"]
+    cache_shape = [cfg.n_layer, "batch", cfg.n_head, capacity, cfg.head_dim]
+    past_key, past_value = gpt.empty_cache(1, capacity)
+    args = (torch.tensor([[2]]), torch.tensor([0]), past_key, past_value)
+    entry = export_graph(GPTStep(gpt), args, path, inputs=[
+        tensor_spec("tokens", "int64", ["batch", 1]),
+        tensor_spec("position", "int64", [1]),
+        tensor_spec("past_key", "float32", cache_shape),
+        tensor_spec("past_value", "float32", cache_shape),
+    ], outputs=[
+        tensor_spec("logits", "float32", ["batch", cfg.vocab_size]),
+        tensor_spec("present_key", "float32", cache_shape),
+        tensor_spec("present_value", "float32", cache_shape),
+    ])
+    entry["kv_cache"] = {"layout": cache, "layers": cfg.n_layer, "heads": cfg.n_head,
+                         "head_dim": cfg.head_dim, "capacity": capacity}
+    entry["vocab_size"] = cfg.vocab_size
+    return entry
+
+
+@dataclass
+class PackInfo:
+    id: str
+    title: str
+    description: str
+    license: str
+    provenance: Dict
+    classes: Optional[List[str]] = None
+    sampling: Dict = field(default_factory=dict)
+    metrics: Dict = field(default_factory=dict)
+
+
+def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str) -> Dict:
+    """Write every graph of `pipe` and pack.json into out_dir; returns the manifest."""
+    os.makedirs(out_dir, exist_ok=True)
+    enc_cfg = pipe.encoder.cfg
+    n, size, ch = pipe.n_tokens, enc_cfg.input_size, enc_cfg.in_channels
+    dim = enc_cfg.dim
+    tokens_spec = tensor_spec("tokens", "int64", ["batch", n])
+    image_out = tensor_spec("image", "float32", ["batch", ch, size, size])
+    graphs = {
+        "encoder": export_graph(
+            pipe.encoder.with_positions_baked(), (torch.rand(1, ch, size, size),),
+            os.path.join(out_dir, "encoder.onnx"),
+            [tensor_spec("image", "float32", ["batch", ch, size, size])],
+            [tensor_spec("features", "float32", ["batch", n, dim])]),
+        "quantizer": export_graph(
+            pipe.quantizer, (torch.randn(1, n, dim),), os.path.join(out_dir, "quantizer.onnx"),
+            [tensor_spec("features", "float32", ["batch", n, dim])],
+            [tokens_spec, tensor_spec("distance", "float32", ["batch", n])]),
+        "stage1": export_gpt(pipe.stage1, n, os.path.join(out_dir, "stage1.onnx")),
+    }
+    decoders = []
+    example_tokens = torch.zeros(1, n, dtype=torch.long)
+    if pipe.stage2 is not None and pipe.vq_decoder is not None:
+        graphs["stage2"] = export_gpt(pipe.stage2, 2 * n, os.path.join(out_dir, "stage2.onnx"))
+        graphs["vq_decoder"] = export_graph(
+            pipe.vq_decoder, (example_tokens,), os.path.join(out_dir, "vq_decoder.onnx"),
+            [tokens_spec], [image_out])
+        decoders.append("ar-vq")
+    if pipe.direct_decoder is not None:
+        graphs["direct_decoder"] = export_graph(
+            pipe.direct_decoder, (example_tokens,), os.path.join(out_dir, "direct_decoder.onnx"),
+            [tokens_spec], [image_out])
+        decoders.append("direct")
+    ids = pipe.ids
+    manifest = {
+        "format": "digit-pack",
+        "format_version": FORMAT_VERSION,
+        "id": info.id,
+        "title": info.title,
+        "description": info.description,
+        "license": info.license,
+        "provenance": info.provenance,
+        "image": {"size": size, "channels": ch},
+        "grid": {"h": pipe.grid, "w": pipe.grid},
+        "codebook": {"size": ids.codebook_size, "dim": dim},
+        "vq_codebook_size": ids.vq_codebook_size,
+        "classes": info.classes,
+        "tokens": {
+            "n_special": ids.n_special, "bos": ids.bos, "separator": ids.separator,
+            "stage1_code_offset": ids.n_special, "class_offset": ids.class_offset,
+            "stage2_vq_offset": ids.n_special, "stage2_prefix_offset": ids.prefix_offset,
+        },
+        "graphs": graphs,
+        "decoders": decoders,
+        "sampling": info.sampling,
+        "metrics": info.metrics,
+    }
+    validate_pack(manifest)
+    with open(os.path.join(out_dir, "pack.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    return manifest

@@ -1,0 +1,162 @@
+"""A fairseq-style decoder-only transformer, as DiGIT's stage-1 and stage-2 GPTs use it.
+
+Input embedding: sqrt(d) * embed_tokens(id) + a learned position row. fairseq's learned
+positions skip the padding row, so sequence index t reads row t + 2. Stage 2 reads its first
+`prefix_len` positions (the DiGIT-token prefix) from a second table, `embed_positions_1`, and
+restarts the first table at the separator.
+
+Two ways to run it: `forward` over a whole sequence (the reference), and `step` over one token
+with a fixed-capacity KV cache (what the ONNX graph does).
+"""
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+POSITION_OFFSET = 2  # fairseq: padding_idx (1) + 1
+
+
+@dataclass
+class GPTConfig:
+    vocab_size: int          # logits: the dictionary (specials + codes)
+    embed_rows: int          # embedding rows: the dictionary plus one per class
+    n_layer: int = 16
+    n_head: int = 16
+    dim: int = 1024
+    ffn_dim: int = 4096
+    normalize_before: bool = False  # stage 1: post-LN; stage 2: pre-LN + final LN
+    max_positions: int = 1024
+    prefix_len: int = 0      # stage 2: length of the prefix with its own position table
+
+    @property
+    def final_norm(self) -> bool:
+        return self.normalize_before
+
+    @property
+    def head_dim(self) -> int:
+        return self.dim // self.n_head
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, cfg: GPTConfig):
+        super().__init__()
+        self.n_head = cfg.n_head
+        self.k_proj = nn.Linear(cfg.dim, cfg.dim)
+        self.v_proj = nn.Linear(cfg.dim, cfg.dim)
+        self.q_proj = nn.Linear(cfg.dim, cfg.dim)
+        self.out_proj = nn.Linear(cfg.dim, cfg.dim)
+
+    def heads(self, x):
+        b, t, c = x.shape
+        return x.view(b, t, self.n_head, c // self.n_head).transpose(1, 2)
+
+    def project(self, x):
+        """x [B, T, C] -> q, k, v [B, H, T, hd], q already scaled by hd^-0.5."""
+        q = self.q_proj(x) * (x.shape[-1] // self.n_head) ** -0.5
+        return self.heads(q), self.heads(self.k_proj(x)), self.heads(self.v_proj(x))
+
+    def attend(self, q, k, v, mask):
+        y = (q @ k.transpose(-2, -1) + mask).softmax(-1) @ v
+        b, h, t, d = y.shape
+        return self.out_proj(y.transpose(1, 2).reshape(b, t, h * d))
+
+
+class Layer(nn.Module):
+    def __init__(self, cfg: GPTConfig):
+        super().__init__()
+        self.normalize_before = cfg.normalize_before
+        self.self_attn = SelfAttention(cfg)
+        self.self_attn_layer_norm = nn.LayerNorm(cfg.dim)
+        self.fc1 = nn.Linear(cfg.dim, cfg.ffn_dim)
+        self.fc2 = nn.Linear(cfg.ffn_dim, cfg.dim)
+        self.final_layer_norm = nn.LayerNorm(cfg.dim)
+
+    def residual(self, x, norm, fn):
+        if self.normalize_before:
+            return x + fn(norm(x))
+        return norm(x + fn(x))
+
+    def mlp(self, x):
+        return self.fc2(F.gelu(self.fc1(x)))
+
+    def forward(self, x, attend):
+        """`attend(h)` maps the normalised input of the attention sublayer to its output."""
+        x = self.residual(x, self.self_attn_layer_norm, attend)
+        return self.residual(x, self.final_layer_norm, self.mlp)
+
+
+class GPT(nn.Module):
+    def __init__(self, cfg: GPTConfig):
+        super().__init__()
+        self.cfg = cfg
+        rows = cfg.max_positions + POSITION_OFFSET
+        self.embed_tokens = nn.Embedding(cfg.embed_rows, cfg.dim)
+        self.embed_positions = nn.Embedding(rows, cfg.dim)
+        if cfg.prefix_len:
+            self.embed_positions_1 = nn.Embedding(rows, cfg.dim)
+        self.layers = nn.ModuleList(Layer(cfg) for _ in range(cfg.n_layer))
+        if cfg.final_norm:
+            self.layer_norm = nn.LayerNorm(cfg.dim)
+        self.output_projection = nn.Linear(cfg.dim, cfg.vocab_size, bias=False)
+
+    def position_table(self, length: int):
+        """Position embedding for sequence indices 0..length-1, [length, dim]."""
+        prefix = min(self.cfg.prefix_len, length)
+        parts = []
+        if prefix:
+            parts.append(self.embed_positions_1.weight[POSITION_OFFSET:POSITION_OFFSET + prefix])
+        rest = length - prefix
+        parts.append(self.embed_positions.weight[POSITION_OFFSET:POSITION_OFFSET + rest])
+        return torch.cat(parts, 0)
+
+    def embed(self, tokens, positions):
+        return self.embed_tokens(tokens) * self.cfg.dim ** 0.5 + positions
+
+    def head(self, x):
+        if self.cfg.final_norm:
+            x = self.layer_norm(x)
+        return self.output_projection(x)
+
+    def forward(self, tokens):
+        """tokens [B, T] -> logits [B, T, vocab] with causal attention (no cache)."""
+        t = tokens.shape[1]
+        x = self.embed(tokens, self.position_table(t))
+        mask = torch.full((t, t), float("-inf")).triu(1)
+        for layer in self.layers:
+            attn = layer.self_attn
+            x = layer(x, lambda h, attn=attn: attn.attend(*attn.project(h), mask))
+        return self.head(x)
+
+    def step(self, tokens, position, past_key, past_value):
+        """One token per row with a fixed-capacity KV cache.
+
+        tokens [B, 1] int64; position [1] int64 (the sequence index of this token);
+        past_key / past_value [n_layer, B, n_head, capacity, head_dim].
+        Returns logits [B, vocab] and the caches with this token's K/V written at `position`.
+        Slots after `position` are masked out, so their contents never matter.
+        """
+        capacity = past_key.shape[3]
+        slots = torch.arange(capacity)
+        write = (slots == position).to(past_key.dtype).view(1, 1, capacity, 1)
+        mask = torch.where(slots <= position, 0.0, float("-inf")).view(1, 1, 1, capacity)
+        pos_row = self.position_table(capacity).index_select(0, position).unsqueeze(0)
+        x = self.embed(tokens, pos_row)
+        keys, values = [], []
+        for i, layer in enumerate(self.layers):
+            attn = layer.self_attn
+
+            def attend(h, i=i, attn=attn):
+                q, k, v = attn.project(h)
+                k_all = past_key[i] * (1 - write) + k * write
+                v_all = past_value[i] * (1 - write) + v * write
+                keys.append(k_all)
+                values.append(v_all)
+                return attn.attend(q, k_all, v_all, mask)
+
+            x = layer(x, attend)
+        return self.head(x[:, -1]), torch.stack(keys), torch.stack(values)
+
+    def empty_cache(self, batch: int, capacity: int):
+        shape = (self.cfg.n_layer, batch, self.cfg.n_head, capacity, self.cfg.head_dim)
+        return torch.zeros(shape), torch.zeros(shape)

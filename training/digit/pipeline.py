@@ -1,0 +1,111 @@
+"""The whole DiGIT pipeline in plain PyTorch: the reference every other implementation matches.
+
+image -> encoder -> quantizer -> DiGIT tokens; stage-1 GPT samples DiGIT tokens; a pixel
+decoder turns them into an image (stage-2 GPT + VQ decoder, or the direct decoder).
+"""
+from dataclasses import dataclass
+from typing import List, Optional
+
+import torch
+
+from .encoder import Encoder
+from .gpt import GPT
+from .quantizer import Quantizer
+from .sampling import Rng, SamplingSettings, image_rng, sample_token
+from .token_decoder import TokenDecoder
+
+
+@dataclass
+class TokenIds:
+    """Id layout of the two GPT vocabularies (official: K = 8192, VQ codebook 1024)."""
+    codebook_size: int                # K, DiGIT codes
+    vq_codebook_size: int = 0
+    n_special: int = 5                # 0 bos, 1 pad, 2 eos, 3 unk, 4 mask
+    bos: int = 2                      # unconditional BOS of stage 1
+    separator: int = 2                # between the stage-2 prefix and the VQ tokens
+
+    @property
+    def stage1_vocab(self) -> int:
+        return self.n_special + self.codebook_size
+
+    @property
+    def class_offset(self) -> int:    # class c is stage-1 id class_offset + c
+        return self.stage1_vocab
+
+    @property
+    def prefix_offset(self) -> int:   # stage-2 prefix: DiGIT code k is id prefix_offset + k
+        return self.n_special + self.vq_codebook_size + self.n_special
+
+    @property
+    def stage2_vocab(self) -> int:
+        return self.prefix_offset + self.codebook_size
+
+
+def to_uint8(image: torch.Tensor) -> torch.Tensor:
+    """Decoder output [B, C, H, W] -> uint8 [B, H, W, C]: clip(x * 255, 0, 255), truncated."""
+    return (image * 255).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
+
+
+@dataclass
+class Pipeline:
+    ids: TokenIds
+    grid: int
+    encoder: Encoder
+    quantizer: Quantizer
+    stage1: GPT
+    stage2: Optional[GPT] = None
+    vq_decoder: Optional[TokenDecoder] = None
+    direct_decoder: Optional[TokenDecoder] = None
+
+    @property
+    def n_tokens(self) -> int:
+        return self.grid * self.grid
+
+    @torch.no_grad()
+    def tokenize(self, image):
+        return self.quantizer(self.encoder(image))
+
+    @torch.no_grad()
+    def _sample(self, gpt: GPT, prompts: List[List[int]], uncond: Optional[List[List[int]]],
+                n: int, lo: int, hi: int, rngs: List[Rng], settings: SamplingSettings):
+        """Extend each prompt by n sampled ids in [lo, hi), recomputing the whole prefix."""
+        rows = [list(p) for p in prompts]
+        ghost = [list(p) for p in uncond] if uncond else None
+        for _ in range(n):
+            logits = gpt(torch.tensor(rows))[:, -1]
+            base = gpt(torch.tensor(ghost))[:, -1] if ghost else None
+            for b, row in enumerate(rows):
+                tok = sample_token(logits[b].tolist(), rngs[b].uniform(), lo, hi, settings,
+                                   base[b].tolist() if ghost else None)
+                row.append(tok)
+                if ghost:
+                    ghost[b].append(tok)
+        return [row[len(p):] for row, p in zip(rows, prompts)]
+
+    def sample_tokens(self, class_id: Optional[int], seed: int, batch: int,
+                      settings: SamplingSettings):
+        """Stage 1: returns DiGIT codes [batch, N] and each image's RNG (stage 2 continues it)."""
+        ids = self.ids
+        rngs = [image_rng(seed, i) for i in range(batch)]
+        bos = ids.bos if class_id is None else ids.class_offset + class_id
+        guided = class_id is not None and settings.guidance != 1.0
+        ids_out = self._sample(self.stage1, [[bos]] * batch, [[ids.bos]] * batch if guided else None,
+                               self.n_tokens, ids.n_special, ids.stage1_vocab, rngs, settings)
+        return torch.tensor(ids_out) - ids.n_special, rngs
+
+    def sample_vq_tokens(self, tokens, rngs: List[Rng], settings: SamplingSettings):
+        """Stage 2: DiGIT codes [B, N] -> VQ codes [B, N]."""
+        ids = self.ids
+        prompts = [[ids.prefix_offset + int(k) for k in row] + [ids.separator] for row in tokens]
+        lo = ids.n_special
+        out = self._sample(self.stage2, prompts, None, self.n_tokens, lo,
+                           lo + ids.vq_codebook_size, rngs, settings)
+        return torch.tensor(out) - lo
+
+    @torch.no_grad()
+    def decode(self, tokens, decoder: str, rngs=None, settings: SamplingSettings = None):
+        """DiGIT codes [B, N] -> (uint8 images [B, H, W, C], VQ codes or None)."""
+        if decoder == "direct":
+            return to_uint8(self.direct_decoder(tokens)), None
+        vq = self.sample_vq_tokens(tokens, rngs, settings)
+        return to_uint8(self.vq_decoder(vq)), vq

@@ -1,0 +1,131 @@
+"""Write the tiny random-weight fixture pack and its golden vectors.
+
+    python3 training/make_fixture.py [--out public/models/fixture-tiny]
+
+golden.json holds, for the TypeScript tests: RNG outputs, sampler cases, every graph's inputs and
+outputs, and complete seeded generations (tokens, VQ tokens, final pixels) from the PyTorch
+reference. example.png is the picture the tokenizer case uses.
+"""
+import argparse
+import json
+import os
+import random
+
+import torch
+from PIL import Image
+
+from digit.export import PackInfo, export_pack
+from digit.fixture import CLASSES, example_image, tiny_pipeline
+from digit.pipeline import to_uint8
+from digit.sampling import Rng, SamplingSettings, sample_token
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_OUT = os.path.join(HERE, "..", "public", "models", "fixture-tiny")
+
+
+def flat(t: torch.Tensor) -> list:
+    return t.reshape(-1).tolist()
+
+
+def rng_cases():
+    cases = []
+    for seed in (0, 1, 123456789, 0xFFFFFFFF):
+        rng = Rng(seed)
+        u32 = [rng.next_u32() for _ in range(4)]
+        cases.append({"seed": seed, "u32": u32, "uniform": [rng.uniform() for _ in range(4)]})
+    return cases
+
+
+def sampler_cases():
+    """Random logits (with deliberate ties) under a spread of settings."""
+    gen = random.Random(5)
+    cases = []
+    for i in range(40):
+        logits = [round(gen.gauss(0, 2), 1) for _ in range(12)]
+        uncond = [round(gen.gauss(0, 2), 1) for _ in range(12)]
+        settings = SamplingSettings(temperature=gen.choice([0.0, 0.5, 1.0, 1.7]),
+                                    top_k=gen.choice([0, 1, 3, 8]),
+                                    top_p=gen.choice([1.0, 0.9, 0.5, 0.05]),
+                                    guidance=gen.choice([1.0, 1.0, 2.5]))
+        lo, hi = gen.choice([(0, 12), (2, 10)])
+        u = gen.random()
+        cases.append({"logits": logits, "uncond": uncond, "u": u, "lo": lo, "hi": hi,
+                      "settings": settings.__dict__,
+                      "expected": sample_token(logits, u, lo, hi, settings, uncond)})
+    return cases
+
+
+def gpt_case(gpt, prompt_len: int, tokens: torch.Tensor):
+    """Full-sequence logits of the reference forward for a token sequence [B, T]."""
+    with torch.no_grad():
+        logits = gpt(tokens)
+    return {"tokens": tokens.tolist(), "logits": flat(logits), "shape": list(logits.shape),
+            "prompt_len": prompt_len}
+
+
+def generation_cases(pipe):
+    cases = []
+    for class_id, seed, batch, s1, decoder in [
+        (1, 7, 2, SamplingSettings(1.0, 8, 0.9, 1.0), "ar-vq"),
+        (None, 42, 1, SamplingSettings(1.0, 0, 1.0, 1.0), "direct"),
+        (2, 3, 2, SamplingSettings(0.8, 5, 1.0, 3.0), "ar-vq"),
+    ]:
+        s2 = SamplingSettings(1.0, 0, 0.8, 1.0)
+        tokens, rngs = pipe.sample_tokens(class_id, seed, batch, s1)
+        images, vq = pipe.decode(tokens, decoder, rngs, s2)
+        cases.append({"class_id": class_id, "seed": seed, "batch": batch, "decoder": decoder,
+                      "stage1": s1.__dict__, "stage2": s2.__dict__, "tokens": tokens.tolist(),
+                      "vq_tokens": vq.tolist() if vq is not None else None,
+                      "pixels": flat(images)})
+    return cases
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=DEFAULT_OUT)
+    out = ap.parse_args().out
+    pipe = tiny_pipeline(seed=0)
+    info = PackInfo(
+        id="fixture-tiny", title="Fixture (tiny, random weights)",
+        description="Random weights with the official structure at toy sizes. For tests; its "
+                    "images are noise by design.",
+        license="MIT",
+        provenance={"data": "none (random weights)", "command": "python3 training/make_fixture.py"},
+        classes=CLASSES,
+        sampling={"stage1": {"temperature": 1.0, "top_k": 8, "top_p": 1.0, "guidance": 1.0},
+                  "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8}})
+    manifest = export_pack(pipe, info, out)
+
+    image = example_image()
+    Image.fromarray(to_uint8(image)[0].numpy()).save(os.path.join(out, "example.png"))
+    with torch.no_grad():
+        features = pipe.encoder(image)
+        tokens, distance = pipe.quantizer(features)
+        batch_tokens = torch.stack([tokens[0], tokens[0].flip(0)])
+        n = pipe.n_tokens
+        ids = pipe.ids
+        s1_tokens = torch.cat([torch.tensor([[ids.class_offset + 1], [ids.bos]]),
+                               batch_tokens[:, :n - 1] + ids.n_special], 1)
+        s2_tokens = torch.cat([batch_tokens + ids.prefix_offset,
+                               torch.full((2, 1), ids.separator),
+                               (batch_tokens[:, :n - 1] * 2 + 1) + ids.n_special], 1)
+        golden = {
+            "rng": rng_cases(),
+            "sampler": sampler_cases(),
+            "encoder": {"image": flat(image), "features": flat(features)},
+            "quantizer": {"tokens": tokens.tolist(), "distance": flat(distance)},
+            "stage1": gpt_case(pipe.stage1, 1, s1_tokens),
+            "stage2": gpt_case(pipe.stage2, n + 1, s2_tokens),
+            "vq_decoder": {"tokens": (batch_tokens * 2 + 1).tolist(),
+                           "image": flat(pipe.vq_decoder(batch_tokens * 2 + 1))},
+            "direct_decoder": {"tokens": batch_tokens.tolist(),
+                               "image": flat(pipe.direct_decoder(batch_tokens))},
+            "generation": generation_cases(pipe),
+        }
+    with open(os.path.join(out, "golden.json"), "w") as f:
+        json.dump(golden, f)
+    print(f"wrote {out}: " + ", ".join(f"{k} {g['bytes']} B" for k, g in manifest["graphs"].items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+import copy
+import json
+import os
+
+import onnx
+import pytest
+
+from digit.export import PackInfo, export_pack
+from digit.fixture import tiny_pipeline
+from digit.pack_schema import validate_pack
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+FIXTURE = os.path.join(ROOT, "public", "models", "fixture-tiny")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pack")
+    info = PackInfo(id="t", title="t", description="", license="MIT",
+                    provenance={"data": "none", "command": "test"}, classes=["a", "b", "c"])
+    return out, export_pack(tiny_pipeline(), info, str(out))
+
+
+def test_every_graph_is_valid_onnx_at_opset_17(exported):
+    out, manifest = exported
+    assert set(manifest["graphs"]) == {"encoder", "quantizer", "stage1", "stage2",
+                                       "vq_decoder", "direct_decoder"}
+    for name, entry in manifest["graphs"].items():
+        model = onnx.load(os.path.join(out, entry["file"]))
+        onnx.checker.check_model(model)
+        assert model.opset_import[0].version == 17
+        assert [i.name for i in model.graph.input] == [s["name"] for s in entry["inputs"]]
+        assert [o.name for o in model.graph.output] == [s["name"] for s in entry["outputs"]]
+
+
+def test_gpt_graphs_have_static_cache_shapes(exported):
+    out, manifest = exported
+    model = onnx.load(os.path.join(out, "stage1.onnx"))
+    dims = [d.dim_value or d.dim_param for d in model.graph.input[2].type.tensor_type.shape.dim]
+    assert dims == [2, "batch", 2, 16, 8]
+    assert manifest["graphs"]["stage2"]["kv_cache"]["capacity"] == 32
+
+
+def test_encoder_graph_does_not_resize_positions(exported):
+    out, _ = exported
+    model = onnx.load(os.path.join(out, "encoder.onnx"))
+    assert sum(n.op_type == "Resize" for n in model.graph.node) == 1  # the image resize only
+
+
+def test_schema_names_the_bad_field(exported):
+    _, manifest = exported
+    bad = copy.deepcopy(manifest)
+    bad["graphs"]["stage1"]["kv_cache"]["heads"] = "two"
+    with pytest.raises(ValueError, match="graphs/stage1/kv_cache/heads"):
+        validate_pack(bad)
+    bad = copy.deepcopy(manifest)
+    bad["format_version"] = 99
+    with pytest.raises(ValueError, match="format_version"):
+        validate_pack(bad)
+
+
+def test_committed_fixture_matches_the_code(exported):
+    """The committed fixture pack is what make_fixture.py writes today."""
+    out, manifest = exported
+    with open(os.path.join(FIXTURE, "pack.json")) as f:
+        committed = json.load(f)
+    validate_pack(committed)
+    for name, entry in committed["graphs"].items():
+        fresh = manifest["graphs"][name]
+        assert (entry["inputs"], entry["outputs"]) == (fresh["inputs"], fresh["outputs"]), name
+        assert entry.get("kv_cache") == fresh.get("kv_cache"), name
+        assert entry["sha256"] == fresh["sha256"], f"{name}: rerun training/make_fixture.py"
