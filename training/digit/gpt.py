@@ -42,6 +42,7 @@ class SelfAttention(nn.Module):
     def __init__(self, cfg: GPTConfig):
         super().__init__()
         self.n_head = cfg.n_head
+        self.scaling = cfg.head_dim ** -0.5
         self.k_proj = nn.Linear(cfg.dim, cfg.dim)
         self.v_proj = nn.Linear(cfg.dim, cfg.dim)
         self.q_proj = nn.Linear(cfg.dim, cfg.dim)
@@ -53,7 +54,7 @@ class SelfAttention(nn.Module):
 
     def project(self, x):
         """x [B, T, C] -> q, k, v [B, H, T, hd], q already scaled by hd^-0.5."""
-        q = self.q_proj(x) * (x.shape[-1] // self.n_head) ** -0.5
+        q = self.q_proj(x) * self.scaling
         return self.heads(q), self.heads(self.k_proj(x)), self.heads(self.v_proj(x))
 
     def attend(self, q, k, v, mask):
@@ -139,7 +140,7 @@ class GPT(nn.Module):
         capacity = past_key.shape[3]
         slots = torch.arange(capacity)
         write = (slots == position).to(past_key.dtype).view(1, 1, capacity, 1)
-        mask = torch.where(slots <= position, 0.0, float("-inf")).view(1, 1, 1, capacity)
+        mask = torch.zeros(capacity).masked_fill(slots > position, float("-inf")).view(1, 1, 1, capacity)
         pos_row = self.position_table(capacity).index_select(0, position).unsqueeze(0)
         x = self.embed(tokens, pos_row)
         keys, values = [], []

@@ -1,0 +1,104 @@
+// Whole-graph parity: the engine (onnxruntime-web's WASM backend in Node) against the golden
+// vectors PyTorch wrote for the fixture pack.
+import * as ort from 'onnxruntime-web';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileSource } from '../node/fileSource';
+import { Engine } from './engine';
+import { GptRunner } from './gptRunner';
+import { FIXTURE_DIR, golden, maxAbsDiff, toSettings } from './test/golden';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await Engine.load(fileSource(FIXTURE_DIR), { backend: 'wasm' });
+});
+afterAll(() => engine.dispose());
+
+// The golden image as RGBA bytes (it is k/255 exactly, so this is lossless).
+function goldenRgba() {
+  const { image } = golden.encoder;
+  const plane = 32 * 32;
+  const data = new Uint8ClampedArray(4 * plane);
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) data[4 * p + c] = Math.round(image[c * plane + p] * 255);
+    data[4 * p + 3] = 255;
+  }
+  return { width: 32, height: 32, data };
+}
+
+describe('graphs match PyTorch', () => {
+  it('encoder + quantizer: features within 1e-4, tokens exact', async () => {
+    const session = (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions;
+    const image = new ort.Tensor('float32', Float32Array.from(golden.encoder.image), [1, 3, 32, 32]);
+    const { features } = await session.get('encoder')!.run({ image });
+    expect(maxAbsDiff(features.data as Float32Array, golden.encoder.features)).toBeLessThan(1e-4);
+    const map = await engine.tokenize(goldenRgba());
+    expect(map.tokens).toEqual(golden.quantizer.tokens[0]);
+    expect(maxAbsDiff(map.distance, golden.quantizer.distance)).toBeLessThan(1e-3);
+  });
+
+  for (const name of ['stage1', 'stage2'] as const) {
+    it(`${name}: KV-cache steps reproduce the full-sequence logits within 1e-4`, async () => {
+      const c = golden[name];
+      const session = (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions.get(name)!;
+      const runner = new GptRunner(session, engine.manifest.graphs[name]!);
+      const [batch, length, vocab] = c.shape;
+      runner.reset(batch);
+      let worst = 0;
+      for (let t = 0; t < length; t++) {
+        const logits = await runner.step(c.tokens.map((row) => row[t]), t);
+        for (let b = 0; b < batch; b++) {
+          const start = (b * length + t) * vocab;
+          worst = Math.max(worst, maxAbsDiff(logits.subarray(b * vocab, (b + 1) * vocab),
+            c.logits.slice(start, start + vocab)));
+        }
+      }
+      runner.release();
+      expect(worst).toBeLessThan(1e-4);
+    });
+  }
+
+  for (const name of ['vq_decoder', 'direct_decoder'] as const) {
+    it(`${name}: pixels within 1e-4`, async () => {
+      const c = golden[name];
+      const session = (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions.get(name)!;
+      const tokens = new ort.Tensor('int64', BigInt64Array.from(c.tokens.flat(), BigInt), [2, 16]);
+      const { image } = await session.run({ tokens });
+      expect(maxAbsDiff(image.data as Float32Array, c.image)).toBeLessThan(1e-4);
+    });
+  }
+});
+
+describe('seeded generation matches PyTorch', () => {
+  for (const c of golden.generation) {
+    it(`class ${c.class_id}, seed ${c.seed}, batch ${c.batch}, ${c.decoder}`, async () => {
+      const result = await engine.generate({
+        classId: c.class_id, seed: c.seed, batch: c.batch, decoder: c.decoder,
+        stage1: toSettings(c.stage1), stage2: toSettings(c.stage2),
+      });
+      expect(result.tokens).toEqual(c.tokens);
+      expect(result.vqTokens).toEqual(c.vq_tokens);
+      // RGB within 1 level (float rounding at the truncation boundary), alpha opaque
+      const rgb: number[] = [];
+      for (const img of result.images) img.data.forEach((v, i) => i % 4 !== 3 && rgb.push(v));
+      expect(maxAbsDiff(rgb, c.pixels)).toBeLessThanOrEqual(1);
+      expect(result.images.every((img) => img.data.every((v, i) => i % 4 !== 3 || v === 255))).toBe(true);
+    });
+  }
+
+  it('reports progress for every sampled token of both stages', async () => {
+    const seen: string[] = [];
+    await engine.generate({ classId: 0, seed: 1, batch: 1, decoder: 'ar-vq',
+      stage1: toSettings(golden.generation[0].stage1), stage2: toSettings(golden.generation[0].stage2) },
+    (p) => seen.push(`${p.stage}:${p.done}`));
+    expect(seen.filter((s) => s.startsWith('stage1')).length).toBe(16);
+    expect(seen.at(-1)).toBe('stage2:16');
+  });
+
+  it('refuses a class the pack does not have, and still serves the next request', async () => {
+    const req = { classId: 7, seed: 1, batch: 1, decoder: 'direct' as const,
+      stage1: toSettings(golden.generation[0].stage1), stage2: toSettings(golden.generation[0].stage2) };
+    await expect(engine.generate(req)).rejects.toThrow(/class 7 is not in this pack/);
+    const ok = await engine.generate({ ...req, classId: 2 });
+    expect(ok.images).toHaveLength(1);
+  });
+});

@@ -1,0 +1,108 @@
+// pack.json: its types and its validation against docs/model-pack.schema.json, the same schema
+// the Python exporter validates against.
+import Ajv from 'ajv';
+import schema from '../../docs/model-pack.schema.json';
+
+export const FORMAT_VERSION = 1;
+
+export type Dim = number | 'batch';
+export interface TensorSpec {
+  name: string;
+  dtype: 'float32' | 'float16' | 'int64' | 'int32' | 'uint8';
+  shape: Dim[];
+}
+export interface GraphEntry {
+  file: string;
+  bytes: number;
+  sha256: string;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+export interface KvCacheSpec {
+  layout: string[];
+  layers: number;
+  heads: number;
+  head_dim: number;
+  capacity: number;
+}
+export interface GptGraphEntry extends GraphEntry {
+  kv_cache: KvCacheSpec;
+  vocab_size: number;
+}
+export interface SamplingDefaults {
+  temperature?: number;
+  top_k?: number;
+  top_p?: number;
+  guidance?: number;
+}
+export type DecoderKind = 'ar-vq' | 'direct';
+
+export interface PackManifest {
+  format: 'digit-pack';
+  format_version: number;
+  id: string;
+  title: string;
+  description?: string;
+  license: string;
+  provenance: { data: string; command: string; commit?: string };
+  image: { size: number; channels: 1 | 3 };
+  grid: { h: number; w: number };
+  codebook: { size: number; dim: number };
+  vq_codebook_size?: number;
+  classes: string[] | null;
+  tokens: {
+    n_special: number;
+    bos: number;
+    separator: number;
+    stage1_code_offset: number;
+    class_offset: number;
+    stage2_vq_offset: number;
+    stage2_prefix_offset: number;
+  };
+  graphs: {
+    encoder: GraphEntry;
+    quantizer: GraphEntry;
+    stage1: GptGraphEntry;
+    stage2?: GptGraphEntry;
+    vq_decoder?: GraphEntry;
+    direct_decoder?: GraphEntry;
+  };
+  decoders: DecoderKind[];
+  sampling: { stage1?: SamplingDefaults; stage2?: SamplingDefaults };
+  metrics: Record<string, unknown>;
+}
+
+export type GraphName = keyof PackManifest['graphs'];
+
+export class PackError extends Error {
+  override name = 'PackError';
+}
+
+const validateSchema = new Ajv({ allErrors: false }).compile(schema);
+
+/** Check a parsed pack.json; throws a PackError that names the offending field. */
+export function validateManifest(json: unknown): PackManifest {
+  const version = (json as { format_version?: unknown } | null)?.format_version;
+  if (typeof version === 'number' && version !== FORMAT_VERSION) {
+    throw new PackError(`pack.json format_version ${version} is not supported: this app reads ` +
+      `version ${FORMAT_VERSION}. Re-export the pack with a matching exporter.`);
+  }
+  if (!validateSchema(json)) {
+    const e = validateSchema.errors![0];
+    const where = e.instancePath.replace(/^\//, '') || '(top level)';
+    throw new PackError(`pack.json is invalid at ${where}: ${e.message}`);
+  }
+  const m = json as PackManifest;
+  const needs: [DecoderKind, GraphName[]][] = [['ar-vq', ['stage2', 'vq_decoder']],
+    ['direct', ['direct_decoder']]];
+  for (const [kind, graphs] of needs) {
+    for (const g of graphs) {
+      if (m.decoders.includes(kind) && !m.graphs[g]) {
+        throw new PackError(`pack.json is invalid at graphs/${g}: decoder '${kind}' needs it`);
+      }
+    }
+  }
+  return m;
+}
+
+export const gridTokens = (m: PackManifest) => m.grid.h * m.grid.w;

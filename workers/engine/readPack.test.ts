@@ -1,0 +1,89 @@
+// A corrupt or mismatched pack is refused with an error that names the problem.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { fileSource } from '../node/fileSource';
+import { Engine } from './engine';
+import { PackError, validateManifest } from './manifest';
+import type { PackSource } from './packSource';
+import { readPack } from './readPack';
+import { FIXTURE_DIR } from './test/golden';
+
+const manifestText = readFileSync(`${FIXTURE_DIR}/pack.json`, 'utf8');
+const disk = fileSource(FIXTURE_DIR);
+
+/** The fixture pack with pack.json and/or some files replaced. */
+function patched(edit: (m: any) => void, files: Record<string, Uint8Array> = {}): PackSource {
+  const m = JSON.parse(manifestText);
+  edit(m);
+  return {
+    where: 'patched/',
+    text: async () => JSON.stringify(m),
+    bytes: async (file) => files[file] ?? disk.bytes(file),
+  };
+}
+
+describe('pack validation', () => {
+  it('accepts the fixture pack', async () => {
+    const pack = await readPack(disk);
+    expect(pack.manifest.id).toBe('fixture-tiny');
+    expect([...pack.graphs.keys()]).toContain('stage2');
+  });
+
+  it('refuses an unknown format version, saying which it supports', () => {
+    const m = JSON.parse(manifestText);
+    m.format_version = 2;
+    expect(() => validateManifest(m)).toThrow(/format_version 2 is not supported.*version 1/);
+  });
+
+  it('names the field that breaks the schema', () => {
+    const m = JSON.parse(manifestText);
+    m.graphs.stage1.kv_cache.heads = 'two';
+    expect(() => validateManifest(m)).toThrow(/graphs\/stage1\/kv_cache\/heads/);
+    delete m.graphs.stage1.kv_cache.heads;
+    m.grid = { h: 4 };
+    expect(() => validateManifest(m)).toThrow(/grid: must have required property 'w'/);
+  });
+
+  it('refuses a decoder whose graphs are missing', () => {
+    const m = JSON.parse(manifestText);
+    delete m.graphs.vq_decoder;
+    expect(() => validateManifest(m)).toThrow(/graphs\/vq_decoder: decoder 'ar-vq' needs it/);
+  });
+
+  it('refuses a file whose sha256 does not match', async () => {
+    const bytes = new Uint8Array(await disk.bytes('stage1.onnx'));
+    bytes[bytes.length - 10] ^= 0xff;
+    await expect(readPack(patched(() => {}, { 'stage1.onnx': bytes })))
+      .rejects.toThrow(/stage1\.onnx: sha256 mismatch/);
+  });
+
+  it('refuses a truncated file by its size', async () => {
+    const bytes = (await disk.bytes('encoder.onnx')).slice(0, 1000);
+    await expect(readPack(patched(() => {}, { 'encoder.onnx': bytes })))
+      .rejects.toThrow(/encoder\.onnx: pack\.json says \d+ bytes, got 1000/);
+  });
+
+  it('refuses a missing file, naming it', async () => {
+    await expect(readPack(patched((m) => { m.graphs.quantizer.file = 'nowhere.onnx'; })))
+      .rejects.toThrow(/nowhere\.onnx.*ENOENT/);
+  });
+
+  it('refuses HTML served as pack.json', async () => {
+    const html: PackSource = { where: 'site/', text: async () => '<!doctype html><p>hi', bytes: disk.bytes };
+    await expect(readPack(html)).rejects.toThrow(/not JSON \(the server sent HTML/);
+  });
+
+  it('refuses a graph whose shapes differ from pack.json', async () => {
+    const source = patched((m) => { m.graphs.stage1.kv_cache.capacity = 99;
+      m.graphs.stage1.inputs[2].shape[3] = 99; });
+    const err = await Engine.load(source, { backend: 'wasm' }).catch((e) => e);
+    expect(err).toBeInstanceOf(PackError);
+    expect(err.message).toMatch(/stage1\.onnx: past_key is float32 \[2×batch×2×16×8\] but pack\.json says float32 \[2×batch×2×99×8\]/);
+  });
+
+  it('refuses a graph whose input names differ from pack.json', async () => {
+    const source = patched((m) => { m.graphs.encoder.inputs[0].name = 'pixels'; });
+    await expect(Engine.load(source, { backend: 'wasm' }))
+      .rejects.toThrow(/encoder\.onnx: graph inputs \[image\] do not match pack\.json \[pixels\]/);
+  });
+});

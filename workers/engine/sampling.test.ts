@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { sampleToken } from './sampling';
+import { golden, toSettings } from './test/golden';
+
+const plain = { temperature: 1, topK: 0, topP: 1, guidance: 1 };
+
+describe('sampleToken', () => {
+  it('matches every golden case written by the Python sampler', () => {
+    for (const c of golden.sampler) {
+      const got = sampleToken(c.logits, c.u, { lo: c.lo, hi: c.hi }, toSettings(c.settings), c.uncond);
+      expect(got, JSON.stringify(c)).toBe(c.expected);
+    }
+  });
+
+  it('breaks ties by the lowest id when greedy', () => {
+    expect(sampleToken([1, 3, 3, 2], 0.99, { lo: 0, hi: 4 }, { ...plain, temperature: 0 })).toBe(1);
+  });
+
+  it('never returns an id outside the allowed range', () => {
+    for (let i = 0; i < 20; i++) {
+      const t = sampleToken([9, 0, 0, 9], i / 20, { lo: 1, hi: 3 }, plain);
+      expect([1, 2]).toContain(t);
+    }
+  });
+
+  it('keeps the smallest top-p prefix', () => {
+    const logits = [Math.log(0.5), Math.log(0.3), Math.log(0.2)];
+    const picks = new Set(Array.from({ length: 100 }, (_, i) =>
+      sampleToken(logits, i / 100, { lo: 0, hi: 3 }, { ...plain, topP: 0.7 })));
+    expect([...picks].sort()).toEqual([0, 1]);
+  });
+
+  it('mixes conditional and unconditional rows with the guidance scale', () => {
+    const greedy = { ...plain, temperature: 0 };
+    expect(sampleToken([1, 0.9], 0.5, { lo: 0, hi: 2 }, { ...greedy, guidance: 3 }, [2, 0])).toBe(1);
+    expect(sampleToken([1, 0.9], 0.5, { lo: 0, hi: 2 }, greedy, [2, 0])).toBe(0);
+  });
+});
