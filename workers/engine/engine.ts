@@ -5,7 +5,7 @@ import { GptRunner, int64 } from './gptRunner';
 import { type DecoderKind, type GraphName, type PackManifest, gridTokens } from './manifest';
 import type { PackSource } from './packSource';
 import { type RgbaImage, rgbaToTensorData, tensorDataToRgba } from './pixels';
-import { readPack } from './readPack';
+import { type PackFiles, readPack } from './readPack';
 import { imageRng, type Rng } from './rng';
 import { type IdRange, type SamplingSettings, sampleToken } from './sampling';
 import { type Backend, createSessions, type Sessions } from './sessions';
@@ -55,8 +55,12 @@ export class Engine {
   }
 
   static async load(source: PackSource, options: LoadOptions): Promise<Engine> {
-    const files = await readPack(source, options.onProgress);
-    return new Engine(files.manifest, options.backend, await createSessions(files, options.backend));
+    return Engine.fromFiles(await readPack(source, options.onProgress), options.backend);
+  }
+
+  /** Sessions over already-read files, so a backend fallback never reads them again. */
+  static async fromFiles(files: PackFiles, backend: Backend): Promise<Engine> {
+    return new Engine(files.manifest, backend, await createSessions(files, backend));
   }
 
   private async run(graph: GraphName, feeds: Record<string, ort.Tensor>) {

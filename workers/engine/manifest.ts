@@ -92,7 +92,7 @@ export function validateManifest(json: unknown): PackManifest {
     const where = e.instancePath.replace(/^\//, '') || '(top level)';
     throw new PackError(`pack.json is invalid at ${where}: ${e.message}`);
   }
-  const m = json as PackManifest;
+  const m = json as unknown as PackManifest;
   const needs: [DecoderKind, GraphName[]][] = [['ar-vq', ['stage2', 'vq_decoder']],
     ['direct', ['direct_decoder']]];
   for (const [kind, graphs] of needs) {

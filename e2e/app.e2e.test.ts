@@ -1,0 +1,106 @@
+// The real app in Chromium, on WASM and on WebGPU (software adapter), with the fixture pack:
+// a seeded generation must give the golden tokens and pixels, a dropped image its golden token
+// grid, and bad input a clear message that leaves everything else in place.
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE_DIR, golden, maxAbsDiff } from '../workers/engine/test/golden';
+import { launch } from './browser';
+import { BASE_URL } from './server';
+
+const CASE = golden.generation[0]; // class 1, seed 7, batch 2, ar-vq
+// Pixels may differ by one level where float noise straddles a truncation boundary; WebGPU
+// kernels sum in another order, so they get a little more room.
+const PIXEL_TOLERANCE = { wasm: 1, webgpu: 3 } as const;
+
+function caseUrl(backend: string) {
+  const q = new URLSearchParams({ pack: 'fixture-tiny', class: String(CASE.class_id), seed: String(CASE.seed),
+    batch: String(CASE.batch), temp: String(CASE.stage1.temperature), topk: String(CASE.stage1.top_k),
+    topp: String(CASE.stage1.top_p), cfg: String(CASE.stage1.guidance), decoder: CASE.decoder, backend });
+  return `${BASE_URL}?${q}`;
+}
+
+async function samplePixels(page: Page): Promise<number[][]> {
+  return page.$$eval('[data-testid=sample] canvas', (canvases) => canvases.map((c) => {
+    const canvas = c as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    return Array.from(data).filter((_, i) => i % 4 !== 3);
+  }));
+}
+
+async function generateAndRead(page: Page) {
+  const before = await page.locator('[data-testid=sample]').count();
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sample]').length >= n,
+    before + CASE.batch, { timeout: 120_000 });
+  const tokens = await page.$$eval('[data-testid=sample]', (els) =>
+    els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)));
+  return { tokens: tokens.slice(0, CASE.batch), pixels: (await samplePixels(page)).slice(0, CASE.batch) };
+}
+
+for (const backend of ['wasm', 'webgpu'] as const) {
+  describe(`app on ${backend}`, () => {
+    let browser: Browser;
+    let page: Page;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      browser = await launch(backend === 'webgpu');
+      page = await browser.newPage();
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(caseUrl(backend));
+      await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it(`runs on ${backend}`, async () => {
+      const used = await page.getAttribute('[data-testid=backend]', 'data-backend');
+      const reason = await page.textContent('[data-testid=backend]');
+      expect(used, reason ?? '').toBe(backend);
+    });
+
+    it('generates the golden tokens and pixels for a class and a seed', async () => {
+      const { tokens, pixels } = await generateAndRead(page);
+      expect(tokens).toEqual(CASE.tokens);
+      const expected = CASE.pixels;
+      const half = expected.length / CASE.batch;
+      for (let i = 0; i < CASE.batch; i++) {
+        const diff = maxAbsDiff(pixels[i], expected.slice(i * half, (i + 1) * half));
+        expect(diff).toBeLessThanOrEqual(PIXEL_TOLERANCE[backend]);
+      }
+    });
+
+    it('reproduces the same image after a reload, from the settings in the URL', async () => {
+      await page.reload();
+      await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+      const { tokens } = await generateAndRead(page);
+      expect(tokens).toEqual(CASE.tokens);
+    });
+
+    it("shows a dropped image's golden token grid", async () => {
+      await page.setInputFiles('[data-testid=file-input]', {
+        name: 'example.png', mimeType: 'image/png', buffer: readFileSync(`${FIXTURE_DIR}/example.png`),
+      });
+      await page.waitForSelector('[data-testid=token-map]');
+      const tokens = await page.getAttribute('[data-testid=token-map]', 'data-tokens');
+      expect(tokens!.split(',').map(Number)).toEqual(golden.quantizer.tokens[0]);
+    });
+
+    it('answers a non-image file with a clear message and keeps the gallery and token map', async () => {
+      const samples = await page.locator('[data-testid=sample]').count();
+      await page.setInputFiles('[data-testid=file-input]', {
+        name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image'),
+      });
+      await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(/notes\.txt is not an image/);
+      await page.setInputFiles('[data-testid=file-input]', {
+        name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n garbage'),
+      });
+      await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(/broken\.png could not be decoded/);
+      expect(await page.locator('[data-testid=sample]').count()).toBe(samples);
+      expect(await page.locator('[data-testid=token-map]').count()).toBe(1);
+      expect(pageErrors).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,26 @@
+import { useEffect } from 'react';
+import { GeneratePanel } from './components/GeneratePanel';
+import { PackBar } from './components/PackBar';
+import { TokenMapPanel } from './components/TokenMapPanel';
+import { useApp } from './store';
+
+export function App() {
+  const { init, error, dismissError } = useApp();
+  useEffect(() => {
+    init();
+  }, [init]);
+  return (
+    <main>
+      <h1>DiGIT in the browser</h1>
+      <p className="lede">Image generation by a GPT over discriminative tokens, on this device.</p>
+      <PackBar />
+      {error && (
+        <div role="alert" className="error" data-testid="error">
+          {error} <button type="button" onClick={dismissError} aria-label="dismiss">×</button>
+        </div>
+      )}
+      <GeneratePanel />
+      <TokenMapPanel />
+    </main>
+  );
+}

@@ -1,0 +1,78 @@
+import { MAX_BATCH } from '../settings';
+import { useApp } from '../store';
+import { RgbaCanvas } from './RgbaCanvas';
+import { TokenGrid } from './TokenGrid';
+
+function NumberField({ label, value, min, max, step, onChange }: {
+  label: string; value: number; min: number; max: number; step: number; onChange(v: number): void;
+}) {
+  return (
+    <label>
+      {label}
+      <input type="number" value={value} min={min} max={max} step={step}
+        onChange={(e) => {
+          const v = e.target.valueAsNumber;
+          if (Number.isFinite(v) && v >= min && v <= max) onChange(v);
+        }} />
+    </label>
+  );
+}
+
+function savePng(canvasId: string, name: string) {
+  const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${canvasId}"]`);
+  if (!canvas) return;
+  const a = document.createElement('a');
+  a.href = canvas.toDataURL('image/png');
+  a.download = name;
+  a.click();
+}
+
+export function GeneratePanel() {
+  const { pack, settings, busy, progress, samples, update, generate } = useApp();
+  if (!pack || !settings) return null;
+  const m = pack.manifest;
+  return (
+    <section aria-labelledby="generate-title">
+      <h2 id="generate-title">Generate</h2>
+      <form className="controls" onSubmit={(e) => { e.preventDefault(); generate(); }}>
+        <label>
+          Class
+          <select value={settings.classId ?? 'none'}
+            onChange={(e) => update({ classId: e.target.value === 'none' ? null : Number(e.target.value) })}>
+            <option value="none">unconditional</option>
+            {(m.classes ?? []).map((c, i) => <option key={c} value={i}>{c}</option>)}
+          </select>
+        </label>
+        <NumberField label="Seed" value={settings.seed} min={0} max={0xffffffff} step={1} onChange={(seed) => update({ seed })} />
+        <NumberField label="Batch" value={settings.batch} min={1} max={MAX_BATCH} step={1} onChange={(batch) => update({ batch })} />
+        <NumberField label="Temperature" value={settings.temperature} min={0} max={10} step={0.05} onChange={(temperature) => update({ temperature })} />
+        <NumberField label="Top-k" value={settings.topK} min={0} max={m.codebook.size} step={1} onChange={(topK) => update({ topK })} />
+        <NumberField label="Top-p" value={settings.topP} min={0.01} max={1} step={0.01} onChange={(topP) => update({ topP })} />
+        <NumberField label="Guidance" value={settings.guidance} min={0} max={20} step={0.1} onChange={(guidance) => update({ guidance })} />
+        <label>
+          Decoder
+          <select value={settings.decoder} onChange={(e) => update({ decoder: e.target.value as 'ar-vq' | 'direct' })}>
+            {m.decoders.map((d) => <option key={d} value={d}>{d}</option>)}
+          </select>
+        </label>
+        <button type="submit" disabled={busy}>{busy ? 'Generating…' : 'Generate'}</button>
+      </form>
+      {progress && (
+        <p role="status">{progress.stage === 'stage1' ? 'DiGIT tokens' : 'VQ tokens'} {progress.done}/{progress.total}</p>
+      )}
+      {progress && (
+        <TokenGrid tokens={progress.tokens[0]} cols={m.grid.w} testId="live-tokens" displaySize={128} />
+      )}
+      <ul className="gallery" aria-label="generated images">
+        {samples.map((s) => (
+          <li key={s.id} data-testid="sample" data-seed={s.settings.seed} data-tokens={s.tokens.join(',')}>
+            <RgbaCanvas image={s.image} testId={`sample-${s.id}`}
+              label={`sample, seed ${s.settings.seed}, class ${s.settings.classId === null ? 'none' : m.classes?.[s.settings.classId]}`} />
+            <small>seed {s.settings.seed}{s.settings.classId !== null && m.classes ? ` · ${m.classes[s.settings.classId]}` : ''}</small>
+            <button type="button" onClick={() => savePng(`sample-${s.id}`, `${s.settings.pack}-seed${s.settings.seed}.png`)}>Save PNG</button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

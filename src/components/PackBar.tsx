@@ -1,0 +1,32 @@
+import { useApp } from '../store';
+
+/** Which pack is loaded, on which backend and why; switch packs or backends. */
+export function PackBar() {
+  const { packs, pack, settings, loading, busy, loadPack } = useApp();
+  return (
+    <section className="pack-bar" aria-label="model pack">
+      <label>
+        Pack{' '}
+        <select value={settings?.pack ?? ''} disabled={busy}
+          onChange={(e) => loadPack(e.target.value, settings?.backend ?? 'auto')}>
+          {packs.map((p) => <option key={p.id} value={p.id}>{p.id}</option>)}
+        </select>
+      </label>
+      <label>
+        Backend{' '}
+        <select value={settings?.backend ?? 'auto'} disabled={busy || !settings}
+          onChange={(e) => settings && loadPack(settings.pack, e.target.value as 'auto' | 'webgpu' | 'wasm')}>
+          <option value="auto">auto</option>
+          <option value="webgpu">WebGPU</option>
+          <option value="wasm">WASM</option>
+        </select>
+      </label>
+      {loading && <span role="status">Loading {loading.file}… {loading.total ? Math.round(100 * loading.loaded / loading.total) : 0}%</span>}
+      {pack && (
+        <span className="backend" data-testid="backend" data-backend={pack.backend}>
+          {pack.manifest.title} · {pack.backend === 'webgpu' ? 'WebGPU' : `WASM, ${pack.threads} thread(s)`} — {pack.backendReason}
+        </span>
+      )}
+    </section>
+  );
+}

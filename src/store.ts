@@ -1,0 +1,134 @@
+// App state: the loaded pack, settings, results, token map, and the one current error.
+import { create } from 'zustand';
+import type { BackendPreference } from '../workers/engine/backend';
+import type { GenerateProgress, GenerateResult, TokenMap } from '../workers/engine/engine';
+import type { RgbaImage } from '../workers/engine/pixels';
+import type { LoadedPack } from '../workers/worker';
+import { engine, proxy } from './engineClient';
+import { fileToRgba } from './imageFile';
+import { fitToPack, packDefaults, type Settings, settingsFromUrl, settingsToUrl } from './settings';
+
+export interface PackRef {
+  id: string;
+  path: string;
+}
+
+export interface Sample {
+  id: number;
+  image: RgbaImage;
+  tokens: number[];
+  settings: Settings;
+}
+
+interface AppState {
+  packs: PackRef[];
+  pack: LoadedPack | null;
+  loading: { file: string; loaded: number; total: number } | null;
+  settings: Settings | null;
+  busy: boolean;
+  progress: GenerateProgress | null;
+  samples: Sample[];
+  tokenMap: { image: RgbaImage; map: TokenMap } | null;
+  error: string | null;
+  init(): Promise<void>;
+  loadPack(id: string, backend: BackendPreference): Promise<void>;
+  update(patch: Partial<Settings>): void;
+  generate(): Promise<void>;
+  tokenizeFile(file: File): Promise<void>;
+  dismissError(): void;
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/^Error: /, '');
+let nextSampleId = 1;
+
+export const useApp = create<AppState>()((set, get) => ({
+  packs: [],
+  pack: null,
+  loading: null,
+  settings: null,
+  busy: false,
+  progress: null,
+  samples: [],
+  tokenMap: null,
+  error: null,
+
+  async init() {
+    try {
+      const index = await (await fetch('models/index.json')).json() as { default: string; packs: PackRef[] };
+      set({ packs: index.packs });
+      const fromUrl = settingsFromUrl(location.search);
+      const id = index.packs.some((p) => p.id === fromUrl.pack) ? fromUrl.pack! : index.default;
+      await get().loadPack(id, fromUrl.backend ?? 'auto');
+      const loaded = get().pack;
+      if (loaded && loaded.manifest.id === id) {
+        get().update({ ...fromUrl, pack: id });
+      }
+    } catch (e) {
+      set({ error: `Could not start: ${message(e)}` });
+    }
+  },
+
+  async loadPack(id, backend) {
+    const ref = get().packs.find((p) => p.id === id);
+    if (!ref) return set({ error: `There is no pack called '${id}'.` });
+    set({ busy: true, error: null, loading: { file: 'pack.json', loaded: 0, total: 0 } });
+    try {
+      const pack = await engine.load(new URL(ref.path, location.href).href, backend,
+        proxy((file: string, loaded: number, total: number) => set({ loading: { file, loaded, total } })));
+      const settings = fitToPack({ ...packDefaults(pack.manifest, id), ...get().settings, pack: id, backend },
+        pack.manifest);
+      set({ pack, settings, tokenMap: null });
+      history.replaceState(null, '', settingsToUrl(settings));
+    } catch (e) {
+      set({ error: `Could not load pack '${id}': ${message(e)}` });
+    } finally {
+      set({ busy: false, loading: null });
+    }
+  },
+
+  update(patch) {
+    const { settings, pack } = get();
+    if (!settings || !pack) return;
+    const next = fitToPack({ ...settings, ...patch }, pack.manifest);
+    set({ settings: next });
+    history.replaceState(null, '', settingsToUrl(next));
+  },
+
+  async generate() {
+    const { settings, pack } = get();
+    if (!settings || !pack || get().busy) return;
+    set({ busy: true, error: null, progress: null });
+    const stage2 = pack.manifest.sampling.stage2 ?? {};
+    try {
+      const result: GenerateResult = await engine.generate({
+        classId: settings.classId, seed: settings.seed, batch: settings.batch, decoder: settings.decoder,
+        stage1: { temperature: settings.temperature, topK: settings.topK, topP: settings.topP,
+          guidance: settings.guidance },
+        stage2: { temperature: stage2.temperature ?? 1, topK: stage2.top_k ?? 0, topP: stage2.top_p ?? 1,
+          guidance: 1 },
+      }, proxy((p: GenerateProgress) => set({ progress: p })));
+      const samples = result.images.map((image, i) => ({ id: nextSampleId++, image,
+        tokens: result.tokens[i], settings: { ...settings, seed: (settings.seed + i) >>> 0, batch: 1 } }));
+      set({ samples: [...samples, ...get().samples].slice(0, 64) });
+    } catch (e) {
+      set({ error: `Generation failed: ${message(e)}` });
+    } finally {
+      set({ busy: false, progress: null });
+    }
+  },
+
+  async tokenizeFile(file) {
+    const { pack } = get();
+    if (!pack) return;
+    set({ error: null });
+    try {
+      const image = await fileToRgba(file, pack.manifest.image.size);
+      const map = await engine.tokenize(image);
+      set({ tokenMap: { image, map } });
+    } catch (e) {
+      set({ error: message(e) });
+    }
+  },
+
+  dismissError: () => set({ error: null }),
+}));
