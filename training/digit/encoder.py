@@ -27,6 +27,7 @@ class EncoderConfig:
     interpolate_offset: float = 0.1
     layerscale: bool = True
     in_channels: int = 3
+    conv_stem: bool = False      # small packs: two strided 3x3 convs instead of one patchify conv
     mean: tuple = IMAGENET_MEAN
     std: tuple = IMAGENET_STD
 
@@ -94,14 +95,28 @@ class PatchEmbed(nn.Module):
         return self.proj(x).flatten(2).transpose(1, 2)
 
 
+class ConvStem(nn.Module):
+    """Patch size 4 as two stride-2 3x3 convs: a locality prior that small data needs."""
+
+    def __init__(self, cfg: EncoderConfig):
+        super().__init__()
+        assert cfg.patch_size == 4, "the conv stem downsamples by 4"
+        self.conv1 = nn.Conv2d(cfg.in_channels, cfg.dim // 2, 3, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(cfg.dim // 2, cfg.dim, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        return self.conv2(F.gelu(self.conv1(x))).flatten(2).transpose(1, 2)
+
+
 class Encoder(nn.Module):
     def __init__(self, cfg: EncoderConfig):
         super().__init__()
         self.cfg = cfg
-        self.patch_embed = PatchEmbed(cfg)
+        self.patch_embed = ConvStem(cfg) if cfg.conv_stem else PatchEmbed(cfg)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, cfg.dim))
         self.pos_embed = nn.Parameter(torch.zeros(1, 1 + cfg.pos_grid ** 2, cfg.dim))
         self.register_tokens = nn.Parameter(torch.zeros(1, cfg.n_registers, cfg.dim))
+        self.mask_token = nn.Parameter(torch.zeros(1, cfg.dim))
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.feature_block + 1))
         self.norm = nn.LayerNorm(cfg.dim, eps=1e-6)
         self.register_buffer("mean", torch.tensor(cfg.mean).view(1, -1, 1, 1), persistent=False)
@@ -131,24 +146,38 @@ class Encoder(nn.Module):
         baked.load_state_dict(state)
         return baked.eval()
 
-    def forward(self, image):
-        """image [B, C, input_size, input_size] in [0, 1] -> patch features [B, grid*grid, dim]."""
+    def tokens(self, image, patch_mask=None):
+        """image [B, C, input_size, input_size] in [0, 1] -> every token (CLS, registers,
+        patches) after the last block and the final LayerNorm. `patch_mask` [B, N] (bool)
+        replaces those patches by the mask token, for masked-image self-distillation."""
         x = (image - self.mean) / self.std
         if self.cfg.encoder_size != self.cfg.input_size:
             x = F.interpolate(x, size=(self.cfg.encoder_size,) * 2, mode="bicubic",
                               align_corners=False, antialias=False)
         x = self.patch_embed(x)
+        if patch_mask is not None:
+            x = torch.where(patch_mask.unsqueeze(-1), self.mask_token.to(x.dtype), x)
         x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], 1) + self.positions()
         x = torch.cat([x[:, :1], self.register_tokens.expand(x.shape[0], -1, -1), x[:, 1:]], 1)
         for block in self.blocks:
             x = block(x)
-        return self.norm(x)[:, 1 + self.cfg.n_registers:]
+        return self.norm(x)
+
+    def forward(self, image):
+        """image [B, C, input_size, input_size] in [0, 1] -> patch features [B, grid*grid, dim]."""
+        return self.tokens(image)[:, 1 + self.cfg.n_registers:]
+
+    def truncated(self, feature_block: int) -> "Encoder":
+        """A copy that keeps blocks 0..feature_block: DiGIT's tokenizer reads that block."""
+        cut = Encoder(replace(self.cfg, feature_block=feature_block))
+        cut.load_state_dict(self.state_dict(), strict=False)
+        return cut.eval()
 
 
 def init_weights(module: nn.Module, std: float = 0.02):
     """Truncated-normal init for a freshly built model (official weights replace it)."""
     for name, p in module.named_parameters():
-        if p.dim() > 1 or name.endswith(("cls_token", "pos_embed", "register_tokens")):
+        if p.dim() > 1 or name.endswith(("cls_token", "pos_embed", "register_tokens", "mask_token")):
             nn.init.trunc_normal_(p, std=std)
     return module
 

@@ -1,0 +1,1 @@
+"""Recipes of the embedded default packs: data, model sizes and training budgets."""

@@ -1,0 +1,59 @@
+"""What every training stage shares: device, threads, schedules, resumable checkpoints, logs."""
+import math
+import os
+import time
+
+import torch
+
+
+def device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def setup_threads():
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+
+
+def cosine(step: int, total: int, peak: float, warmup: int = 0, floor: float = 0.0) -> float:
+    """Linear warm-up to `peak`, then cosine decay to `floor`."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return floor + (peak - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, t)))
+
+
+class Checkpoint:
+    """A stage's resumable state in `path` (atomic writes); `done` marks a finished stage."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def load(self):
+        return torch.load(self.path, map_location="cpu") if os.path.exists(self.path) else None
+
+    def save(self, state: dict):
+        tmp = self.path + ".tmp"
+        torch.save(state, tmp)
+        os.replace(tmp, self.path)
+
+
+class Log:
+    """Prints progress with elapsed wall time; the totals go into the model card."""
+
+    def __init__(self, stage: str):
+        self.stage, self.start = stage, time.time()
+
+    @property
+    def elapsed(self) -> float:
+        return time.time() - self.start
+
+    def __call__(self, msg: str):
+        print(f"[{self.stage} {self.elapsed / 60:6.1f} min] {msg}", flush=True)
+
+
+def batches(n: int, size: int, gen: torch.Generator):
+    """Endless shuffled index batches over range(n)."""
+    while True:
+        perm = torch.randperm(n, generator=gen)
+        for i in range(0, n - size + 1, size):
+            yield perm[i:i + size]
