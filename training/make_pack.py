@@ -1,52 +1,166 @@
 """Train one embedded default pack end to end, every stage resumable:
 
-    /usr/bin/python3 training/make_pack.py fashion-mini [--until STAGE]
+    /usr/bin/python3 training/make_pack.py fashion-mini [--until STAGE | --only STAGE]
 
-Stages, in order (each writes runs/<pack>/<stage>.pt and is skipped once that exists):
-  ssl      self-supervised encoder (no labels)
+Stages, in order; each writes runs/<pack>/<stage>.pt (with its wall time) and is skipped once
+that file exists; an interrupted stage resumes from runs/<pack>/<stage>.pt.ckpt.
+  ssl       self-supervised encoder (no labels)
+  vq        VQ autoencoder (stage-2 targets, VQ-token baseline)
+  codebook  feature block and K chosen by measurement, k-means centroids
+  tokens    DiGIT and VQ tokens of every image, cached
+  stage1    class-conditional GPT over DiGIT tokens (with class dropout)
+  stage2    GPT from DiGIT tokens to VQ tokens
+  direct    direct pixel decoder from DiGIT tokens
+  export    evaluation, the pack in public/models/<pack>/ and its model card in docs/models/
 """
 import argparse
 import importlib
 import os
 import sys
 
+import torch
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from digit.encoder import Encoder  # noqa: E402
+from digit.gpt import GPT  # noqa: E402
+from digit.pipeline import TokenIds  # noqa: E402
 from stages.common import Checkpoint, Log, setup_threads  # noqa: E402
 
-STAGES = ["ssl"]
+STAGES = ["ssl", "vq", "codebook", "tokens", "stage1", "stage2", "direct", "export"]
 
 
-def run_dir(pack_id: str) -> str:
-    path = os.path.join(HERE, "runs", pack_id)
-    os.makedirs(path, exist_ok=True)
-    return path
+class Run:
+    """A pack's recipe, data and stage outputs (runs/<pack>/<stage>.pt)."""
+
+    def __init__(self, recipe):
+        self.recipe = recipe
+        self.data = recipe.load_data()
+        self.dir = os.path.join(HERE, "runs", recipe.ID)
+        os.makedirs(self.dir, exist_ok=True)
+
+    def path(self, stage: str) -> str:
+        return os.path.join(self.dir, f"{stage}.pt")
+
+    def load(self, stage: str) -> dict:
+        return torch.load(self.path(stage), map_location="cpu")
+
+    def save(self, stage: str, log: Log, **outputs):
+        torch.save({**outputs, "minutes": round(log.elapsed / 60, 2)}, self.path(stage))
+
+    def ckpt(self, stage: str) -> Checkpoint:
+        return Checkpoint(self.path(stage) + ".ckpt")
+
+    def encoder(self, cut: bool = True) -> Encoder:
+        enc = Encoder(self.recipe.ENCODER)
+        enc.load_state_dict(self.load("ssl")["encoder"])
+        return enc.truncated(self.load("codebook")["block"]) if cut else enc.eval()
+
+    def ids(self) -> TokenIds:
+        k = self.load("codebook")["centroids"].shape[0]
+        return TokenIds(codebook_size=k, vq_codebook_size=self.recipe.VQ.codebook_size)
+
+    def gpt(self, stage: str) -> GPT:
+        state = self.load(stage)
+        gpt = GPT(state["config"])
+        gpt.load_state_dict(state["model"])
+        return gpt.eval()
+
+    def vq_model(self):
+        from stages.vq import VQAutoencoder
+        r = self.recipe
+        model = VQAutoencoder(r.PIXEL_DECODER, r.VQ.codebook_size, r.ENCODER.in_channels, r.ENCODER.grid)
+        model.load_state_dict(self.load("vq")["model"])
+        return model.eval()
 
 
-def stage_ssl(recipe, data, out):
-    import torch
+def stage_ssl(run: Run, log: Log):
     from stages import ssl
-    log = Log("ssl")
-    encoder = ssl.train(recipe.ENCODER, recipe.SSL, data["train"][0], Checkpoint(out + ".ckpt"), log)
-    torch.save({"encoder": encoder.state_dict(), "minutes": log.elapsed / 60}, out)
+    encoder = ssl.train(run.recipe.ENCODER, run.recipe.SSL, run.data["train"][0], run.ckpt("ssl"), log)
+    run.save("ssl", log, encoder=encoder.state_dict())
+
+
+def stage_vq(run: Run, log: Log):
+    from stages import vq
+    r = run.recipe
+    model = vq.train(r.PIXEL_DECODER, r.VQ, run.data["train"][0], r.ENCODER.grid, run.ckpt("vq"), log)
+    run.save("vq", log, model=model.state_dict())
+
+
+def stage_codebook(run: Run, log: Log):
+    from stages import codebook
+    images, labels = run.data["train"]
+    block, centroids, report = codebook.select_and_fit(
+        run.encoder(cut=False), images, labels, len(run.data["classes"]), run.recipe.CODEBOOK, log)
+    run.save("codebook", log, block=block, centroids=centroids, report=report)
+
+
+def stage_tokens(run: Run, log: Log):
+    from stages.codebook import tokenize
+    encoder, centroids, vq_model = run.encoder(), run.load("codebook")["centroids"], run.vq_model()
+    out = {}
+    for split in ("train", "test"):
+        images = run.data[split][0]
+        out[f"{split}_digit"] = tokenize(encoder, centroids, images)
+        with torch.no_grad():
+            out[f"{split}_vq"] = torch.cat([vq_model.encode(images[i:i + 1000])[1]
+                                            for i in range(0, len(images), 1000)])
+        log(f"{split}: {len(images)} images tokenized")
+    run.save("tokens", log, **out)
+
+
+def stage_stage1(run: Run, log: Log):
+    from stages import gpt_train
+    r, ids, tokens = run.recipe, run.ids(), run.load("tokens")
+    codes, labels = tokens["train_digit"], run.data["train"][1]
+    cfg = r.stage1_gpt(ids.stage1_vocab, len(run.data["classes"]), codes.shape[1])
+    gpt = gpt_train.train(
+        GPT(cfg), lambda idx, gen: gpt_train.stage1_sequences(codes[idx], labels[idx], ids,
+                                                              r.STAGE1.class_dropout, gen),
+        len(codes), r.STAGE1, run.ckpt("stage1"), log)
+    run.save("stage1", log, model=gpt.state_dict(), config=cfg)
+
+
+def stage_stage2(run: Run, log: Log):
+    from stages import gpt_train
+    r, ids, tokens = run.recipe, run.ids(), run.load("tokens")
+    codes, vq_codes = tokens["train_digit"], tokens["train_vq"]
+    cfg = r.stage2_gpt(ids.stage2_vocab, codes.shape[1])
+    gpt = gpt_train.train(
+        GPT(cfg), lambda idx, gen: gpt_train.stage2_sequences(codes[idx], vq_codes[idx], ids),
+        len(codes), r.STAGE2, run.ckpt("stage2"), log)
+    run.save("stage2", log, model=gpt.state_dict(), config=cfg)
+
+
+def stage_direct(run: Run, log: Log):
+    from stages import direct
+    r = run.recipe
+    model = direct.train(r.PIXEL_DECODER, run.ids().codebook_size, r.ENCODER.grid,
+                         run.load("tokens")["train_digit"], run.data["train"][0], run.encoder(),
+                         r.DIRECT, run.ckpt("direct"), log)
+    run.save("direct", log, model=model.state_dict())
+
+
+def stage_export(run: Run, log: Log):
+    from stages import report
+    report.evaluate_and_export(run, log)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pack", choices=["fashion-mini"])
-    ap.add_argument("--until", choices=STAGES, default=STAGES[-1])
+    group = ap.add_mutually_exclusive_group()
+    group.add_argument("--until", choices=STAGES, default=STAGES[-1])
+    group.add_argument("--only", choices=STAGES, help="run just this stage (its inputs must exist)")
     args = ap.parse_args()
     setup_threads()
-    recipe = importlib.import_module("packs." + args.pack.replace("-", "_"))
-    data = recipe.load_data()
-    runs = run_dir(recipe.ID)
-    for stage in STAGES:
-        out = os.path.join(runs, f"{stage}.pt")
-        if os.path.exists(out):
-            print(f"[{stage}] done already ({out})")
+    run = Run(importlib.import_module("packs." + args.pack.replace("-", "_")))
+    for stage in [args.only] if args.only else STAGES:
+        if os.path.exists(run.path(stage)) and stage != "export":
+            print(f"[{stage}] done already ({run.path(stage)})")
         else:
-            globals()[f"stage_{stage}"](recipe, data, out)
+            globals()[f"stage_{stage}"](run, Log(stage))
         if stage == args.until:
             break
 

@@ -68,19 +68,23 @@ class Pipeline:
     @torch.no_grad()
     def _sample(self, gpt: GPT, prompts: List[List[int]], uncond: Optional[List[List[int]]],
                 n: int, lo: int, hi: int, rngs: List[Rng], settings: SamplingSettings):
-        """Extend each prompt by n sampled ids in [lo, hi), recomputing the whole prefix."""
-        rows = [list(p) for p in prompts]
-        ghost = [list(p) for p in uncond] if uncond else None
-        for _ in range(n):
-            logits = gpt(torch.tensor(rows))[:, -1]
-            base = gpt(torch.tensor(ghost))[:, -1] if ghost else None
-            for b, row in enumerate(rows):
-                tok = sample_token(logits[b].tolist(), rngs[b].uniform(), lo, hi, settings,
-                                   base[b].tolist() if ghost else None)
-                row.append(tok)
-                if ghost:
-                    ghost[b].append(tok)
-        return [row[len(p):] for row, p in zip(rows, prompts)]
+        """Extend each prompt by n sampled ids in [lo, hi), one KV-cache step at a time, exactly
+        as the exported graphs run; unconditional rows (guidance) ride in the same batch."""
+        rows = [list(p) for p in prompts] + [list(p) for p in (uncond or [])]
+        batch, prompt_len = len(prompts), len(prompts[0])
+        past_key, past_value = gpt.empty_cache(len(rows), prompt_len + n - 1)
+        for pos in range(prompt_len + n - 1):
+            tokens = torch.tensor([[row[pos]] for row in rows])
+            logits, past_key, past_value = gpt.step(tokens, torch.tensor([pos]), past_key, past_value)
+            if pos + 1 < prompt_len:
+                continue
+            for b in range(batch):
+                base = logits[b + batch].tolist() if uncond else None
+                tok = sample_token(logits[b].tolist(), rngs[b].uniform(), lo, hi, settings, base)
+                rows[b].append(tok)
+                if uncond:
+                    rows[b + batch].append(tok)
+        return [row[prompt_len:] for row in rows[:batch]]
 
     def sample_tokens(self, class_id: Optional[int], seed: int, batch: int,
                       settings: SamplingSettings):

@@ -1,9 +1,17 @@
 """fashion-mini: DiGIT on Fashion-MNIST (28x28 gray, 10 classes), trained on a 2-core CPU."""
+from digit.conv_decoder import ConvDecoderConfig
 from digit.encoder import EncoderConfig
+from digit.gpt import GPTConfig
+from stages.codebook import CodebookConfig
+from stages.direct import DirectConfig
+from stages.gpt_train import GPTTrainConfig
 from stages.ssl import SSLConfig
+from stages.vq import VQConfig
 
 ID = "fashion-mini"
 TITLE = "Fashion-MNIST mini DiGIT"
+DESCRIPTION = ("DiGIT trained from scratch on Fashion-MNIST on a 2-core CPU: a 4-block SSL ViT, "
+               "k-means tokens on a 7x7 grid, class-conditional GPT, two pixel decoders.")
 LICENSE = "MIT (weights trained by this project on Fashion-MNIST, MIT)"
 DATA = "Fashion-MNIST (Zalando Research, MIT) from Debian's dataset-fashion-mnist; train split only"
 
@@ -11,10 +19,30 @@ ENCODER = EncoderConfig(input_size=28, encoder_size=28, patch_size=4, conv_stem=
                         n_head=2, n_registers=0, feature_block=3, pos_grid=7, in_channels=1,
                         mean=(0.286,), std=(0.353,))
 SSL = SSLConfig(steps=1000, batch=96, lr=1e-3, warmup=80)
+CODEBOOK = CodebookConfig(blocks=(1, 2, 3), sizes=(128, 256, 512))
+PIXEL_DECODER = ConvDecoderConfig(z_dim=32, channels=32, channel_mult=(1, 2, 2), num_res_blocks=1,
+                                  out_channels=1, groups=8)
+VQ = VQConfig(codebook_size=256, steps=1500, batch=128)
+
+
+def stage1_gpt(vocab: int, n_classes: int, n_tokens: int) -> GPTConfig:
+    return GPTConfig(vocab_size=vocab, embed_rows=vocab + n_classes, n_layer=4, n_head=4, dim=128,
+                     ffn_dim=512, normalize_before=True, max_positions=n_tokens + 2)
+
+
+def stage2_gpt(vocab: int, n_tokens: int) -> GPTConfig:
+    return GPTConfig(vocab_size=vocab, embed_rows=vocab, n_layer=3, n_head=4, dim=128, ffn_dim=512,
+                     normalize_before=True, max_positions=2 * n_tokens + 2, prefix_len=n_tokens)
+
+
+STAGE1 = GPTTrainConfig(steps=1200, batch=64, lr=2e-3, class_dropout=0.1)
+STAGE2 = GPTTrainConfig(steps=800, batch=64, lr=2e-3)
+DIRECT = DirectConfig(steps=800, batch=128, feature_weight=0.1)
+SAMPLING = {"stage1": {"temperature": 1.0, "top_k": 0, "top_p": 0.9, "guidance": 1.0},
+            "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8}}
+EVAL_PER_CLASS = 100
 
 
 def load_data():
     from data.fashion import CLASSES, load
-    train_x, train_y = load("train")
-    test_x, test_y = load("test")
-    return {"classes": CLASSES, "train": (train_x, train_y), "test": (test_x, test_y)}
+    return {"classes": CLASSES, "train": load("train"), "test": load("test")}

@@ -11,7 +11,8 @@ def device() -> torch.device:
 
 
 def setup_threads():
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    """All cores, unless TRAIN_THREADS says otherwise (to run two stages side by side)."""
+    torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", os.cpu_count() or 1)))
 
 
 def cosine(step: int, total: int, peak: float, warmup: int = 0, floor: float = 0.0) -> float:

@@ -1,0 +1,37 @@
+"""A small CNN trained on real labelled images: the judge for CAS (classification accuracy
+score): how often it recognises the class a class-conditional sample was asked to be."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .common import batches, device
+
+
+def build(in_channels: int, n_classes: int) -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.LazyLinear(128), nn.ReLU(), nn.Linear(128, n_classes))
+
+
+def train(images, labels, n_classes: int, steps: int = 800, batch: int = 128, seed: int = 0):
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = build(images.shape[1], n_classes)
+    model(images[:2])  # materialise the lazy layer
+    model = model.to(device())
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    order = batches(len(images), batch, gen)
+    for _ in range(steps):
+        idx = next(order)
+        loss = F.cross_entropy(model(images[idx].to(device())), labels[idx].to(device()))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.cpu().eval()
+
+
+@torch.no_grad()
+def accuracy(model, images, labels) -> float:
+    preds = torch.cat([model(images[i:i + 1000]).argmax(1) for i in range(0, len(images), 1000)])
+    return (preds == labels).float().mean().item()

@@ -1,0 +1,66 @@
+"""The DiGIT codebook: which encoder block to cluster, how many centroids, and the k-means fit.
+
+Chosen by measurement on the training split only (labels are used to *measure*, never to
+train): for each candidate block, the linear-probe accuracy of its mean-pooled patch features
+on a held-out part of the training split; for each candidate K at the chosen block, the
+normalised mutual information between an image's class and its patch tokens, and the relative
+quantisation error. K is the smallest whose NMI is within `nmi_slack` of the best.
+"""
+from dataclasses import dataclass
+
+import torch
+
+from digit.encoder import Encoder
+
+from . import kmeans
+from .features import linear_probe, patch_features
+
+
+@dataclass
+class CodebookConfig:
+    blocks: tuple = (1, 2, 3)
+    sizes: tuple = (128, 256, 512)
+    nmi_slack: float = 0.01
+    probe_images: int = 12000      # per measurement: 10k to fit, 2k to test
+    fit_vectors: int = 150000      # patch vectors the final k-means sees
+    seed: int = 0
+
+
+def select_and_fit(encoder: Encoder, images, labels, n_classes: int, cfg: CodebookConfig, log):
+    gen = torch.Generator().manual_seed(cfg.seed)
+    pick = torch.randperm(len(images), generator=gen)[:cfg.probe_images]
+    x, y = images[pick], labels[pick]
+    split = cfg.probe_images * 5 // 6
+    report = {"blocks": {}, "sizes": {}}
+    feats = {}
+    for block in cfg.blocks:
+        feats[block] = patch_features(encoder.truncated(block), x)
+        pooled = feats[block].mean(1)
+        acc = linear_probe(pooled[:split], y[:split], pooled[split:], y[split:], n_classes)
+        report["blocks"][block] = {"probe": round(acc, 4)}
+        log(f"block {block}: probe of pooled patch features {acc:.4f}")
+    block = max(cfg.blocks, key=lambda b: report["blocks"][b]["probe"])
+    f = feats[block]
+    vectors = f.reshape(-1, f.shape[-1])
+    total_var = ((vectors - vectors.mean(0)) ** 2).sum(1).mean()
+    patch_labels = y.repeat_interleave(f.shape[1])
+    for k in cfg.sizes:
+        c = kmeans.fit(vectors[torch.randperm(len(vectors), generator=gen)[:60000]], k, iters=15,
+                       seed=cfg.seed)
+        ids, dist = kmeans.assign(vectors, c)
+        report["sizes"][k] = {"nmi": round(kmeans.nmi(ids, patch_labels), 4),
+                              "relative_error": round(float(dist.mean() / total_var), 4)}
+        log(f"block {block}, K {k}: {report['sizes'][k]}")
+    best = max(r["nmi"] for r in report["sizes"].values())
+    size = min(k for k, r in report["sizes"].items() if r["nmi"] >= best - cfg.nmi_slack)
+    log(f"chose block {block}, K {size}")
+    all_feats = patch_features(encoder.truncated(block), images[torch.randperm(len(images), generator=gen)[:cfg.fit_vectors // f.shape[1] + 1]])
+    centroids = kmeans.fit(all_feats.reshape(-1, f.shape[-1]), size, iters=25, seed=cfg.seed)
+    return block, centroids, report
+
+
+def tokenize(encoder: Encoder, centroids, images):
+    """images -> DiGIT codes [N, P] with the encoder already cut at the feature block."""
+    feats = patch_features(encoder, images)
+    ids, _ = kmeans.assign(feats.reshape(-1, feats.shape[-1]), centroids)
+    return ids.reshape(feats.shape[0], feats.shape[1])

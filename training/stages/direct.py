@@ -1,0 +1,68 @@
+"""The direct pixel decoder: DiGIT tokens -> pixels in one pass (the VQGAN-LC idea).
+
+Trained on (tokens of a real image, that image) pairs with pixel L2 + L1, plus a feature-
+matching term through the frozen SSL encoder, which keeps the output from blurring towards
+the mean of everything a token can stand for.
+"""
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from digit.conv_decoder import ConvDecoderConfig
+from digit.encoder import Encoder
+from digit.token_decoder import TokenDecoder
+
+from .common import Checkpoint, Log, batches, cosine, device
+
+
+@dataclass
+class DirectConfig:
+    steps: int = 1000
+    batch: int = 128
+    lr: float = 2e-3
+    warmup: int = 50
+    feature_weight: float = 0.1
+    seed: int = 0
+
+
+def train(dec_cfg: ConvDecoderConfig, codebook_size: int, grid: int, codes, images,
+          encoder: Encoder, cfg: DirectConfig, ckpt: Checkpoint, log: Log) -> TokenDecoder:
+    dev = device()
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    model = TokenDecoder(dec_cfg, codebook_size, grid).to(dev)
+    encoder = encoder.to(dev).eval()
+    for p in encoder.parameters():
+        p.requires_grad = False
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
+    step = 0
+    state = ckpt.load()
+    if state:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step = state["step"]
+        gen.set_state(state["gen"])
+        log(f"resumed at step {step}")
+    order = batches(len(codes), cfg.batch, gen)
+    while step < cfg.steps:
+        for g in opt.param_groups:
+            g["lr"] = cosine(step, cfg.steps, cfg.lr, cfg.warmup, cfg.lr * 0.05)
+        idx = next(order)
+        x, tok = images[idx].to(dev), codes[idx].to(dev)
+        recon = model(tok)
+        loss = F.mse_loss(recon, x) + 0.5 * F.l1_loss(recon, x)
+        if cfg.feature_weight:
+            with torch.no_grad():
+                target = encoder(x)
+            loss = loss + cfg.feature_weight * F.mse_loss(encoder(recon.clamp(0, 1)), target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % 50 == 0 or step == cfg.steps:
+            psnr = -10 * torch.log10(F.mse_loss(recon.detach().clamp(0, 1), x)).item()
+            log(f"step {step}/{cfg.steps} loss {loss.item():.4f} psnr {psnr:.2f} dB")
+            ckpt.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                       "gen": gen.get_state()})
+    return model.cpu().eval()

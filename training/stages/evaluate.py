@@ -1,0 +1,96 @@
+"""The pack's quality report (numbers go into pack.json and the model card).
+
+No Inception network exists here, so quality is measured in the pack's own terms:
+- linear probe of the SSL encoder vs a random encoder of the same shape vs raw pixels;
+- FD: Frechet distance between generated and held-out real images in the encoder's feature
+  space (mean-pooled patch features), next to real-vs-real;
+- CAS: a CNN trained on real training images labels class-conditional samples;
+- reconstruction PSNR from real tokens through each decoder;
+- token stability under additive Gaussian noise (the paper's Table 1), DiGIT vs VQ tokens.
+"""
+import torch
+import torch.nn.functional as F
+
+from digit.encoder import Encoder, init_weights
+from digit.pipeline import Pipeline
+from digit.sampling import SamplingSettings
+
+from . import classifier, kmeans
+from .features import linear_probe, patch_features
+
+SNRS_DB = (30, 25, 20, 15, 10, 5, 1, 0.01)
+
+
+def pooled(encoder: Encoder, images):
+    return patch_features(encoder, images).mean(1)
+
+
+def probes(encoder: Encoder, data, n_classes: int, seed: int = 0) -> dict:
+    (tx, ty), (vx, vy) = data["train"], data["test"]
+    torch.manual_seed(seed)
+    random_enc = init_weights(Encoder(encoder.cfg)).eval()
+    out = {}
+    for name, enc in (("ssl_encoder", encoder), ("random_encoder", random_enc)):
+        out[name] = linear_probe(pooled(enc, tx), ty, pooled(enc, vx), vy, n_classes)
+    out["raw_pixels"] = linear_probe(tx.flatten(1), ty, vx.flatten(1), vy, n_classes)
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def _psd_sqrt(m):
+    vals, vecs = torch.linalg.eigh(m)
+    return vecs @ torch.diag(vals.clamp(min=0).sqrt()) @ vecs.t()
+
+
+def frechet(a, b) -> float:
+    """Frechet distance of Gaussians fit to feature sets a, b [M, D]; tr sqrt(S1 S2) is taken
+    as tr sqrt(S1^1/2 S2 S1^1/2), which is symmetric, so eigh applies."""
+    a, b = a.double(), b.double()
+    s1, s2 = torch.cov(a.t()), torch.cov(b.t())
+    root = _psd_sqrt(s1)
+    cross = torch.linalg.eigvalsh(root @ s2 @ root).clamp(min=0).sqrt().sum()
+    return float(((a.mean(0) - b.mean(0)) ** 2).sum() + torch.trace(s1) + torch.trace(s2) - 2 * cross)
+
+
+def psnr(a, b) -> float:
+    return float(-10 * torch.log10(F.mse_loss(a.clamp(0, 1), b)))
+
+
+@torch.no_grad()
+def sample_images(pipe: Pipeline, n_classes: int, per_class: int, settings: SamplingSettings,
+                  stage2: SamplingSettings, decoder: str, seed: int = 1000):
+    """per_class samples of every class -> (images float [M, C, H, W], labels [M])."""
+    images, labels = [], []
+    for c in range(n_classes):
+        tokens, rngs = pipe.sample_tokens(c, seed + c * per_class, per_class, settings)
+        out, _ = pipe.decode(tokens, decoder, rngs, stage2)
+        images.append(out.permute(0, 3, 1, 2).float() / 255)
+        labels.append(torch.full((per_class,), c))
+    return torch.cat(images), torch.cat(labels)
+
+
+def add_noise(images, snr_db: float, gen):
+    power = images.pow(2).mean(dim=(1, 2, 3), keepdim=True)
+    sigma = (power / 10 ** (snr_db / 10)).sqrt()
+    return images + sigma * torch.randn(images.shape, generator=gen)
+
+
+@torch.no_grad()
+def token_stability(encoder: Encoder, centroids, vq_model, images, seed: int = 0) -> list:
+    gen = torch.Generator().manual_seed(seed)
+    f_clean = patch_features(encoder, images)
+    d_clean, _ = kmeans.assign(f_clean.reshape(-1, f_clean.shape[-1]), centroids)
+    z_clean, v_clean = vq_model.encode(images)
+    rows = []
+    for snr in SNRS_DB:
+        noisy = add_noise(images, snr, gen)
+        f = patch_features(encoder, noisy)
+        d, _ = kmeans.assign(f.reshape(-1, f.shape[-1]), centroids)
+        z, v = vq_model.encode(noisy)
+        rows.append({
+            "snr_db": snr,
+            "digit_change_rate": round(float((d != d_clean).float().mean()), 4),
+            "digit_feature_cosine": round(float(F.cosine_similarity(f, f_clean, dim=-1).mean()), 4),
+            "vq_change_rate": round(float((v != v_clean).float().mean()), 4),
+            "vq_feature_cosine": round(float(F.cosine_similarity(z, z_clean, dim=-1).mean()), 4),
+        })
+    return rows
