@@ -34,11 +34,16 @@ STAGES = ["ssl", "vq", "codebook", "tokens", "stage1", "stage2", "direct", "expo
 class Run:
     """A pack's recipe, data and stage outputs (runs/<pack>/<stage>.pt)."""
 
-    def __init__(self, recipe):
+    def __init__(self, recipe, root: str = None):
+        """root: where runs/, the pack and its card go (default: this repository's folders)."""
         self.recipe = recipe
         self.data = recipe.load_data()
-        self.dir = os.path.join(HERE, "runs", recipe.ID)
-        os.makedirs(self.dir, exist_ok=True)
+        repo = os.path.join(HERE, "..")
+        self.dir = os.path.join(root or HERE, "runs", recipe.ID)
+        self.pack_dir = os.path.join(root or os.path.join(repo, "public"), "models", recipe.ID)
+        self.docs_dir = os.path.join(root or os.path.join(repo, "docs"), "models")
+        for d in (self.dir, self.docs_dir):
+            os.makedirs(d, exist_ok=True)
 
     def path(self, stage: str) -> str:
         return os.path.join(self.dir, f"{stage}.pt")
@@ -147,6 +152,18 @@ def stage_export(run: Run, log: Log):
     report.evaluate_and_export(run, log)
 
 
+def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None) -> Run:
+    run = Run(importlib.import_module("packs." + pack.replace("-", "_")), root)
+    for stage in [only] if only else STAGES:
+        if os.path.exists(run.path(stage)) and stage != "export":
+            print(f"[{stage}] done already ({run.path(stage)})")
+        else:
+            globals()[f"stage_{stage}"](run, Log(stage))
+        if stage == until:
+            break
+    return run
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pack", choices=["fashion-mini"])
@@ -155,14 +172,7 @@ def main():
     group.add_argument("--only", choices=STAGES, help="run just this stage (its inputs must exist)")
     args = ap.parse_args()
     setup_threads()
-    run = Run(importlib.import_module("packs." + args.pack.replace("-", "_")))
-    for stage in [args.only] if args.only else STAGES:
-        if os.path.exists(run.path(stage)) and stage != "export":
-            print(f"[{stage}] done already ({run.path(stage)})")
-        else:
-            globals()[f"stage_{stage}"](run, Log(stage))
-        if stage == args.until:
-            break
+    make(args.pack, args.until, args.only)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ STAGE2 = GPTTrainConfig(steps=800, batch=64, lr=2e-3)
 DIRECT = DirectConfig(steps=800, batch=128, feature_weight=0.1)
 SAMPLING = {"stage1": {"temperature": 1.0, "top_k": 0, "top_p": 0.9, "guidance": 1.0},
             "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8}}
+JUDGE_STEPS = 800
 EVAL_PER_CLASS = 100
 
 

@@ -14,6 +14,7 @@ def build(in_channels: int, n_classes: int) -> nn.Module:
         nn.Flatten(), nn.LazyLinear(128), nn.ReLU(), nn.Linear(128, n_classes))
 
 
+@torch.enable_grad()
 def train(images, labels, n_classes: int, steps: int = 800, batch: int = 128, seed: int = 0):
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)

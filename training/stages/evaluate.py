@@ -13,9 +13,9 @@ import torch.nn.functional as F
 
 from digit.encoder import Encoder, init_weights
 from digit.pipeline import Pipeline
-from digit.sampling import SamplingSettings
+from digit.sampling import SamplingSettings, image_rng
 
-from . import classifier, kmeans
+from . import kmeans
 from .features import linear_probe, patch_features
 
 SNRS_DB = (30, 25, 20, 15, 10, 5, 1, 0.01)
@@ -66,6 +66,11 @@ def sample_images(pipe: Pipeline, n_classes: int, per_class: int, settings: Samp
         images.append(out.permute(0, 3, 1, 2).float() / 255)
         labels.append(torch.full((per_class,), c))
     return torch.cat(images), torch.cat(labels)
+
+
+def image_rng_for(i: int):
+    """The RNG of reconstruction i (seeded by its index: reconstructions are reproducible)."""
+    return image_rng(0, i)
 
 
 def add_noise(images, snr_db: float, gen):

@@ -12,6 +12,7 @@ def patch_features(encoder: Encoder, images, batch: int = 512):
     return torch.cat([encoder(images[i:i + batch]) for i in range(0, len(images), batch)])
 
 
+@torch.enable_grad()
 def linear_probe(train_x, train_y, test_x, test_y, n_classes: int, steps: int = 150,
                  weight_decay: float = 1e-4) -> float:
     """Accuracy on the test set of a softmax classifier fit (L-BFGS) on standardised features."""

@@ -1,0 +1,29 @@
+"""Every stage of the pack pipeline runs, resumes and exports a valid pack (toy sizes)."""
+import json
+import os
+
+from make_pack import STAGES, make
+from digit.pack_schema import validate_pack
+
+
+def test_smoke_pack_end_to_end(tmp_path):
+    run = make("smoke", root=str(tmp_path))
+    for stage in STAGES[:-1]:
+        assert os.path.exists(run.path(stage)), stage
+    with open(os.path.join(run.pack_dir, "pack.json")) as f:
+        manifest = json.load(f)
+    validate_pack(manifest)
+    assert manifest["decoders"] == ["ar-vq", "direct"]
+    assert manifest["classes"] == ["bar", "square", "cross"]
+    m = manifest["metrics"]
+    assert set(m["linear_probe"]) == {"ssl_encoder", "random_encoder", "raw_pixels"}
+    assert len(m["token_stability"]) == 8
+    assert 0 <= m["cas_direct"] <= 1
+    assert os.path.exists(os.path.join(run.docs_dir, "smoke.md"))
+    assert os.path.exists(os.path.join(run.docs_dir, "smoke-samples-ar-vq.png"))
+
+
+def test_finished_stages_are_skipped(tmp_path, capsys):
+    make("smoke", until="vq", root=str(tmp_path))
+    make("smoke", until="vq", root=str(tmp_path))
+    assert "[ssl] done already" in capsys.readouterr().out
