@@ -5,9 +5,9 @@
 Stages, in order; each writes runs/<pack>/<stage>.pt (with its wall time) and is skipped once
 that file exists; an interrupted stage resumes from runs/<pack>/<stage>.pt.ckpt.
   ssl       self-supervised encoder (no labels)
-  vq        VQ autoencoder (stage-2 targets, VQ-token baseline)
-  codebook  feature block and K chosen by measurement, k-means centroids
-  tokens    DiGIT and VQ tokens of every image, cached
+  vq        VQ autoencoder (stage-2 targets, VQ-token baseline), VQ tokens of every image
+  codebook  feature block and K chosen by measurement, k-means centroids, DiGIT tokens of
+            every image
   stage1    class-conditional GPT over DiGIT tokens (with class dropout)
   stage2    GPT from DiGIT tokens to VQ tokens
   direct    direct pixel decoder from DiGIT tokens
@@ -28,7 +28,7 @@ from digit.gpt import GPT  # noqa: E402
 from digit.pipeline import TokenIds  # noqa: E402
 from stages.common import Checkpoint, Log, setup_threads  # noqa: E402
 
-STAGES = ["ssl", "vq", "codebook", "tokens", "stage1", "stage2", "direct", "export"]
+STAGES = ["ssl", "vq", "codebook", "stage1", "stage2", "direct", "export"]
 
 
 class Run:
@@ -90,35 +90,25 @@ def stage_vq(run: Run, log: Log):
     from stages import vq
     r = run.recipe
     model = vq.train(r.PIXEL_DECODER, r.VQ, run.data["train"][0], r.ENCODER.grid, run.ckpt("vq"), log)
-    run.save("vq", log, model=model.state_dict())
+    tokens = {split: vq.tokenize(model, run.data[split][0]) for split in ("train", "test")}
+    run.save("vq", log, model=model.state_dict(), tokens=tokens)
 
 
 def stage_codebook(run: Run, log: Log):
     from stages import codebook
     images, labels = run.data["train"]
+    encoder = run.encoder(cut=False)
     block, centroids, report = codebook.select_and_fit(
-        run.encoder(cut=False), images, labels, len(run.data["classes"]), run.recipe.CODEBOOK, log)
-    run.save("codebook", log, block=block, centroids=centroids, report=report)
-
-
-def stage_tokens(run: Run, log: Log):
-    from stages.codebook import tokenize
-    encoder, centroids, vq_model = run.encoder(), run.load("codebook")["centroids"], run.vq_model()
-    out = {}
-    for split in ("train", "test"):
-        images = run.data[split][0]
-        out[f"{split}_digit"] = tokenize(encoder, centroids, images)
-        with torch.no_grad():
-            out[f"{split}_vq"] = torch.cat([vq_model.encode(images[i:i + 1000])[1]
-                                            for i in range(0, len(images), 1000)])
-        log(f"{split}: {len(images)} images tokenized")
-    run.save("tokens", log, **out)
+        encoder, images, labels, len(run.data["classes"]), run.recipe.CODEBOOK, log)
+    tokens = {split: codebook.tokenize(encoder.truncated(block), centroids, run.data[split][0])
+              for split in ("train", "test")}
+    run.save("codebook", log, block=block, centroids=centroids, report=report, tokens=tokens)
 
 
 def stage_stage1(run: Run, log: Log):
     from stages import gpt_train
-    r, ids, tokens = run.recipe, run.ids(), run.load("tokens")
-    codes, labels = tokens["train_digit"], run.data["train"][1]
+    r, ids = run.recipe, run.ids()
+    codes, labels = run.load("codebook")["tokens"]["train"], run.data["train"][1]
     cfg = r.stage1_gpt(ids.stage1_vocab, len(run.data["classes"]), codes.shape[1])
     gpt = gpt_train.train(
         GPT(cfg), lambda idx, gen: gpt_train.stage1_sequences(codes[idx], labels[idx], ids,
@@ -129,8 +119,8 @@ def stage_stage1(run: Run, log: Log):
 
 def stage_stage2(run: Run, log: Log):
     from stages import gpt_train
-    r, ids, tokens = run.recipe, run.ids(), run.load("tokens")
-    codes, vq_codes = tokens["train_digit"], tokens["train_vq"]
+    r, ids = run.recipe, run.ids()
+    codes, vq_codes = run.load("codebook")["tokens"]["train"], run.load("vq")["tokens"]["train"]
     cfg = r.stage2_gpt(ids.stage2_vocab, codes.shape[1])
     gpt = gpt_train.train(
         GPT(cfg), lambda idx, gen: gpt_train.stage2_sequences(codes[idx], vq_codes[idx], ids),
@@ -142,7 +132,7 @@ def stage_direct(run: Run, log: Log):
     from stages import direct
     r = run.recipe
     model = direct.train(r.PIXEL_DECODER, run.ids().codebook_size, r.ENCODER.grid,
-                         run.load("tokens")["train_digit"], run.data["train"][0], run.encoder(),
+                         run.load("codebook")["tokens"]["train"], run.data["train"][0], run.encoder(),
                          r.DIRECT, run.ckpt("direct"), log)
     run.save("direct", log, model=model.state_dict())
 

@@ -20,7 +20,7 @@ CLASSES = ["bar", "square", "cross"]
 ENCODER = EncoderConfig(input_size=28, encoder_size=28, patch_size=4, conv_stem=True, dim=32,
                         n_head=2, n_registers=1, feature_block=1, pos_grid=7, in_channels=1,
                         mean=(0.2,), std=(0.3,))
-SSL = SSLConfig(steps=3, batch=32, warmup=1, out_dim=64)
+SSL = SSLConfig(steps=3, batch=32, warmup=1, proj_dim=16)
 CODEBOOK = CodebookConfig(blocks=(0, 1), sizes=(8, 16), probe_images=240, fit_vectors=4000)
 PIXEL_DECODER = ConvDecoderConfig(z_dim=8, channels=8, channel_mult=(1, 2, 2), num_res_blocks=1,
                                   out_channels=1, groups=4)

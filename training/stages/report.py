@@ -67,7 +67,7 @@ def measure(run, pipe: Pipeline, log) -> dict:
     r, data = run.recipe, run.data
     n_classes = len(data["classes"])
     test_x, test_y = data["test"]
-    tokens = run.load("tokens")
+    digit_tokens, vq_tokens = run.load("codebook")["tokens"]["test"], run.load("vq")["tokens"]["test"]
     m = {}
     m["linear_probe"] = evaluate.probes(pipe.encoder, data, n_classes)
     log(f"linear probe {m['linear_probe']}")
@@ -87,9 +87,9 @@ def measure(run, pipe: Pipeline, log) -> dict:
 
     n = 1000
     x = test_x[:n]
-    direct = pipe.direct_decoder(tokens["test_digit"][:n])
-    vq_recon = pipe.vq_decoder(tokens["test_vq"][:n])
-    vq_codes = pipe.sample_vq_tokens(tokens["test_digit"][:n],
+    direct = pipe.direct_decoder(digit_tokens[:n])
+    vq_recon = pipe.vq_decoder(vq_tokens[:n])
+    vq_codes = pipe.sample_vq_tokens(digit_tokens[:n],
                                      [evaluate.image_rng_for(i) for i in range(n)], s2)
     arvq = pipe.vq_decoder(vq_codes)
     m["psnr_direct"] = round(evaluate.psnr(direct, x), 2)
@@ -157,7 +157,7 @@ def evaluate_and_export(run, log):
     r = run.recipe
     pipe = build_pipeline(run)
     metrics = measure(run, pipe, log)
-    minutes = {s: run.load(s)["minutes"] for s in ("ssl", "vq", "codebook", "tokens", "stage1", "stage2", "direct")}
+    minutes = {s: run.load(s)["minutes"] for s in ("ssl", "vq", "codebook", "stage1", "stage2", "direct")}
     minutes["export_and_eval"] = round(log.elapsed / 60, 2)
     codebook = run.load("codebook")
     metrics["codebook_selection"] = {"block": codebook["block"], **codebook["report"]}

@@ -85,6 +85,11 @@ class VQAutoencoder(nn.Module):
         return dec.eval()
 
 
+@torch.no_grad()
+def tokenize(model: VQAutoencoder, images, batch: int = 1000):
+    return torch.cat([model.encode(images[i:i + batch])[1] for i in range(0, len(images), batch)])
+
+
 def train(dec_cfg: ConvDecoderConfig, cfg: VQConfig, images: torch.Tensor, grid: int,
           ckpt: Checkpoint, log: Log) -> VQAutoencoder:
     dev = device()
