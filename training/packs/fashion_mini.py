@@ -22,7 +22,7 @@ SSL = SSLConfig(steps=750, batch=128, lr=1e-3, warmup=50)
 CODEBOOK = CodebookConfig(blocks=(1, 2, 3), sizes=(128, 256, 512))
 PIXEL_DECODER = ConvDecoderConfig(z_dim=32, channels=32, channel_mult=(1, 2, 2), num_res_blocks=1,
                                   out_channels=1, groups=8)
-VQ = VQConfig(codebook_size=256, steps=1000, batch=128)
+VQ = VQConfig(codebook_size=256, steps=600, batch=128)
 
 
 def stage1_gpt(vocab: int, n_classes: int, n_tokens: int) -> GPTConfig:
@@ -37,7 +37,7 @@ def stage2_gpt(vocab: int, n_tokens: int) -> GPTConfig:
 
 STAGE1 = GPTTrainConfig(steps=1200, batch=64, lr=2e-3, class_dropout=0.1)
 STAGE2 = GPTTrainConfig(steps=600, batch=64, lr=2e-3)
-DIRECT = DirectConfig(steps=800, batch=128, feature_weight=0.1)
+DIRECT = DirectConfig(steps=600, batch=128, feature_weight=0.1)
 SAMPLING = {"stage1": {"temperature": 1.0, "top_k": 0, "top_p": 0.9, "guidance": 1.0},
             "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8}}
 JUDGE_STEPS = 800

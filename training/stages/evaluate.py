@@ -26,12 +26,17 @@ def pooled(encoder: Encoder, images):
 
 
 def probes(encoder: Encoder, data, n_classes: int, seed: int = 0) -> dict:
+    """Test accuracy of linear classifiers fit on the training split, reading out either the
+    mean-pooled patch features (as the paper probes) or the whole patch-feature map (what
+    the tokenizer quantises); the same readouts of a random encoder; and raw pixels."""
     (tx, ty), (vx, vy) = data["train"], data["test"]
     torch.manual_seed(seed)
     random_enc = init_weights(Encoder(encoder.cfg)).eval()
     out = {}
     for name, enc in (("ssl_encoder", encoder), ("random_encoder", random_enc)):
-        out[name] = linear_probe(pooled(enc, tx), ty, pooled(enc, vx), vy, n_classes)
+        train_f, test_f = patch_features(enc, tx), patch_features(enc, vx)
+        out[name] = linear_probe(train_f.mean(1), ty, test_f.mean(1), vy, n_classes)
+        out[f"{name}_feature_map"] = linear_probe(train_f.flatten(1), ty, test_f.flatten(1), vy, n_classes)
     out["raw_pixels"] = linear_probe(tx.flatten(1), ty, vx.flatten(1), vy, n_classes)
     return {k: round(v, 4) for k, v in out.items()}
 
