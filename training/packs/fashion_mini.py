@@ -13,6 +13,7 @@ TITLE = "Fashion-MNIST mini DiGIT"
 DESCRIPTION = ("DiGIT trained from scratch on Fashion-MNIST on a 2-core CPU: a 4-block SSL ViT, "
                "k-means tokens on a 7x7 grid, class-conditional GPT, two pixel decoders.")
 LICENSE = "MIT (weights trained by this project on Fashion-MNIST, MIT)"
+NOTES = "(written after the first full run)"
 DATA = "Fashion-MNIST (Zalando Research, MIT) from Debian's dataset-fashion-mnist; train split only"
 
 ENCODER = EncoderConfig(input_size=28, encoder_size=28, patch_size=4, conv_stem=True, dim=64,

@@ -16,6 +16,7 @@ DESCRIPTION = "Toy sizes, synthetic data."
 LICENSE = "MIT"
 DATA = "synthetic shapes"
 CLASSES = ["bar", "square", "cross"]
+NOTES = "Everything: it trains for three steps."
 
 ENCODER = EncoderConfig(input_size=28, encoder_size=28, patch_size=4, conv_stem=True, dim=32,
                         n_head=2, n_registers=1, feature_block=1, pos_grid=7, in_channels=1,

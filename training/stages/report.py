@@ -116,6 +116,7 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
         f"- Pack size: {size_mb:.2f} MB; image {manifest['image']['size']}² × {manifest['image']['channels']}, "
         f"token grid {manifest['grid']['h']}×{manifest['grid']['w']}, K = {manifest['codebook']['size']}, "
         f"VQ codebook {manifest['vq_codebook_size']}.", "",
+        "## Where it falls short", "", r.NOTES, "",
         "## Numbers (project eval code, `training/stages/evaluate.py`)", "",
         "| metric | value |", "|---|---|",
         f"| linear probe, SSL encoder, pooled patch features (test split) | {p['ssl_encoder']:.4f} |",
