@@ -156,6 +156,20 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
         f.write("\n".join(lines))
 
 
+def register(pack_dir: str, pack_id: str):
+    """List the pack in the app's models/index.json, when the pack went to the app's folder."""
+    index_path = os.path.join(os.path.dirname(pack_dir), "index.json")
+    if not os.path.exists(index_path):
+        return
+    with open(index_path) as f:
+        index = json.load(f)
+    if all(p["id"] != pack_id for p in index["packs"]):
+        index["packs"].append({"id": pack_id, "path": f"models/{pack_id}/"})
+        with open(index_path, "w") as f:
+            json.dump(index, f, indent=2)
+            f.write("\n")
+
+
 def evaluate_and_export(run, log):
     r = run.recipe
     pipe = build_pipeline(run)
@@ -174,6 +188,7 @@ def evaluate_and_export(run, log):
     with open(os.path.join(run.dir, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
     write_card(r, metrics, manifest, run.data["classes"], run.docs_dir)
+    register(out, r.ID)
     total = sum(g["bytes"] for g in manifest["graphs"].values())
     log(f"exported {out} ({total / 1e6:.2f} MB)")
     return manifest
