@@ -18,7 +18,11 @@ import importlib
 import os
 import sys
 
-import torch
+if "TRAIN_THREADS" in os.environ:  # BLAS thread pools read these when torch loads
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, os.environ["TRAIN_THREADS"])
+
+import torch  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
