@@ -28,7 +28,7 @@ export function packDefaults(m: PackManifest, pack: string): Settings {
   return {
     pack, classId: m.classes ? 0 : null, seed: 1, batch: 1,
     temperature: s.temperature ?? 1, topK: s.top_k ?? 0, topP: s.top_p ?? 1,
-    guidance: s.guidance ?? 1, decoder: m.decoders[0], backend: 'auto',
+    guidance: s.guidance ?? 1, decoder: m.sampling.decoder ?? m.decoders[0], backend: 'auto',
   };
 }
 

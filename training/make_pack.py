@@ -141,18 +141,20 @@ def stage_direct(run: Run, log: Log):
     run.save("direct", log, model=model.state_dict())
 
 
-def stage_export(run: Run, log: Log):
+def stage_export(run: Run, log: Log, reuse_metrics: bool = False):
     from stages import report
-    report.evaluate_and_export(run, log)
+    report.evaluate_and_export(run, log, reuse_metrics)
 
 
-def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None) -> Run:
+def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None,
+         reuse_metrics: bool = False) -> Run:
     run = Run(importlib.import_module("packs." + pack.replace("-", "_")), root)
     for stage in [only] if only else STAGES:
         if os.path.exists(run.path(stage)) and stage != "export":
             print(f"[{stage}] done already ({run.path(stage)})")
         else:
-            globals()[f"stage_{stage}"](run, Log(stage))
+            options = {"reuse_metrics": reuse_metrics} if stage == "export" else {}
+            globals()[f"stage_{stage}"](run, Log(stage), **options)
         if stage == until:
             break
     return run
@@ -164,9 +166,11 @@ def main():
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--until", choices=STAGES, default=STAGES[-1])
     group.add_argument("--only", choices=STAGES, help="run just this stage (its inputs must exist)")
+    ap.add_argument("--reuse-metrics", action="store_true",
+                    help="export again with the last evaluation's numbers instead of re-measuring")
     args = ap.parse_args()
     setup_threads()
-    make(args.pack, args.until, args.only)
+    make(args.pack, args.until, args.only, reuse_metrics=args.reuse_metrics)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def stage2_gpt(vocab: int, n_tokens: int) -> GPTConfig:
 STAGE1 = GPTTrainConfig(steps=3, batch=16, warmup=1)
 STAGE2 = GPTTrainConfig(steps=3, batch=16, warmup=1)
 DIRECT = DirectConfig(steps=3, batch=16, warmup=1)
-SAMPLING = {"stage1": {"temperature": 1.0, "top_k": 0, "top_p": 0.9, "guidance": 1.0},
+SAMPLING = {"decoder": "direct", "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 0.9, "guidance": 1.0},
             "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8}}
 JUDGE_STEPS = 20
 EVAL_PER_CLASS = 4

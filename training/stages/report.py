@@ -170,23 +170,35 @@ def register(pack_dir: str, pack_id: str):
             f.write("\n")
 
 
-def evaluate_and_export(run, log):
+def evaluate_and_export(run, log, reuse_metrics: bool = False):
+    """reuse_metrics: take the numbers of the last evaluation (runs/<pack>/metrics.json) and
+    only re-export, e.g. after a change to the pack format or the recipe's defaults."""
     r = run.recipe
     pipe = build_pipeline(run)
+    metrics_path = os.path.join(run.dir, "metrics.json")
+    if reuse_metrics:
+        with open(metrics_path) as f:
+            metrics = json.load(f)
+        return export_with(run, pipe, metrics, log)
     metrics = measure(run, pipe, log)
     minutes = {s: run.load(s)["minutes"] for s in ("ssl", "vq", "codebook", "stage1", "stage2", "direct")}
     minutes["export_and_eval"] = round(log.elapsed / 60, 2)
     codebook = run.load("codebook")
     metrics["codebook_selection"] = {"block": codebook["block"], **codebook["report"]}
     metrics["train_minutes"] = minutes
+    with open(metrics_path, "w") as f:
+        json.dump(metrics, f, indent=2)
+    return export_with(run, pipe, metrics, log)
+
+
+def export_with(run, pipe: Pipeline, metrics: dict, log):
+    r = run.recipe
     out = run.pack_dir
     info = PackInfo(id=r.ID, title=r.TITLE, description=r.DESCRIPTION, license=r.LICENSE,
                     provenance={"data": r.DATA, "command": f"python3 training/make_pack.py {r.ID}",
                                 "commit": git_commit()},
                     classes=list(run.data["classes"]), sampling=r.SAMPLING, metrics=metrics)
     manifest = export_pack(pipe, info, out)
-    with open(os.path.join(run.dir, "metrics.json"), "w") as f:
-        json.dump(metrics, f, indent=2)
     write_card(r, metrics, manifest, run.data["classes"], run.docs_dir)
     register(out, r.ID)
     total = sum(g["bytes"] for g in manifest["graphs"].values())

@@ -68,7 +68,7 @@ export interface PackManifest {
     direct_decoder?: GraphEntry;
   };
   decoders: DecoderKind[];
-  sampling: { stage1?: SamplingDefaults; stage2?: SamplingDefaults };
+  sampling: { decoder?: DecoderKind; stage1?: SamplingDefaults; stage2?: SamplingDefaults };
   metrics: Record<string, unknown>;
 }
 
