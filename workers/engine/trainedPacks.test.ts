@@ -1,0 +1,38 @@
+// Every pack the app lists loads, validates, tokenizes and generates in Node.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fileSource } from '../node/fileSource';
+import { Engine } from './engine';
+
+const MODELS = fileURLToPath(new URL('../../public/models', import.meta.url));
+const index = JSON.parse(readFileSync(`${MODELS}/index.json`, 'utf8')) as {
+  default: string; packs: { id: string; path: string }[];
+};
+
+describe('listed packs', () => {
+  it('name an existing default', () => {
+    expect(index.packs.map((p) => p.id)).toContain(index.default);
+  });
+
+  for (const { id } of index.packs) {
+    it(`${id} loads and generates with each of its decoders`, async () => {
+      const engine = await Engine.load(fileSource(`${MODELS}/${id}`), { backend: 'wasm' });
+      const m = engine.manifest;
+      const settings = { temperature: 1, topK: 0, topP: 0.9, guidance: 1 };
+      for (const decoder of m.decoders) {
+        const { tokens, images } = await engine.generate({ classId: m.classes ? 0 : null, seed: 5,
+          batch: 2, decoder, stage1: settings, stage2: { ...settings, topP: 0.8 } });
+        expect(tokens.flat().every((t) => t >= 0 && t < m.codebook.size)).toBe(true);
+        expect(images[0].width).toBe(m.image.size);
+        const values = new Set(images[0].data.filter((_, i) => i % 4 === 0));
+        expect(values.size).toBeGreaterThan(4); // a picture, not a flat fill
+      }
+      const size = m.image.size;
+      const gray = { width: size, height: size, data: new Uint8ClampedArray(4 * size * size).fill(128) };
+      const map = await engine.tokenize(gray);
+      expect(map.tokens).toHaveLength(m.grid.h * m.grid.w);
+      await engine.dispose();
+    });
+  }
+});
