@@ -12,6 +12,8 @@ for mod in torch:python3-torch pytest:python3-pytest onnx:python3-onnx jsonschem
            PIL:python3-pil numpy:python3-numpy; do
   "$PY" -c "import ${mod%%:*}" 2>/dev/null || missing+=("${mod##*:}")
 done
+# OpenBLAS: Debian's torch otherwise uses the reference BLAS (the training smoke test is 6x slower)
+dpkg -s libopenblas0-pthread >/dev/null 2>&1 || missing+=(libopenblas0-pthread)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "Missing Debian packages: ${missing[*]}. Install them (sudo apt-get install ${missing[*]}) and rerun." >&2
