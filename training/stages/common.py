@@ -38,6 +38,39 @@ class Checkpoint:
         os.replace(tmp, self.path)
 
 
+class Trainer:
+    """A stage's training state: named modules, optimiser, step and data RNG, resumed from the
+    stage's checkpoint when there is one, and the warm-up + cosine schedule every stage uses."""
+
+    def __init__(self, ckpt: Checkpoint, log, modules: dict, opt, gen: torch.Generator, cfg):
+        self.ckpt, self.modules, self.opt, self.gen, self.cfg = ckpt, modules, opt, gen, cfg
+        self.step, self.extra = 0, {}
+        state = ckpt.load()
+        if state:
+            for name, module in modules.items():
+                module.load_state_dict(state[name])
+            opt.load_state_dict(state["opt"])
+            gen.set_state(state["gen"])
+            self.step, self.extra = state["step"], state.get("extra", {})
+            log(f"resumed at step {self.step}")
+
+    @property
+    def running(self) -> bool:
+        return self.step < self.cfg.steps
+
+    def set_lr(self) -> float:
+        cfg = self.cfg
+        lr = cosine(self.step, cfg.steps, cfg.lr, cfg.warmup, cfg.lr * 0.05)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        return lr
+
+    def save(self, **extra):
+        state = {name: m.state_dict() for name, m in self.modules.items()}
+        self.ckpt.save({**state, "opt": self.opt.state_dict(), "step": self.step,
+                        "gen": self.gen.get_state(), "extra": extra})
+
+
 class Log:
     """Prints progress with elapsed wall time; the totals go into the model card."""
 

@@ -13,7 +13,7 @@ from digit.conv_decoder import ConvDecoderConfig
 from digit.encoder import Encoder
 from digit.token_decoder import TokenDecoder
 
-from .common import Checkpoint, Log, batches, cosine, device
+from .common import Checkpoint, Log, Trainer, batches, device
 
 
 @dataclass
@@ -36,18 +36,10 @@ def train(dec_cfg: ConvDecoderConfig, codebook_size: int, grid: int, codes, imag
     for p in encoder.parameters():
         p.requires_grad = False
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
-    step = 0
-    state = ckpt.load()
-    if state:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step = state["step"]
-        gen.set_state(state["gen"])
-        log(f"resumed at step {step}")
+    trainer = Trainer(ckpt, log, {"model": model}, opt, gen, cfg)
     order = batches(len(codes), cfg.batch, gen)
-    while step < cfg.steps:
-        for g in opt.param_groups:
-            g["lr"] = cosine(step, cfg.steps, cfg.lr, cfg.warmup, cfg.lr * 0.05)
+    while trainer.running:
+        trainer.set_lr()
         idx = next(order)
         x, tok = images[idx].to(dev), codes[idx].to(dev)
         recon = model(tok)
@@ -59,10 +51,9 @@ def train(dec_cfg: ConvDecoderConfig, codebook_size: int, grid: int, codes, imag
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        step += 1
-        if step % 50 == 0 or step == cfg.steps:
+        trainer.step += 1
+        if trainer.step % 50 == 0 or not trainer.running:
             psnr = -10 * torch.log10(F.mse_loss(recon.detach().clamp(0, 1), x)).item()
-            log(f"step {step}/{cfg.steps} loss {loss.item():.4f} psnr {psnr:.2f} dB")
-            ckpt.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                       "gen": gen.get_state()})
+            log(f"step {trainer.step}/{cfg.steps} loss {loss.item():.4f} psnr {psnr:.2f} dB")
+            trainer.save()
     return model.cpu().eval()

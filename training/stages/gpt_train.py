@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from digit.gpt import GPT
 from digit.pipeline import TokenIds
 
-from .common import Checkpoint, Log, batches, cosine, device
+from .common import Checkpoint, Log, Trainer, batches, device
 
 
 @dataclass
@@ -53,19 +53,11 @@ def train(gpt: GPT, make_batch, n_examples: int, cfg: GPTTrainConfig, ckpt: Chec
     rest = [p for n, p in gpt.named_parameters() if not (p.dim() >= 2 and "embed" not in n)]
     opt = torch.optim.AdamW([{"params": decay}, {"params": rest, "weight_decay": 0.0}],
                             lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
-    step = 0
-    state = ckpt.load()
-    if state:
-        gpt.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step = state["step"]
-        gen.set_state(state["gen"])
-        log(f"resumed at step {step}")
+    trainer = Trainer(ckpt, log, {"model": gpt}, opt, gen, cfg)
     order = batches(n_examples, cfg.batch, gen)
     running = None
-    while step < cfg.steps:
-        for g in opt.param_groups:
-            g["lr"] = cosine(step, cfg.steps, cfg.lr, cfg.warmup, cfg.lr * 0.05)
+    while trainer.running:
+        trainer.set_lr()
         inputs, targets, mask = (t.to(dev) for t in make_batch(next(order), gen))
         logits = gpt(inputs)
         loss = F.cross_entropy(logits[mask], targets[mask])
@@ -74,9 +66,8 @@ def train(gpt: GPT, make_batch, n_examples: int, cfg: GPTTrainConfig, ckpt: Chec
         torch.nn.utils.clip_grad_norm_(gpt.parameters(), 1.0)
         opt.step()
         running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
-        step += 1
-        if step % 50 == 0 or step == cfg.steps:
-            log(f"step {step}/{cfg.steps} loss {running:.4f}")
-            ckpt.save({"model": gpt.state_dict(), "opt": opt.state_dict(), "step": step,
-                       "gen": gen.get_state()})
+        trainer.step += 1
+        if trainer.step % 50 == 0 or not trainer.running:
+            log(f"step {trainer.step}/{cfg.steps} loss {running:.4f}")
+            trainer.save()
     return gpt.cpu().eval()

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from digit.encoder import Encoder, EncoderConfig, init_weights
 
 from .augment import view
-from .common import Checkpoint, Log, batches, cosine, device
+from .common import Checkpoint, Log, Trainer, batches, device
 
 
 @dataclass
@@ -59,21 +59,11 @@ def train(enc_cfg: EncoderConfig, cfg: SSLConfig, images: torch.Tensor, ckpt: Ch
     opt = torch.optim.AdamW([{"params": [p for p in params if p.dim() > 1]},
                              {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0}],
                             lr=cfg.lr, weight_decay=cfg.weight_decay)
-    step = 0
-    state = ckpt.load()
-    if state:
-        encoder.load_state_dict(state["encoder"])
-        head.load_state_dict(state["head"])
-        opt.load_state_dict(state["opt"])
-        step = state["step"]
-        gen.set_state(state["gen"])
-        log(f"resumed at step {step}")
+    trainer = Trainer(ckpt, log, {"encoder": encoder, "head": head}, opt, gen, cfg)
     order = batches(len(images), cfg.batch, gen)
     running = None
-    while step < cfg.steps:
-        lr = cosine(step, cfg.steps, cfg.lr, cfg.warmup, cfg.lr * 0.05)
-        for g in opt.param_groups:
-            g["lr"] = lr
+    while trainer.running:
+        lr = trainer.set_lr()
         x = images[next(order)]
         a, b = (head(encoder(view(x, gen, cfg.crop_scale).to(dev)).mean(1)) for _ in range(2))
         loss = info_nce(a, b, cfg.temperature)
@@ -82,10 +72,9 @@ def train(enc_cfg: EncoderConfig, cfg: SSLConfig, images: torch.Tensor, ckpt: Ch
         torch.nn.utils.clip_grad_norm_(params, 3.0)
         opt.step()
         running = loss.item() if running is None else 0.9 * running + 0.1 * loss.item()
-        step += 1
-        if step % 25 == 0 or step == cfg.steps:
-            log(f"step {step}/{cfg.steps} loss {running:.4f} lr {lr:.2e}")
-        if step % 100 == 0 or step == cfg.steps:
-            ckpt.save({"encoder": encoder.state_dict(), "head": head.state_dict(),
-                       "opt": opt.state_dict(), "step": step, "gen": gen.get_state()})
+        trainer.step += 1
+        if trainer.step % 25 == 0 or not trainer.running:
+            log(f"step {trainer.step}/{cfg.steps} loss {running:.4f} lr {lr:.2e}")
+        if trainer.step % 100 == 0 or not trainer.running:
+            trainer.save()
     return encoder.cpu().eval()

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from digit.conv_decoder import ConvDecoder, ConvDecoderConfig, ResBlock
 from digit.token_decoder import TokenDecoder
 
-from .common import Checkpoint, Log, batches, cosine, device
+from .common import Checkpoint, Log, Trainer, batches, device
 
 
 @dataclass
@@ -97,19 +97,11 @@ def train(dec_cfg: ConvDecoderConfig, cfg: VQConfig, images: torch.Tensor, grid:
     gen = torch.Generator().manual_seed(cfg.seed)
     model = VQAutoencoder(dec_cfg, cfg.codebook_size, images.shape[1], grid).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
-    usage = torch.zeros(cfg.codebook_size, device=dev)
-    step = 0
-    state = ckpt.load()
-    if state:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step, usage = state["step"], state["usage"].to(dev)
-        gen.set_state(state["gen"])
-        log(f"resumed at step {step}")
+    trainer = Trainer(ckpt, log, {"model": model}, opt, gen, cfg)
+    usage = trainer.extra.get("usage", torch.zeros(cfg.codebook_size)).to(dev)
     order = batches(len(images), cfg.batch, gen)
-    while step < cfg.steps:
-        for g in opt.param_groups:
-            g["lr"] = cosine(step, cfg.steps, cfg.lr, cfg.warmup, cfg.lr * 0.05)
+    while trainer.running:
+        trainer.set_lr()
         x = images[next(order)].to(dev)
         recon, ids, commit, codebook = model(x)
         rec = F.mse_loss(recon, x) + 0.5 * F.l1_loss(recon, x)
@@ -118,10 +110,10 @@ def train(dec_cfg: ConvDecoderConfig, cfg: VQConfig, images: torch.Tensor, grid:
         loss.backward()
         opt.step()
         usage += torch.bincount(ids.flatten(), minlength=cfg.codebook_size)
-        step += 1
-        if step % cfg.restart_every == 0:
+        trainer.step += 1
+        if trainer.step % cfg.restart_every == 0:
             dead = (usage == 0).nonzero().flatten()
-            if len(dead) and step < cfg.steps * 0.8:
+            if len(dead) and trainer.step < cfg.steps * 0.8:
                 with torch.no_grad():
                     z, _ = model.encode(x)
                     pool = z.reshape(-1, z.shape[-1])
@@ -129,9 +121,8 @@ def train(dec_cfg: ConvDecoderConfig, cfg: VQConfig, images: torch.Tensor, grid:
                     model.codebook.data[dead] = pool[pick]
             used = int((usage > 0).sum())
             psnr = -10 * torch.log10(F.mse_loss(recon.clamp(0, 1), x)).item()
-            log(f"step {step}/{cfg.steps} loss {loss.item():.4f} psnr {psnr:.2f} dB, "
+            log(f"step {trainer.step}/{cfg.steps} loss {loss.item():.4f} psnr {psnr:.2f} dB, "
                 f"codes used {used}/{cfg.codebook_size}, restarted {len(dead)}")
             usage.zero_()
-            ckpt.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                       "usage": usage, "gen": gen.get_state()})
+            trainer.save(usage=usage)
     return model.cpu().eval()

@@ -64,3 +64,35 @@ def test_sequence_layouts_follow_the_token_ids():
     assert inputs.tolist() == [[p, p + 7, p + 3, ids.separator, 6, 5]]
     assert targets.tolist() == [[p + 7, p + 3, ids.separator, 6, 5, 8]]
     assert mask.tolist() == [[False, False, False, True, True, True]]
+
+
+def test_trainer_resumes_weights_optimiser_step_and_rng(tmp_path):
+    from dataclasses import dataclass
+
+    from stages.common import Checkpoint, Trainer
+
+    @dataclass
+    class Cfg:
+        steps: int = 10
+        lr: float = 0.1
+        warmup: int = 2
+
+    def fresh():
+        model = torch.nn.Linear(3, 2)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        return model, opt, torch.Generator().manual_seed(0)
+
+    ckpt = Checkpoint(str(tmp_path / "stage.ckpt"))
+    model, opt, gen = fresh()
+    trainer = Trainer(ckpt, print, {"model": model}, opt, gen, Cfg())
+    model(torch.randn(4, 3)).sum().backward()
+    opt.step()
+    torch.rand(1, generator=gen)
+    trainer.step = 3
+    trainer.save(note=torch.tensor([7]))
+    model2, opt2, gen2 = fresh()
+    resumed = Trainer(ckpt, print, {"model": model2}, opt2, gen2, Cfg())
+    assert resumed.step == 3 and resumed.extra["note"].item() == 7
+    torch.testing.assert_close(model2.weight, model.weight)
+    assert torch.rand(1, generator=gen2).item() == torch.rand(1, generator=gen).item()
+    assert 0 < resumed.set_lr() < 0.1
