@@ -16,6 +16,11 @@ export interface LoadedPack {
   threads: number;
 }
 
+// Threads need cross-origin isolation (SharedArrayBuffer); ORT's own default, made explicit so
+// the UI can say how many run.
+ort.env.wasm.numThreads = self.crossOriginIsolated
+  ? Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)) : 1;
+
 let engine: Engine | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -49,8 +54,7 @@ const api = {
       }
       await engine?.dispose();
       engine = next;
-      const threads = ort.env.wasm.numThreads ?? 1;
-      return { manifest: files.manifest, backend, backendReason: reason, threads };
+      return { manifest: files.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1 };
     });
   },
 
