@@ -162,7 +162,7 @@ def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None,
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("pack", choices=["fashion-mini"])
+    ap.add_argument("pack", choices=["fashion-mini", "emoji-mini"])
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--until", choices=STAGES, default=STAGES[-1])
     group.add_argument("--only", choices=STAGES, help="run just this stage (its inputs must exist)")

@@ -96,6 +96,15 @@ def on_white(png: bytes) -> np.ndarray:
     return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
 
 
+def load_cached(size: int):
+    """load(size), decoded once and kept in the cache folder (decoding takes a minute)."""
+    path = os.path.join(CACHE, f"emoji-{VERSION}-{size}.pt")
+    if not os.path.exists(path):
+        os.makedirs(CACHE, exist_ok=True)
+        torch.save(load(size), path)
+    return torch.load(path)
+
+
 def load(size: int = 64):
     """-> {"classes", "train": (images, labels, weights, vendors), "val": (...)}; images float
     [N, 3, size, size] in [0, 1]; vendors index into list(VENDORS)."""
