@@ -117,7 +117,7 @@ def stage_stage1(run: Run, log: Log):
     gpt = gpt_train.train(
         GPT(cfg), lambda idx, gen: gpt_train.stage1_sequences(codes[idx], labels[idx], ids,
                                                               r.STAGE1.class_dropout, gen),
-        len(codes), r.STAGE1, run.ckpt("stage1"), log)
+        len(codes), r.STAGE1, run.ckpt("stage1"), log, run.data.get("train_weights"))
     run.save("stage1", log, model=gpt.state_dict(), config=cfg)
 
 
@@ -137,7 +137,7 @@ def stage_direct(run: Run, log: Log):
     r = run.recipe
     model = direct.train(r.PIXEL_DECODER, run.ids().codebook_size, r.ENCODER.grid,
                          run.load("codebook")["tokens"]["train"], run.data["train"][0], run.encoder(),
-                         r.DIRECT, run.ckpt("direct"), log)
+                         r.DIRECT, run.ckpt("direct"), log, run.data.get("train_weights"))
     run.save("direct", log, model=model.state_dict())
 
 

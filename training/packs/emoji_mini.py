@@ -49,4 +49,6 @@ EVAL_PER_CLASS = 100
 def load_data():
     from data.emoji import load_cached
     data = load_cached(32)
-    return {"classes": data["classes"], "train": data["train"][:2], "test": data["val"][:2]}
+    # skin-tone variants share their emoji's weight in the GPT and decoder batches
+    return {"classes": data["classes"], "train": data["train"][:2], "test": data["val"][:2],
+            "train_weights": data["train"][2]}

@@ -85,9 +85,13 @@ class Log:
         print(f"[{self.stage} {self.elapsed / 60:6.1f} min] {msg}", flush=True)
 
 
-def batches(n: int, size: int, gen: torch.Generator):
-    """Endless shuffled index batches over range(n)."""
+def batches(n: int, size: int, gen: torch.Generator, weights=None):
+    """Endless index batches over range(n): shuffled epochs, or, given per-example `weights`,
+    draws with replacement in proportion to them."""
     while True:
+        if weights is not None:
+            yield torch.multinomial(weights, size, replacement=True, generator=gen)
+            continue
         perm = torch.randperm(n, generator=gen)
         for i in range(0, n - size + 1, size):
             yield perm[i:i + size]

@@ -27,7 +27,8 @@ class DirectConfig:
 
 
 def train(dec_cfg: ConvDecoderConfig, codebook_size: int, grid: int, codes, images,
-          encoder: Encoder, cfg: DirectConfig, ckpt: Checkpoint, log: Log) -> TokenDecoder:
+          encoder: Encoder, cfg: DirectConfig, ckpt: Checkpoint, log: Log,
+          weights=None) -> TokenDecoder:
     dev = device()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -37,7 +38,7 @@ def train(dec_cfg: ConvDecoderConfig, codebook_size: int, grid: int, codes, imag
         p.requires_grad = False
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
     trainer = Trainer(ckpt, log, {"model": model}, opt, gen, cfg)
-    order = batches(len(codes), cfg.batch, gen)
+    order = batches(len(codes), cfg.batch, gen, weights)
     while trainer.running:
         trainer.set_lr()
         idx = next(order)

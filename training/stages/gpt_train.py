@@ -43,8 +43,9 @@ def stage2_sequences(codes, vq_codes, ids: TokenIds):
 
 
 def train(gpt: GPT, make_batch, n_examples: int, cfg: GPTTrainConfig, ckpt: Checkpoint,
-          log: Log) -> GPT:
-    """make_batch(index tensor, generator) -> (inputs, targets, loss mask)."""
+          log: Log, weights=None) -> GPT:
+    """make_batch(index tensor, generator) -> (inputs, targets, loss mask); `weights`: optional
+    per-example sampling weights."""
     dev = device()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -54,7 +55,7 @@ def train(gpt: GPT, make_batch, n_examples: int, cfg: GPTTrainConfig, ckpt: Chec
     opt = torch.optim.AdamW([{"params": decay}, {"params": rest, "weight_decay": 0.0}],
                             lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
     trainer = Trainer(ckpt, log, {"model": gpt}, opt, gen, cfg)
-    order = batches(n_examples, cfg.batch, gen)
+    order = batches(n_examples, cfg.batch, gen, weights)
     running = None
     while trainer.running:
         trainer.set_lr()

@@ -96,3 +96,11 @@ def test_trainer_resumes_weights_optimiser_step_and_rng(tmp_path):
     torch.testing.assert_close(model2.weight, model.weight)
     assert torch.rand(1, generator=gen2).item() == torch.rand(1, generator=gen).item()
     assert 0 < resumed.set_lr() < 0.1
+
+
+def test_weighted_batches_follow_the_weights():
+    from stages.common import batches
+    gen = torch.Generator().manual_seed(0)
+    draws = next(batches(3, 30000, gen, torch.tensor([0.0, 1.0, 3.0])))
+    counts = torch.bincount(draws, minlength=3)
+    assert counts[0] == 0 and abs(counts[2] / counts[1] - 3) < 0.2
