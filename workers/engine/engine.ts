@@ -88,7 +88,8 @@ export class Engine {
     };
   }
 
-  /** Extend every row by `count` sampled ids in `range`; `prompt` rows are fed first. */
+  /** Extend every row by `count` sampled ids in `range`; the `prompts` are fed first. Rows past
+   *  the images' own (`rngs.length`) are the unconditional rows of guidance. */
   private async sample(runner: GptRunner, prompts: number[][], count: number, range: IdRange,
     rngs: Rng[], settings: SamplingSettings, guided: boolean,
     onToken?: (done: number, rows: number[][]) => void): Promise<number[][]> {
@@ -98,20 +99,23 @@ export class Engine {
     const vocab = runner.spec.vocab_size;
     const promptLen = prompts[0].length;
     const sampled: number[][] = rngs.map(() => []);
-    for (let pos = 0; pos < promptLen + count - 1; pos++) {
-      const logits = await runner.step(rows.map((r) => r[pos]), pos);
-      if (pos + 1 < promptLen) continue;
-      for (let b = 0; b < batch; b++) {
-        const cond = logits.subarray(b * vocab, (b + 1) * vocab);
-        const uncond = guided ? logits.subarray((b + batch) * vocab, (b + batch + 1) * vocab) : null;
-        const token = sampleToken(cond, rngs[b].uniform(), range, settings, uncond);
-        sampled[b].push(token);
-        rows[b].push(token);
-        if (guided) rows[b + batch].push(token);
+    try {
+      for (let pos = 0; pos < promptLen + count - 1; pos++) {
+        const logits = await runner.step(rows.map((r) => r[pos]), pos);
+        if (pos + 1 < promptLen) continue;
+        for (let b = 0; b < batch; b++) {
+          const cond = logits.subarray(b * vocab, (b + 1) * vocab);
+          const uncond = guided ? logits.subarray((b + batch) * vocab, (b + batch + 1) * vocab) : null;
+          const token = sampleToken(cond, rngs[b].uniform(), range, settings, uncond);
+          sampled[b].push(token);
+          rows[b].push(token);
+          if (guided) rows[b + batch].push(token);
+        }
+        onToken?.(sampled[0].length, sampled);
       }
-      onToken?.(sampled[0].length, sampled);
+    } finally {
+      runner.release(); // the KV cache, even when a step fails
     }
-    runner.release();
     return sampled;
   }
 
