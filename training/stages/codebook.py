@@ -21,7 +21,7 @@ class CodebookConfig:
     blocks: tuple = (1, 2, 3)
     sizes: tuple = (128, 256, 512)
     nmi_slack: float = 0.01
-    probe_images: int = 12000      # per measurement: 10k to fit, 2k to test
+    probe_images: int = 12000      # per measurement, at most: 5/6 to fit, 1/6 to test
     fit_vectors: int = 150000      # patch vectors the final k-means sees
     seed: int = 0
 
@@ -30,7 +30,7 @@ def select_and_fit(encoder: Encoder, images, labels, n_classes: int, cfg: Codebo
     gen = torch.Generator().manual_seed(cfg.seed)
     pick = torch.randperm(len(images), generator=gen)[:cfg.probe_images]
     x, y = images[pick], labels[pick]
-    split = cfg.probe_images * 5 // 6
+    split = len(x) * 5 // 6  # the data may hold fewer than probe_images
     report = {"blocks": {}, "sizes": {}}
     feats = {}
     for block in cfg.blocks:
