@@ -1,7 +1,8 @@
 // App state: the loaded pack, settings, results, token map, and the one current error.
 import { create } from 'zustand';
 import type { BackendPreference } from '../workers/engine/backend';
-import type { GenerateProgress, GenerateResult, TokenMap } from '../workers/engine/engine';
+import type { GenerateResult, TokenMap } from '../workers/engine/engine';
+import type { GenerateProgress } from '../workers/engine/progress';
 import type { RgbaImage } from '../workers/engine/pixels';
 import type { LoadedPack } from '../workers/worker';
 import { engine, proxy } from './engineClient';
@@ -34,12 +35,16 @@ interface AppState {
   loadPack(id: string, backend: BackendPreference): Promise<void>;
   update(patch: Partial<Settings>): void;
   generate(): Promise<void>;
+  /** Stop the running generation (the samples so far are kept; this one is dropped). */
+  stop(): void;
   tokenizeFile(file: File): Promise<void>;
   dismissError(): void;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/^Error: /, '');
 let nextSampleId = 1;
+let nextJobId = 1;
+let currentJob: number | null = null;
 
 export const useApp = create<AppState>()((set, get) => ({
   packs: [],
@@ -99,8 +104,9 @@ export const useApp = create<AppState>()((set, get) => ({
     if (!settings || !pack || get().busy) return;
     set({ busy: true, error: null, progress: null });
     const stage2 = pack.manifest.sampling.stage2 ?? {};
+    const jobId = currentJob = nextJobId++;
     try {
-      const result: GenerateResult = await engine.generate({
+      const result: GenerateResult = await engine.generate(jobId, {
         classId: settings.classId, seed: settings.seed, batch: settings.batch, decoder: settings.decoder,
         stage1: { temperature: settings.temperature, topK: settings.topK, topP: settings.topP,
           guidance: settings.guidance },
@@ -111,10 +117,15 @@ export const useApp = create<AppState>()((set, get) => ({
         tokens: result.tokens[i], settings: { ...settings, seed: (settings.seed + i) >>> 0, batch: 1 } }));
       set({ samples: [...samples, ...get().samples].slice(0, 64) });
     } catch (e) {
-      set({ error: `Generation failed: ${message(e)}` });
+      if ((e as Error).name !== 'CancelledError') set({ error: `Generation failed: ${message(e)}` });
     } finally {
+      currentJob = null;
       set({ busy: false, progress: null });
     }
+  },
+
+  stop() {
+    if (currentJob !== null) engine.cancel(currentJob);
   },
 
   async tokenizeFile(file) {

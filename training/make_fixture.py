@@ -65,15 +65,17 @@ def gpt_case(gpt, prompt_len: int, tokens: torch.Tensor):
 
 def generation_cases(pipe):
     cases = []
-    for class_id, seed, batch, s1, decoder in [
-        (1, 7, 2, SamplingSettings(1.0, 8, 0.9, 1.0), "ar-vq"),
-        (None, 42, 1, SamplingSettings(1.0, 0, 1.0, 1.0), "direct"),
-        (2, 3, 2, SamplingSettings(0.8, 5, 1.0, 3.0), "ar-vq"),
+    for class_id, seed, batch, s1, decoder, prefix in [
+        (1, 7, 2, SamplingSettings(1.0, 8, 0.9, 1.0), "ar-vq", []),
+        (None, 42, 1, SamplingSettings(1.0, 0, 1.0, 1.0), "direct", []),
+        (2, 3, 2, SamplingSettings(0.8, 5, 1.0, 3.0), "ar-vq", []),
+        (0, 11, 3, SamplingSettings(1.0, 0, 1.0, 2.0), "direct", [3, 1, 4, 1, 5, 9]),
     ]:
         s2 = SamplingSettings(1.0, 0, 0.8, 1.0)
-        tokens, rngs = pipe.sample_tokens(class_id, seed, batch, s1)
+        tokens, rngs = pipe.sample_tokens(class_id, seed, batch, s1, prefix)
         images, vq = pipe.decode(tokens, decoder, rngs, s2)
         cases.append({"class_id": class_id, "seed": seed, "batch": batch, "decoder": decoder,
+                      "prefix": prefix,
                       "stage1": s1.__dict__, "stage2": s2.__dict__, "tokens": tokens.tolist(),
                       "vq_tokens": vq.tolist() if vq is not None else None,
                       "pixels": flat(images)})

@@ -1,13 +1,16 @@
 // The inference worker: it owns the engine and every ORT session, and talks to the UI through
-// the typed API below (comlink). One request runs at a time.
+// the typed API below (comlink). Graph runs go one at a time through a shared scheduler, token
+// maps ahead of generation steps; a generation can be cancelled between two steps.
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
 import { type BackendPreference, chooseBackend } from './engine/backend';
-import { Engine, type GenerateProgress, type GenerateRequest, type GenerateResult, type TokenMap } from './engine/engine';
+import { Engine, type GenerateRequest, type GenerateResult, type TokenMap } from './engine/engine';
 import type { PackManifest } from './engine/manifest';
 import { urlSource } from './engine/packSource';
 import type { RgbaImage } from './engine/pixels';
+import type { ProgressListener } from './engine/progress';
 import { readPack } from './engine/readPack';
+import { Scheduler } from './engine/scheduler';
 
 export interface LoadedPack {
   manifest: PackManifest;
@@ -21,52 +24,66 @@ export interface LoadedPack {
 ort.env.wasm.numThreads = self.crossOriginIsolated
   ? Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)) : 1;
 
+const scheduler = new Scheduler();
 let engine: Engine | null = null;
-let queue: Promise<unknown> = Promise.resolve();
-
-/** Serialise requests: ORT sessions must never run concurrently. */
-function exclusive<T>(job: () => Promise<T>): Promise<T> {
-  const next = queue.then(job, job);
-  queue = next.catch(() => undefined);
-  return next;
-}
+let loads: Promise<unknown> = Promise.resolve();
+const jobs = new Map<number, AbortController>();
 
 function requireEngine(): Engine {
   if (!engine) throw new Error('no model pack is loaded yet');
   return engine;
 }
 
+async function createEngine(url: string, prefer: BackendPreference,
+  onProgress?: (file: string, loaded: number, total: number) => void): Promise<LoadedPack> {
+  const files = await readPack(urlSource(url), onProgress);
+  let { backend, reason } = await chooseBackend(prefer);
+  let next: Engine;
+  try {
+    next = await Engine.fromFiles(files, backend, scheduler);
+    await next.warmUp();
+  } catch (e) {
+    if (backend !== 'webgpu') throw e;
+    reason = `WebGPU failed (${(e as Error).message}); using WASM`;
+    backend = 'wasm';
+    next = await Engine.fromFiles(files, backend, scheduler);
+    await next.warmUp();
+  }
+  for (const job of jobs.values()) job.abort(); // the old pack's generations end here
+  const previous = engine;
+  engine = next;
+  await previous?.dispose();
+  return { manifest: files.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1 };
+}
+
 const api = {
   /** Load a pack; the previous one stays loaded (and in use) if this one fails. */
   load(url: string, prefer: BackendPreference,
     onProgress?: (file: string, loaded: number, total: number) => void): Promise<LoadedPack> {
-    return exclusive(async () => {
-      const files = await readPack(urlSource(url), onProgress);
-      let { backend, reason } = await chooseBackend(prefer);
-      let next: Engine;
-      try {
-        next = await Engine.fromFiles(files, backend);
-      } catch (e) {
-        if (backend !== 'webgpu') throw e;
-        reason = `WebGPU failed (${(e as Error).message}); using WASM`;
-        backend = 'wasm';
-        next = await Engine.fromFiles(files, backend);
-      }
-      await engine?.dispose();
-      engine = next;
-      return { manifest: files.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1 };
-    });
+    const next = loads.then(() => createEngine(url, prefer, onProgress));
+    loads = next.catch(() => undefined);
+    return next;
   },
 
-  generate(req: GenerateRequest, onProgress?: (p: GenerateProgress) => void): Promise<GenerateResult> {
-    return exclusive(async () => {
-      const result = await requireEngine().generate(req, onProgress);
+  /** `jobId` names the generation for `cancel`. */
+  async generate(jobId: number, req: GenerateRequest, onProgress?: ProgressListener): Promise<GenerateResult> {
+    const controller = new AbortController();
+    jobs.set(jobId, controller);
+    try {
+      const result = await requireEngine().generate(req, { onProgress, signal: controller.signal });
       return Comlink.transfer(result, result.images.map((img) => img.data.buffer as ArrayBuffer));
-    });
+    } finally {
+      jobs.delete(jobId);
+    }
+  },
+
+  /** Stop a generation before its next step; it rejects with a CancelledError. */
+  cancel(jobId: number) {
+    jobs.get(jobId)?.abort();
   },
 
   tokenize(image: RgbaImage): Promise<TokenMap> {
-    return exclusive(() => requireEngine().tokenize(image));
+    return requireEngine().tokenize(image);
   },
 };
 

@@ -28,7 +28,7 @@ function savePng(canvasId: string, name: string) {
 }
 
 export function GeneratePanel() {
-  const { pack, settings, busy, progress, samples, update, generate } = useApp();
+  const { pack, settings, busy, progress, samples, update, generate, stop } = useApp();
   if (!pack || !settings) return null;
   const m = pack.manifest;
   return (
@@ -56,9 +56,13 @@ export function GeneratePanel() {
           </select>
         </label>
         <button type="submit" disabled={busy}>{busy ? 'Generating…' : 'Generate'}</button>
+        {busy && progress && <button type="button" onClick={stop}>Stop</button>}
       </form>
       {progress && (
-        <p role="status">{progress.stage === 'stage1' ? 'DiGIT tokens' : 'VQ tokens'} {progress.done}/{progress.total}</p>
+        <p role="status">
+          {progress.stage === 'stage1' ? 'DiGIT tokens' : 'VQ tokens'} {progress.done}/{progress.total}
+          {' · '}{progress.tokensPerSecond.toFixed(0)} tokens/s · {progress.etaSeconds.toFixed(1)} s left
+        </p>
       )}
       {progress && (
         <TokenGrid tokens={progress.tokens[0]} cols={m.grid.w} testId="live-tokens" displaySize={128} />

@@ -4,7 +4,7 @@ image -> encoder -> quantizer -> DiGIT tokens; stage-1 GPT samples DiGIT tokens;
 decoder turns them into an image (stage-2 GPT + VQ decoder, or the direct decoder).
 """
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 import torch
 
@@ -87,15 +87,19 @@ class Pipeline:
         return [row[prompt_len:] for row in rows[:batch]]
 
     def sample_tokens(self, class_id: Optional[int], seed: int, batch: int,
-                      settings: SamplingSettings):
-        """Stage 1: returns DiGIT codes [batch, N] and each image's RNG (stage 2 continues it)."""
+                      settings: SamplingSettings, prefix: Sequence[int] = ()):
+        """Stage 1: returns DiGIT codes [batch, N] and each image's RNG (stage 2 continues it).
+        A prefix (the first codes of the grid, row-major) is kept and only the rest is sampled."""
         ids = self.ids
         rngs = [image_rng(seed, i) for i in range(batch)]
         bos = ids.bos if class_id is None else ids.class_offset + class_id
         guided = class_id is not None and settings.guidance != 1.0
-        ids_out = self._sample(self.stage1, [[bos]] * batch, [[ids.bos]] * batch if guided else None,
-                               self.n_tokens, ids.n_special, ids.stage1_vocab, rngs, settings)
-        return torch.tensor(ids_out) - ids.n_special, rngs
+        fixed = [ids.n_special + int(k) for k in prefix]
+        sampled = self._sample(self.stage1, [[bos] + fixed] * batch,
+                               [[ids.bos] + fixed] * batch if guided else None,
+                               self.n_tokens - len(fixed), ids.n_special, ids.stage1_vocab, rngs,
+                               settings)
+        return torch.tensor([fixed + row for row in sampled]) - ids.n_special, rngs
 
     def sample_vq_tokens(self, tokens, rngs: List[Rng], settings: SamplingSettings):
         """Stage 2: DiGIT codes [B, N] -> VQ codes [B, N]."""

@@ -40,7 +40,7 @@ describe('graphs match PyTorch', () => {
     it(`${name}: KV-cache steps reproduce the full-sequence logits within 1e-4`, async () => {
       const c = golden[name];
       const session = (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions.get(name)!;
-      const runner = new GptRunner(session, engine.manifest.graphs[name]!);
+      const runner = new GptRunner((feeds) => session.run(feeds), engine.manifest.graphs[name]!);
       const [batch, length, vocab] = c.shape;
       runner.reset(batch);
       let worst = 0;
@@ -70,9 +70,10 @@ describe('graphs match PyTorch', () => {
 
 describe('seeded generation matches PyTorch', () => {
   for (const c of golden.generation) {
-    it(`class ${c.class_id}, seed ${c.seed}, batch ${c.batch}, ${c.decoder}`, async () => {
+    const prefix = c.prefix.length ? `, prefix of ${c.prefix.length}` : '';
+    it(`class ${c.class_id}, seed ${c.seed}, batch ${c.batch}, ${c.decoder}${prefix}`, async () => {
       const result = await engine.generate({
-        classId: c.class_id, seed: c.seed, batch: c.batch, decoder: c.decoder,
+        classId: c.class_id, seed: c.seed, batch: c.batch, decoder: c.decoder, prefix: c.prefix,
         stage1: toSettings(c.stage1), stage2: toSettings(c.stage2),
       });
       expect(result.tokens).toEqual(c.tokens);
@@ -85,12 +86,13 @@ describe('seeded generation matches PyTorch', () => {
     });
   }
 
-  it('reports progress for every sampled token of both stages', async () => {
+  it('reports progress up to the last token of each stage', async () => {
     const seen: string[] = [];
     await engine.generate({ classId: 0, seed: 1, batch: 1, decoder: 'ar-vq',
       stage1: toSettings(golden.generation[0].stage1), stage2: toSettings(golden.generation[0].stage2) },
-    (p) => seen.push(`${p.stage}:${p.done}`));
-    expect(seen.filter((s) => s.startsWith('stage1')).length).toBe(16);
+    { onProgress: (p) => seen.push(`${p.stage}:${p.done}`) });
+    expect(seen[0]).toBe('stage1:1');
+    expect(seen).toContain('stage1:16');
     expect(seen.at(-1)).toBe('stage2:16');
   });
 

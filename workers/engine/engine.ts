@@ -5,9 +5,11 @@ import { GptRunner, int64 } from './gptRunner';
 import { type DecoderKind, type GraphName, type PackManifest, gridTokens } from './manifest';
 import type { PackSource } from './packSource';
 import { type RgbaImage, rgbaToTensorData, tensorDataToRgba } from './pixels';
+import { ProgressMeter, type ProgressListener } from './progress';
 import { type PackFiles, readPack } from './readPack';
 import { imageRng, type Rng } from './rng';
 import { type IdRange, type SamplingSettings, sampleToken } from './sampling';
+import { type Priority, Scheduler } from './scheduler';
 import { type Backend, createSessions, type Sessions } from './sessions';
 
 export interface GenerateRequest {
@@ -17,14 +19,21 @@ export interface GenerateRequest {
   stage1: SamplingSettings;
   stage2: SamplingSettings;
   decoder: DecoderKind;
+  /** Keep these first DiGIT codes of the grid (row-major) and sample only the rest. */
+  prefix?: number[];
 }
 
-export interface GenerateProgress {
-  stage: 'stage1' | 'stage2';
-  done: number;
-  total: number;
-  /** Stage-1 DiGIT codes sampled so far, one array per image. */
-  tokens: number[][];
+export interface GenerateOptions {
+  onProgress?: ProgressListener;
+  /** Aborting stops the generation before its next step; it rejects with a CancelledError. */
+  signal?: AbortSignal;
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('generation cancelled');
+    this.name = 'CancelledError';
+  }
 }
 
 export interface GenerateResult {
@@ -32,6 +41,8 @@ export interface GenerateResult {
   vqTokens: number[][] | null;
   images: RgbaImage[];
 }
+
+export type { GenerateProgress } from './progress';
 
 export interface TokenMap {
   tokens: number[];
@@ -46,27 +57,57 @@ export interface LoadOptions {
 export class Engine {
   private stage1: GptRunner;
   private stage2: GptRunner | null;
+  /** Generations run one after another: they share the GPT runners and their caches. */
+  private generations: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly manifest: PackManifest, readonly backend: Backend,
-    private sessions: Sessions) {
-    this.stage1 = new GptRunner(sessions.get('stage1')!, manifest.graphs.stage1);
-    const s2 = sessions.get('stage2');
-    this.stage2 = s2 ? new GptRunner(s2, manifest.graphs.stage2!) : null;
+    private sessions: Sessions, private readonly scheduler: Scheduler) {
+    this.stage1 = new GptRunner((feeds) => this.run('stage1', feeds, 'background'), manifest.graphs.stage1);
+    this.stage2 = sessions.has('stage2')
+      ? new GptRunner((feeds) => this.run('stage2', feeds, 'background'), manifest.graphs.stage2!) : null;
   }
 
   static async load(source: PackSource, options: LoadOptions): Promise<Engine> {
     return Engine.fromFiles(await readPack(source, options.onProgress), options.backend);
   }
 
-  /** Sessions over already-read files, so a backend fallback never reads them again. */
-  static async fromFiles(files: PackFiles, backend: Backend): Promise<Engine> {
-    return new Engine(files.manifest, backend, await createSessions(files, backend));
+  /** Sessions over already-read files, so a backend fallback never reads them again. Engines
+   *  that share a scheduler never run two graphs at once (session creation included). */
+  static async fromFiles(files: PackFiles, backend: Backend, scheduler = new Scheduler()): Promise<Engine> {
+    const sessions = await scheduler.run('interactive', () => createSessions(files, backend));
+    return new Engine(files.manifest, backend, sessions, scheduler);
   }
 
-  private async run(graph: GraphName, feeds: Record<string, ort.Tensor>) {
-    const session = this.sessions.get(graph);
-    if (!session) throw new Error(`this pack has no ${graph} graph`);
-    return session.run(feeds);
+  /** Run every graph once on dummy inputs, so that the first image does not pay for shader
+   *  compilation and memory planning. */
+  async warmUp() {
+    const { size } = this.manifest.image;
+    await this.tokenize({ width: size, height: size, data: new Uint8ClampedArray(4 * size * size) });
+    for (const runner of [this.stage1, this.stage2]) {
+      if (!runner) continue;
+      runner.reset(1);
+      try {
+        await runner.step([this.manifest.tokens.bos], 0);
+      } finally {
+        runner.release();
+      }
+    }
+    const zeros = [new Array<number>(gridTokens(this.manifest)).fill(0)];
+    if (this.sessions.has('vq_decoder')) await this.decode('vq_decoder', zeros);
+    if (this.sessions.has('direct_decoder')) await this.decode('direct_decoder', zeros);
+  }
+
+  private run(graph: GraphName, feeds: Record<string, ort.Tensor>, priority: Priority) {
+    return this.scheduler.run(priority, () => {
+      const session = this.sessions.get(graph);
+      if (!session) throw new Error(`this pack has no ${graph} graph`);
+      return session.run(feeds);
+    });
+  }
+
+  /** Whether any GPT holds a KV cache now (none should between generations). */
+  get holdsCache() {
+    return this.stage1.holdsCache || (this.stage2?.holdsCache ?? false);
   }
 
   private get size() {
@@ -80,8 +121,8 @@ export class Engine {
       throw new Error(`tokenize needs a ${size}×${size} image, got ${image.width}×${image.height}`);
     }
     const pixels = new ort.Tensor('float32', rgbaToTensorData(image, channels), [1, channels, size, size]);
-    const { features } = await this.run('encoder', { image: pixels });
-    const out = await this.run('quantizer', { features });
+    const { features } = await this.run('encoder', { image: pixels }, 'interactive');
+    const out = await this.run('quantizer', { features }, 'interactive');
     return {
       tokens: Array.from(out.tokens.data as BigInt64Array, Number),
       distance: Array.from(out.distance.data as Float32Array),
@@ -91,8 +132,8 @@ export class Engine {
   /** Extend every row by `count` sampled ids in `range`; the `prompts` are fed first. Rows past
    *  the images' own (`rngs.length`) are the unconditional rows of guidance. */
   private async sample(runner: GptRunner, prompts: number[][], count: number, range: IdRange,
-    rngs: Rng[], settings: SamplingSettings, guided: boolean,
-    onToken?: (done: number, rows: number[][]) => void): Promise<number[][]> {
+    rngs: Rng[], settings: SamplingSettings, guided: boolean, signal: AbortSignal | undefined,
+    onToken: (rows: number[][]) => void): Promise<number[][]> {
     const batch = rngs.length;
     const rows = prompts.map((p) => [...p]);
     runner.reset(rows.length);
@@ -101,6 +142,7 @@ export class Engine {
     const sampled: number[][] = rngs.map(() => []);
     try {
       for (let pos = 0; pos < promptLen + count - 1; pos++) {
+        if (signal?.aborted) throw new CancelledError();
         const logits = await runner.step(rows.map((r) => r[pos]), pos);
         if (pos + 1 < promptLen) continue;
         for (let b = 0; b < batch; b++) {
@@ -111,7 +153,7 @@ export class Engine {
           rows[b].push(token);
           if (guided) rows[b + batch].push(token);
         }
-        onToken?.(sampled[0].length, sampled);
+        onToken(sampled);
       }
     } finally {
       runner.release(); // the KV cache, even when a step fails
@@ -119,7 +161,7 @@ export class Engine {
     return sampled;
   }
 
-  async generate(req: GenerateRequest, onProgress?: (p: GenerateProgress) => void): Promise<GenerateResult> {
+  private checkRequest(req: GenerateRequest) {
     const m = this.manifest;
     const n = gridTokens(m);
     if (!Number.isInteger(req.batch) || req.batch < 1) throw new Error(`batch must be a positive integer, got ${req.batch}`);
@@ -127,48 +169,74 @@ export class Engine {
       throw new Error(`class ${req.classId} is not in this pack (${m.classes ? m.classes.length : 0} classes)`);
     }
     if (!m.decoders.includes(req.decoder)) throw new Error(`this pack has no '${req.decoder}' decoder`);
+    const prefix = req.prefix ?? [];
+    if (prefix.length >= n) throw new Error(`a prefix keeps at most ${n - 1} of the ${n} tokens, got ${prefix.length}`);
+    if (!prefix.every((k) => Number.isInteger(k) && k >= 0 && k < m.codebook.size)) {
+      throw new Error(`prefix tokens must be codes 0…${m.codebook.size - 1}`);
+    }
+  }
+
+  /** Sample images; generations queue behind each other. */
+  generate(req: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
+    const job = this.generations.then(() => this.generateNow(req, options));
+    this.generations = job.catch(() => undefined);
+    return job;
+  }
+
+  private async generateNow(req: GenerateRequest, { onProgress, signal }: GenerateOptions): Promise<GenerateResult> {
+    this.checkRequest(req);
+    const m = this.manifest;
+    const n = gridTokens(m);
     const t = m.tokens;
+    const prefix = req.prefix ?? [];
+    const meter = new ProgressMeter(n - prefix.length + (req.decoder === 'ar-vq' ? n : 0), req.batch, onProgress);
     const rngs = Array.from({ length: req.batch }, (_, i) => imageRng(req.seed, i));
     const guided = req.classId !== null && req.stage1.guidance !== 1;
     const bos = req.classId === null ? t.bos : t.class_offset + req.classId;
-    const prompts = [...rngs.map(() => [bos]), ...(guided ? rngs.map(() => [t.bos]) : [])];
+    const fixed = prefix.map((k) => t.stage1_code_offset + k);
+    const prompts = [...rngs.map(() => [bos, ...fixed]), ...(guided ? rngs.map(() => [t.bos, ...fixed]) : [])];
     const codeRange = { lo: t.stage1_code_offset, hi: t.stage1_code_offset + m.codebook.size };
-    const ids = await this.sample(this.stage1, prompts, n, codeRange, rngs, req.stage1, guided,
-      (done, rows) => onProgress?.({ stage: 'stage1', done, total: n,
-        tokens: rows.map((r) => r.map((id) => id - codeRange.lo)) }));
-    const tokens = ids.map((r) => r.map((id) => id - codeRange.lo));
+    const toCodes = (rows: number[][]) => rows.map((r) => [...prefix, ...r.map((id) => id - codeRange.lo)]);
+    const ids = await this.sample(this.stage1, prompts, n - prefix.length, codeRange, rngs, req.stage1,
+      guided, signal, (rows) => meter.step('stage1', prefix.length + rows[0].length, n, () => toCodes(rows)));
+    const tokens = toCodes(ids);
     if (req.decoder === 'direct') {
-      return { tokens, vqTokens: null, images: await this.decode('direct_decoder', tokens) };
+      return { tokens, vqTokens: null, images: await this.decode('direct_decoder', tokens, 'background') };
     }
-    const vqTokens = await this.sampleVq(tokens, rngs, req.stage2, (done) =>
-      onProgress?.({ stage: 'stage2', done, total: n, tokens }));
-    return { tokens, vqTokens, images: await this.decode('vq_decoder', vqTokens) };
+    const vqTokens = await this.sampleVq(tokens, rngs, req.stage2, signal,
+      (done) => meter.step('stage2', done, n, () => tokens));
+    return { tokens, vqTokens, images: await this.decode('vq_decoder', vqTokens, 'background') };
   }
 
   /** Stage 2: DiGIT codes -> VQ codes, continuing each image's RNG stream. */
   private async sampleVq(tokens: number[][], rngs: Rng[], settings: SamplingSettings,
-    onToken: (done: number) => void): Promise<number[][]> {
+    signal: AbortSignal | undefined, onToken: (done: number) => void): Promise<number[][]> {
     if (!this.stage2) throw new Error("this pack has no stage-2 GPT (decoder 'ar-vq')");
     const t = this.manifest.tokens;
     const prompts = tokens.map((row) => [...row.map((k) => t.stage2_prefix_offset + k), t.separator]);
     const range = { lo: t.stage2_vq_offset, hi: t.stage2_vq_offset + (this.manifest.vq_codebook_size ?? 0) };
     const ids = await this.sample(this.stage2, prompts, gridTokens(this.manifest), range, rngs,
-      settings, false, (done) => onToken(done));
+      settings, false, signal, (rows) => onToken(rows[0].length));
     return ids.map((r) => r.map((id) => id - range.lo));
   }
 
   /** Token grids -> RGBA images through a decoder graph. */
-  async decode(graph: 'vq_decoder' | 'direct_decoder', tokens: number[][]): Promise<RgbaImage[]> {
+  async decode(graph: 'vq_decoder' | 'direct_decoder', tokens: number[][],
+    priority: Priority = 'interactive'): Promise<RgbaImage[]> {
     const n = gridTokens(this.manifest);
-    const { image } = await this.run(graph, { tokens: int64(tokens.flat(), [tokens.length, n]) });
+    const { image } = await this.run(graph, { tokens: int64(tokens.flat(), [tokens.length, n]) }, priority);
     const data = image.data as Float32Array;
     return tokens.map((_, i) => tensorDataToRgba(data, i, this.manifest.image.channels, this.size));
   }
 
+  /** Release every session once the queued generations and runs are through. */
   async dispose() {
-    this.stage1.release();
-    this.stage2?.release();
-    await Promise.all([...this.sessions.values()].map((s) => s.release()));
-    this.sessions.clear();
+    await this.generations;
+    await this.scheduler.run('background', async () => {
+      this.stage1.release();
+      this.stage2?.release();
+      await Promise.all([...this.sessions.values()].map((s) => s.release()));
+      this.sessions.clear();
+    });
   }
 }

@@ -6,12 +6,19 @@ import type { GptGraphEntry } from './manifest';
 export const int64 = (values: number[], dims: number[]) =>
   new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
 
+export type RunGraph = (feeds: Record<string, ort.Tensor>) => Promise<ort.InferenceSession.ReturnType>;
+
 export class GptRunner {
   private key: ort.Tensor | null = null;
   private value: ort.Tensor | null = null;
   private batch = 0;
 
-  constructor(private session: ort.InferenceSession, readonly spec: GptGraphEntry) {}
+  constructor(private run: RunGraph, readonly spec: GptGraphEntry) {}
+
+  /** Whether a KV cache is allocated (between reset and release). */
+  get holdsCache() {
+    return this.key !== null;
+  }
 
   get capacity() {
     return this.spec.kv_cache.capacity;
@@ -31,7 +38,7 @@ export class GptRunner {
   async step(tokens: number[], position: number): Promise<Float32Array> {
     if (!this.key || !this.value || tokens.length !== this.batch) throw new Error('GptRunner.step before reset');
     if (position >= this.capacity) throw new Error(`position ${position} is past the cache capacity ${this.capacity}`);
-    const out = await this.session.run({
+    const out = await this.run({
       tokens: int64(tokens, [this.batch, 1]),
       position: int64([position], [1]),
       past_key: this.key,

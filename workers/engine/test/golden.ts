@@ -10,6 +10,7 @@ export interface GenerationCase {
   seed: number;
   batch: number;
   decoder: 'ar-vq' | 'direct';
+  prefix: number[];
   stage1: { temperature: number; top_k: number; top_p: number; guidance: number };
   stage2: { temperature: number; top_k: number; top_p: number; guidance: number };
   tokens: number[][];

@@ -1,0 +1,104 @@
+// The engine as a service: cancellation, interactive jobs between steps, failing runs, warm-up.
+import * as ort from 'onnxruntime-web';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileSource } from '../node/fileSource';
+import { CancelledError, Engine, type GenerateRequest } from './engine';
+import { FIXTURE_DIR, golden, toSettings } from './test/golden';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await Engine.load(fileSource(FIXTURE_DIR), { backend: 'wasm' });
+});
+afterAll(() => engine.dispose());
+
+const c = golden.generation[0];
+const request: GenerateRequest = { classId: c.class_id, seed: c.seed, batch: c.batch, decoder: c.decoder,
+  stage1: toSettings(c.stage1), stage2: toSettings(c.stage2) };
+
+function session(name: string): ort.InferenceSession {
+  return (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions.get(name)!;
+}
+
+/** Count the stage-1 runs made while `body` runs. */
+async function countingStage1Runs<T>(body: (runs: () => number) => Promise<T>): Promise<T> {
+  const s = session('stage1');
+  const run = s.run.bind(s);
+  let count = 0;
+  s.run = ((...args: Parameters<typeof run>) => { count++; return run(...args); }) as typeof s.run;
+  try {
+    return await body(() => count);
+  } finally {
+    s.run = run;
+  }
+}
+
+describe('engine jobs', () => {
+  it('cancels within one step, frees the cache, and the next job is exact', async () => {
+    await countingStage1Runs(async (runs) => {
+      const controller = new AbortController();
+      let runsAtAbort = -1;
+      const job = engine.generate(request, { signal: controller.signal, onProgress: (p) => {
+        if (p.done >= 3 && runsAtAbort < 0) {
+          runsAtAbort = runs();
+          controller.abort();
+        }
+      } });
+      await expect(job).rejects.toBeInstanceOf(CancelledError);
+      expect(runs() - runsAtAbort).toBeLessThanOrEqual(1);
+    });
+    expect(engine.holdsCache).toBe(false);
+    expect((await engine.generate(request)).tokens).toEqual(c.tokens);
+  });
+
+  it('survives 50 cancelled jobs in a row', async () => {
+    for (let i = 0; i < 50; i++) {
+      const controller = new AbortController();
+      const job = engine.generate({ ...request, seed: i }, { signal: controller.signal,
+        onProgress: () => controller.abort() });
+      await expect(job).rejects.toBeInstanceOf(CancelledError);
+      expect(engine.holdsCache).toBe(false);
+    }
+    expect((await engine.generate(request)).vqTokens).toEqual(c.vq_tokens);
+  });
+
+  it('runs a token map between the steps of a generation', async () => {
+    const events: string[] = [];
+    const size = engine.manifest.image.size;
+    const image = { width: size, height: size, data: new Uint8ClampedArray(4 * size * size).fill(200) };
+    let map: Promise<unknown> | null = null;
+    const job = engine.generate(request, { onProgress: (p) => {
+      if (!map) map = engine.tokenize(image).then(() => events.push(`token map during ${p.stage}`));
+    } }).then(() => events.push('generation done'));
+    await job;
+    await map;
+    expect(events).toEqual(['token map during stage1', 'generation done']);
+  });
+
+  it('a failing run rejects with its error and the engine serves the next request', async () => {
+    const s = session('stage1');
+    const run = s.run.bind(s);
+    let calls = 0;
+    s.run = ((...args: Parameters<typeof run>) => {
+      if (++calls === 5) return Promise.reject(new Error('device lost'));
+      return run(...args);
+    }) as typeof s.run;
+    try {
+      await expect(engine.generate(request)).rejects.toThrow('device lost');
+    } finally {
+      s.run = run;
+    }
+    expect(engine.holdsCache).toBe(false);
+    expect((await engine.generate(request)).tokens).toEqual(c.tokens);
+  });
+
+  it('refuses a prefix that is too long or not made of codes', async () => {
+    await expect(engine.generate({ ...request, prefix: new Array(16).fill(0) })).rejects.toThrow(/at most 15/);
+    await expect(engine.generate({ ...request, prefix: [99] })).rejects.toThrow(/codes 0…15/);
+  });
+
+  it('warm-up runs every graph and changes nothing', async () => {
+    await engine.warmUp();
+    expect(engine.holdsCache).toBe(false);
+    expect((await engine.generate(request)).tokens).toEqual(c.tokens);
+  });
+});

@@ -1,0 +1,25 @@
+// One ORT run at a time, in priority order. Generation steps queue as 'background'; token maps
+// and decodes queue as 'interactive' and go first, so they slip in between the steps of a long
+// generation instead of waiting for all of it.
+export type Priority = 'interactive' | 'background';
+
+export class Scheduler {
+  private running = false;
+  private readonly waiting: Record<Priority, (() => void)[]> = { interactive: [], background: [] };
+
+  async run<T>(priority: Priority, job: () => Promise<T>): Promise<T> {
+    if (this.running) await new Promise<void>((resolve) => this.waiting[priority].push(resolve));
+    this.running = true;
+    try {
+      return await job();
+    } finally {
+      this.handOver();
+    }
+  }
+
+  private handOver() {
+    const next = this.waiting.interactive.shift() ?? this.waiting.background.shift();
+    if (next) next(); // the turn passes straight on; `running` stays true
+    else this.running = false;
+  }
+}
