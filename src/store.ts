@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import type { BackendPreference } from '../workers/engine/backend';
 import type { GenerateResult, TokenMap } from '../workers/engine/engine';
 import type { GenerateProgress } from '../workers/engine/progress';
+import type { FileOrigin } from '../workers/engine/readPack';
 import type { RgbaImage } from '../workers/engine/pixels';
 import type { LoadedPack } from '../workers/worker';
 import { engine, proxy } from './engineClient';
@@ -24,7 +25,7 @@ export interface Sample {
 interface AppState {
   packs: PackRef[];
   pack: LoadedPack | null;
-  loading: { file: string; loaded: number; total: number } | null;
+  loading: { file: string; loaded: number; total: number; origin: FileOrigin } | null;
   settings: Settings | null;
   busy: boolean;
   progress: GenerateProgress | null;
@@ -76,10 +77,11 @@ export const useApp = create<AppState>()((set, get) => ({
   async loadPack(id, backend) {
     const ref = get().packs.find((p) => p.id === id);
     if (!ref) return set({ error: `There is no pack called '${id}'.` });
-    set({ busy: true, error: null, loading: { file: 'pack.json', loaded: 0, total: 0 } });
+    set({ busy: true, error: null, loading: { file: 'pack.json', loaded: 0, total: 0, origin: 'network' } });
     try {
       const pack = await engine.load(new URL(ref.path, location.href).href, backend,
-        proxy((file: string, loaded: number, total: number) => set({ loading: { file, loaded, total } })));
+        proxy((file: string, loaded: number, total: number, origin: FileOrigin) =>
+          set({ loading: { file, loaded, total, origin } })));
       const settings = fitToPack({ ...packDefaults(pack.manifest, id), ...get().settings, pack: id, backend },
         pack.manifest);
       set({ pack, settings, tokenMap: null });

@@ -9,7 +9,8 @@ import type { PackManifest } from './engine/manifest';
 import { urlSource } from './engine/packSource';
 import type { RgbaImage } from './engine/pixels';
 import type { ProgressListener } from './engine/progress';
-import { readPack } from './engine/readPack';
+import { browserFileStore } from './engine/fileStore';
+import { type LoadProgress, readPack } from './engine/readPack';
 import { Scheduler } from './engine/scheduler';
 
 export interface LoadedPack {
@@ -17,6 +18,10 @@ export interface LoadedPack {
   backend: 'webgpu' | 'wasm';
   backendReason: string;
   threads: number;
+  /** Files read from the browser's cache rather than downloaded. */
+  cached: string[];
+  /** Why the files were not kept for next time, if they were not. */
+  storeSkipped: string | null;
 }
 
 // Threads need cross-origin isolation (SharedArrayBuffer); ORT's own default, made explicit so
@@ -27,6 +32,7 @@ ort.env.wasm.numThreads = self.crossOriginIsolated
 const scheduler = new Scheduler();
 let engine: Engine | null = null;
 let loads: Promise<unknown> = Promise.resolve();
+let loading: AbortController | null = null;
 const jobs = new Map<number, AbortController>();
 
 function requireEngine(): Engine {
@@ -34,9 +40,10 @@ function requireEngine(): Engine {
   return engine;
 }
 
-async function createEngine(url: string, prefer: BackendPreference,
-  onProgress?: (file: string, loaded: number, total: number) => void): Promise<LoadedPack> {
-  const files = await readPack(urlSource(url), onProgress);
+async function createEngine(url: string, prefer: BackendPreference, onProgress?: LoadProgress): Promise<LoadedPack> {
+  loading = new AbortController();
+  const files = await readPack(urlSource(url, { signal: loading.signal }),
+    { onProgress, store: await browserFileStore() });
   let { backend, reason } = await chooseBackend(prefer);
   let next: Engine;
   try {
@@ -53,16 +60,26 @@ async function createEngine(url: string, prefer: BackendPreference,
   const previous = engine;
   engine = next;
   await previous?.dispose();
-  return { manifest: files.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1 };
+  return { manifest: files.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1,
+    cached: files.cached, storeSkipped: files.storeSkipped };
 }
 
 const api = {
   /** Load a pack; the previous one stays loaded (and in use) if this one fails. */
-  load(url: string, prefer: BackendPreference,
-    onProgress?: (file: string, loaded: number, total: number) => void): Promise<LoadedPack> {
-    const next = loads.then(() => createEngine(url, prefer, onProgress));
+  load(url: string, prefer: BackendPreference, onProgress?: LoadProgress): Promise<LoadedPack> {
+    const next = loads.then(() => createEngine(url, prefer, onProgress)).finally(() => { loading = null; });
     loads = next.catch(() => undefined);
     return next;
+  },
+
+  /** Stop downloading the pack being loaded; the loaded one stays. */
+  cancelLoad() {
+    loading?.abort();
+  },
+
+  /** Forget every stored pack file; the next load downloads again. */
+  async clearCache() {
+    await (await browserFileStore())?.clear();
   },
 
   /** `jobId` names the generation for `cancel`. */

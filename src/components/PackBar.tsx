@@ -21,10 +21,17 @@ export function PackBar() {
           <option value="wasm">WASM</option>
         </select>
       </label>
-      {loading && <span role="status">Loading {loading.file}… {loading.total ? Math.round(100 * loading.loaded / loading.total) : 0}%</span>}
+      {loading && (
+        <span role="status">
+          Loading {loading.file} {loading.origin === 'cache' ? 'from the browser cache' : '…'}{' '}
+          {loading.total ? Math.round(100 * loading.loaded / loading.total) : 0}%
+        </span>
+      )}
       {pack && (
         <span className="backend" data-testid="backend" data-backend={pack.backend}>
           {pack.manifest.title} · {pack.backend === 'webgpu' ? 'WebGPU' : `WASM, ${pack.threads} thread(s)`} — {pack.backendReason}
+          {' · '}<span data-testid="pack-origin">{pack.cached.length ? 'from the browser cache' : 'downloaded'}</span>
+          {pack.storeSkipped && ` (${pack.storeSkipped})`}
         </span>
       )}
     </section>

@@ -6,7 +6,7 @@ import { type DecoderKind, type GraphName, type PackManifest, gridTokens } from 
 import type { PackSource } from './packSource';
 import { type RgbaImage, rgbaToTensorData, tensorDataToRgba } from './pixels';
 import { ProgressMeter, type ProgressListener } from './progress';
-import { type PackFiles, readPack } from './readPack';
+import { type LoadProgress, type PackFiles, readPack } from './readPack';
 import { imageRng, type Rng } from './rng';
 import { type IdRange, type SamplingSettings, sampleToken } from './sampling';
 import { type Priority, Scheduler } from './scheduler';
@@ -51,7 +51,7 @@ export interface TokenMap {
 
 export interface LoadOptions {
   backend: Backend;
-  onProgress?: (file: string, loaded: number, total: number) => void;
+  onProgress?: LoadProgress;
 }
 
 export class Engine {
@@ -68,7 +68,7 @@ export class Engine {
   }
 
   static async load(source: PackSource, options: LoadOptions): Promise<Engine> {
-    return Engine.fromFiles(await readPack(source, options.onProgress), options.backend);
+    return Engine.fromFiles(await readPack(source, { onProgress: options.onProgress }), options.backend);
   }
 
   /** Sessions over already-read files, so a backend fallback never reads them again. Engines

@@ -1,11 +1,25 @@
 // Read a pack from a source: pack.json validated first, then every graph with its byte size and
 // sha256 checked, so a corrupt or mismatched pack is refused before any session is created.
+// With a file store, verified files are kept there and read back from it next time.
+import type { FileStore } from './fileStore';
 import { type GraphName, PackError, type PackManifest, validateManifest } from './manifest';
 import type { PackSource, Progress } from './packSource';
 
 export interface PackFiles {
   manifest: PackManifest;
   graphs: Map<GraphName, Uint8Array>;
+  /** Files that came from the store rather than the source. */
+  cached: string[];
+  /** Why files were not stored, if they were not (e.g. too little free storage). */
+  storeSkipped: string | null;
+}
+
+export type FileOrigin = 'cache' | 'network';
+export type LoadProgress = (file: string, loaded: number, total: number, origin: FileOrigin) => void;
+
+export interface ReadOptions {
+  onProgress?: LoadProgress;
+  store?: FileStore | null;
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -23,13 +37,33 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
-export async function readPack(source: PackSource,
-  onProgress?: (file: string, loaded: number, total: number) => void): Promise<PackFiles> {
+async function fromStore(store: FileStore, entry: { sha256: string }): Promise<Uint8Array | null> {
+  const bytes = await store.get(entry.sha256).catch(() => null);
+  return bytes && (await sha256Hex(bytes)) === entry.sha256 ? bytes : null;
+}
+
+export async function readPack(source: PackSource, { onProgress, store }: ReadOptions = {}): Promise<PackFiles> {
   const manifest = validateManifest(parseJson(await source.text('pack.json'), source.where));
+  const entries = Object.values(manifest.graphs).filter((e) => e !== undefined);
+  const total = entries.reduce((sum, e) => sum + e.bytes, 0);
+  let storeSkipped: string | null = store ? null : 'this page has no cache storage';
+  const free = store ? await store.free().catch(() => null) : null;
+  if (store && free !== null && free < total) {
+    storeSkipped = `the pack needs ${(total / 2 ** 20).toFixed(1)} MB and the browser allows ` +
+      `${(free / 2 ** 20).toFixed(1)} MB more, so it is not kept for next time`;
+  }
   const graphs = new Map<GraphName, Uint8Array>();
+  const cached: string[] = [];
   for (const [name, entry] of Object.entries(manifest.graphs) as [GraphName, PackManifest['graphs'][GraphName]][]) {
     if (!entry) continue;
-    const progress: Progress = (loaded, total) => onProgress?.(entry.file, loaded, total || entry.bytes);
+    const hit = store ? await fromStore(store, entry) : null;
+    if (hit) {
+      onProgress?.(entry.file, hit.length, hit.length, 'cache');
+      graphs.set(name, hit);
+      cached.push(entry.file);
+      continue;
+    }
+    const progress: Progress = (loaded, size) => onProgress?.(entry.file, loaded, size || entry.bytes, 'network');
     const bytes = await source.bytes(entry.file, progress);
     if (bytes.length !== entry.bytes) {
       throw new PackError(`${entry.file}: pack.json says ${entry.bytes} bytes, got ${bytes.length}`);
@@ -40,6 +74,11 @@ export async function readPack(source: PackSource,
         `file ${digest.slice(0, 12)}…); the file is corrupt or from another pack`);
     }
     graphs.set(name, bytes);
+    if (store && !storeSkipped) {
+      await store.put(entry.sha256, bytes).catch((e) => {
+        storeSkipped = `the browser refused to store ${entry.file}: ${(e as Error).message}`;
+      });
+    }
   }
-  return { manifest, graphs };
+  return { manifest, graphs, cached, storeSkipped };
 }

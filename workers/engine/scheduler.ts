@@ -3,11 +3,26 @@
 // generation instead of waiting for all of it.
 export type Priority = 'interactive' | 'background';
 
+/** Resolve after the event loop has had a turn: WASM runs resolve without one, so without this a
+ *  worker would not see a cancel or a token-map request until a whole generation had finished.
+ *  (A message round trip, not setTimeout, which browsers clamp to 4 ms when nested.) */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 export class Scheduler {
   private running = false;
   private readonly waiting: Record<Priority, (() => void)[]> = { interactive: [], background: [] };
 
   async run<T>(priority: Priority, job: () => Promise<T>): Promise<T> {
+    await nextTask();
     if (this.running) await new Promise<void>((resolve) => this.waiting[priority].push(resolve));
     this.running = true;
     try {
