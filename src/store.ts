@@ -6,7 +6,7 @@ import type { GenerateProgress } from '../workers/engine/progress';
 import type { FileOrigin } from '../workers/engine/readPack';
 import type { RgbaImage } from '../workers/engine/pixels';
 import type { LoadedPack } from '../workers/worker';
-import { engine, proxy } from './engineClient';
+import { callWorker, onWorkerCrash, proxy } from './engineClient';
 import { fileToRgba } from './imageFile';
 import { fitToPack, packDefaults, type Settings, settingsFromUrl, settingsToUrl } from './settings';
 
@@ -47,6 +47,24 @@ let nextSampleId = 1;
 let nextJobId = 1;
 let currentJob: number | null = null;
 
+/** The worker switched backends or was restarted: show it, and reload the pack after a crash. */
+function listenToWorker() {
+  const { setState, getState } = useApp;
+  const subscribe = () => callWorker((w) => w.onBackendChange(proxy((backend: 'wasm', reason: string) => {
+    const { pack } = getState();
+    if (pack) setState({ pack: { ...pack, backend, backendReason: reason } });
+  })));
+  void subscribe();
+  onWorkerCrash((reason) => {
+    void subscribe();
+    const { settings } = getState();
+    setState({ error: `The inference worker crashed (${reason}); it was restarted and the pack is reloading.` });
+    if (settings) void getState().loadPack(settings.pack, settings.backend).then(() => {
+      if (getState().pack) setState({ error: `The inference worker crashed (${reason}); it was restarted and the pack reloaded.` });
+    });
+  });
+}
+
 export const useApp = create<AppState>()((set, get) => ({
   packs: [],
   pack: null,
@@ -59,6 +77,7 @@ export const useApp = create<AppState>()((set, get) => ({
   error: null,
 
   async init() {
+    listenToWorker();
     try {
       const index = await (await fetch('models/index.json')).json() as { default: string; packs: PackRef[] };
       set({ packs: index.packs });
@@ -79,9 +98,8 @@ export const useApp = create<AppState>()((set, get) => ({
     if (!ref) return set({ error: `There is no pack called '${id}'.` });
     set({ busy: true, error: null, loading: { file: 'pack.json', loaded: 0, total: 0, origin: 'network' } });
     try {
-      const pack = await engine.load(new URL(ref.path, location.href).href, backend,
-        proxy((file: string, loaded: number, total: number, origin: FileOrigin) =>
-          set({ loading: { file, loaded, total, origin } })));
+      const pack = await callWorker((w) => w.load(new URL(ref.path, location.href).href, backend, proxy((file: string, loaded: number, total: number, origin: FileOrigin) =>
+          set({ loading: { file, loaded, total, origin } }))));
       const settings = fitToPack({ ...packDefaults(pack.manifest, id), ...get().settings, pack: id, backend },
         pack.manifest);
       set({ pack, settings, tokenMap: null });
@@ -108,13 +126,13 @@ export const useApp = create<AppState>()((set, get) => ({
     const stage2 = pack.manifest.sampling.stage2 ?? {};
     const jobId = currentJob = nextJobId++;
     try {
-      const result: GenerateResult = await engine.generate(jobId, {
+      const result: GenerateResult = await callWorker((w) => w.generate(jobId, {
         classId: settings.classId, seed: settings.seed, batch: settings.batch, decoder: settings.decoder,
         stage1: { temperature: settings.temperature, topK: settings.topK, topP: settings.topP,
           guidance: settings.guidance },
         stage2: { temperature: stage2.temperature ?? 1, topK: stage2.top_k ?? 0, topP: stage2.top_p ?? 1,
           guidance: 1 },
-      }, proxy((p: GenerateProgress) => set({ progress: p })));
+      }, proxy((p: GenerateProgress) => set({ progress: p }))));
       const samples = result.images.map((image, i) => ({ id: nextSampleId++, image,
         tokens: result.tokens[i], settings: { ...settings, seed: (settings.seed + i) >>> 0, batch: 1 } }));
       set({ samples: [...samples, ...get().samples].slice(0, 64) });
@@ -127,7 +145,7 @@ export const useApp = create<AppState>()((set, get) => ({
   },
 
   stop() {
-    if (currentJob !== null) engine.cancel(currentJob);
+    if (currentJob !== null) void callWorker((w) => w.cancel(currentJob!));
   },
 
   async tokenizeFile(file) {
@@ -136,7 +154,7 @@ export const useApp = create<AppState>()((set, get) => ({
     set({ error: null });
     try {
       const image = await fileToRgba(file, pack.manifest.image.size);
-      const map = await engine.tokenize(image);
+      const map = await callWorker((w) => w.tokenize(image));
       set({ tokenMap: { image, map } });
     } catch (e) {
       set({ error: message(e) });

@@ -3,14 +3,14 @@
 // maps ahead of generation steps; a generation can be cancelled between two steps.
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
-import { type BackendPreference, chooseBackend } from './engine/backend';
-import { Engine, type GenerateRequest, type GenerateResult, type TokenMap } from './engine/engine';
+import { type BackendPreference, chooseBackend, type GpuCapabilities } from './engine/backend';
+import { CancelledError, Engine, type GenerateRequest, type GenerateResult, type TokenMap } from './engine/engine';
 import type { PackManifest } from './engine/manifest';
 import { urlSource } from './engine/packSource';
 import type { RgbaImage } from './engine/pixels';
 import type { ProgressListener } from './engine/progress';
 import { browserFileStore } from './engine/fileStore';
-import { type LoadProgress, readPack } from './engine/readPack';
+import { type LoadProgress, type PackFiles, readPack } from './engine/readPack';
 import { Scheduler } from './engine/scheduler';
 
 export interface LoadedPack {
@@ -18,6 +18,9 @@ export interface LoadedPack {
   backend: 'webgpu' | 'wasm';
   backendReason: string;
   threads: number;
+  crossOriginIsolated: boolean;
+  /** What the WebGPU adapter offers, if there is one (used or not). */
+  gpu: GpuCapabilities | null;
   /** Files read from the browser's cache rather than downloaded. */
   cached: string[];
   /** Why the files were not kept for next time, if they were not. */
@@ -31,6 +34,8 @@ ort.env.wasm.numThreads = self.crossOriginIsolated
 
 const scheduler = new Scheduler();
 let engine: Engine | null = null;
+let files: PackFiles | null = null; // kept, so that falling back to WASM never downloads again
+let backendListener: ((backend: 'wasm', reason: string) => void) | null = null;
 let loads: Promise<unknown> = Promise.resolve();
 let loading: AbortController | null = null;
 const jobs = new Map<number, AbortController>();
@@ -40,28 +45,56 @@ function requireEngine(): Engine {
   return engine;
 }
 
+async function startEngine(pack: PackFiles, backend: 'webgpu' | 'wasm'): Promise<Engine> {
+  const next = await Engine.fromFiles(pack, backend, scheduler);
+  await next.warmUp();
+  return next;
+}
+
+/** Make `next` the engine; the old pack's generations end here. */
+async function swapEngine(next: Engine, pack: PackFiles) {
+  for (const job of jobs.values()) job.abort();
+  const previous = engine;
+  engine = next;
+  files = pack;
+  await previous?.dispose().catch(() => undefined);
+}
+
+/** WebGPU broke under a loaded pack (device lost, a failing run): carry on with WASM. */
+async function fallBackToWasm(why: string) {
+  if (!engine || engine.backend !== 'webgpu' || !files) return;
+  const lost = engine;
+  const next = await startEngine(files, 'wasm');
+  if (engine !== lost) return next.dispose(); // another pack was loaded meanwhile
+  await swapEngine(next, files);
+  backendListener?.('wasm', `WebGPU stopped (${why}); switched to WASM`);
+}
+
+async function watchDevice(engineOnGpu: Engine) {
+  const device = await (ort.env.webgpu.device as Promise<unknown>) as { lost: Promise<{ message: string; reason: string }> };
+  const info = await device.lost;
+  if (engine === engineOnGpu) await fallBackToWasm(`device lost: ${info.message || info.reason}`);
+}
+
 async function createEngine(url: string, prefer: BackendPreference, onProgress?: LoadProgress): Promise<LoadedPack> {
   loading = new AbortController();
-  const files = await readPack(urlSource(url, { signal: loading.signal }),
+  const pack = await readPack(urlSource(url, { signal: loading.signal }),
     { onProgress, store: await browserFileStore() });
-  let { backend, reason } = await chooseBackend(prefer);
+  const choice = await chooseBackend(prefer);
+  let { backend, reason } = choice;
   let next: Engine;
   try {
-    next = await Engine.fromFiles(files, backend, scheduler);
-    await next.warmUp();
+    next = await startEngine(pack, backend);
   } catch (e) {
     if (backend !== 'webgpu') throw e;
     reason = `WebGPU failed (${(e as Error).message}); using WASM`;
     backend = 'wasm';
-    next = await Engine.fromFiles(files, backend, scheduler);
-    await next.warmUp();
+    next = await startEngine(pack, backend);
   }
-  for (const job of jobs.values()) job.abort(); // the old pack's generations end here
-  const previous = engine;
-  engine = next;
-  await previous?.dispose();
-  return { manifest: files.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1,
-    cached: files.cached, storeSkipped: files.storeSkipped };
+  await swapEngine(next, pack);
+  if (backend === 'webgpu') void watchDevice(next);
+  return { manifest: pack.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1,
+    crossOriginIsolated: self.crossOriginIsolated, gpu: choice.gpu, cached: pack.cached, storeSkipped: pack.storeSkipped };
 }
 
 const api = {
@@ -86,9 +119,15 @@ const api = {
   async generate(jobId: number, req: GenerateRequest, onProgress?: ProgressListener): Promise<GenerateResult> {
     const controller = new AbortController();
     jobs.set(jobId, controller);
+    const running = requireEngine();
     try {
-      const result = await requireEngine().generate(req, { onProgress, signal: controller.signal });
+      const result = await running.generate(req, { onProgress, signal: controller.signal });
       return Comlink.transfer(result, result.images.map((img) => img.data.buffer as ArrayBuffer));
+    } catch (e) {
+      if (running.backend === 'webgpu' && !(e instanceof CancelledError) && running === engine) {
+        await fallBackToWasm((e as Error).message);
+      }
+      throw e;
     } finally {
       jobs.delete(jobId);
     }
@@ -101,6 +140,11 @@ const api = {
 
   tokenize(image: RgbaImage): Promise<TokenMap> {
     return requireEngine().tokenize(image);
+  },
+
+  /** Be told when the worker leaves WebGPU for WASM on its own (device lost, failing runs). */
+  onBackendChange(listener: (backend: 'wasm', reason: string) => void) {
+    backendListener = listener;
   },
 };
 
