@@ -34,6 +34,16 @@ export function PackBar() {
           {pack.storeSkipped && ` (${pack.storeSkipped})`}
         </span>
       )}
+      {pack && (
+        <details className="capabilities">
+          <summary>What this browser offers</summary>
+          <ul>
+            <li>WebGPU: {pack.gpu ? `${pack.gpu.adapter}; shader-f16 ${pack.gpu.shaderF16 ? 'yes' : 'no'}; ` +
+              `largest buffer ${(pack.gpu.maxBufferSize / 2 ** 20).toFixed(0)} MB` : 'no adapter'}</li>
+            <li>WASM threads: {pack.threads}{pack.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated, so one)'}</li>
+          </ul>
+        </details>
+      )}
     </section>
   );
 }

@@ -46,6 +46,28 @@ def to_uint8(image: torch.Tensor) -> torch.Tensor:
     return (image * 255).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
 
 
+@torch.no_grad()
+def sample_ids(gpt: GPT, prompts: List[List[int]], uncond: Optional[List[List[int]]], n: int,
+               lo: int, hi: int, rngs: List[Rng], settings: SamplingSettings) -> List[List[int]]:
+    """Extend each prompt by n sampled ids in [lo, hi), one KV-cache step at a time, exactly
+    as the exported graphs run; unconditional rows (guidance) ride in the same batch."""
+    rows = [list(p) for p in prompts] + [list(p) for p in (uncond or [])]
+    batch, prompt_len = len(prompts), len(prompts[0])
+    past_key, past_value = gpt.empty_cache(len(rows), prompt_len + n - 1)
+    for pos in range(prompt_len + n - 1):
+        tokens = torch.tensor([[row[pos]] for row in rows])
+        logits, past_key, past_value = gpt.step(tokens, torch.tensor([pos]), past_key, past_value)
+        if pos + 1 < prompt_len:
+            continue
+        for b in range(batch):
+            base = logits[b + batch].tolist() if uncond else None
+            tok = sample_token(logits[b].tolist(), rngs[b].uniform(), lo, hi, settings, base)
+            rows[b].append(tok)
+            if uncond:
+                rows[b + batch].append(tok)
+    return [row[prompt_len:] for row in rows[:batch]]
+
+
 @dataclass
 class Pipeline:
     ids: TokenIds
@@ -65,27 +87,6 @@ class Pipeline:
     def tokenize(self, image):
         return self.quantizer(self.encoder(image))
 
-    @torch.no_grad()
-    def _sample(self, gpt: GPT, prompts: List[List[int]], uncond: Optional[List[List[int]]],
-                n: int, lo: int, hi: int, rngs: List[Rng], settings: SamplingSettings):
-        """Extend each prompt by n sampled ids in [lo, hi), one KV-cache step at a time, exactly
-        as the exported graphs run; unconditional rows (guidance) ride in the same batch."""
-        rows = [list(p) for p in prompts] + [list(p) for p in (uncond or [])]
-        batch, prompt_len = len(prompts), len(prompts[0])
-        past_key, past_value = gpt.empty_cache(len(rows), prompt_len + n - 1)
-        for pos in range(prompt_len + n - 1):
-            tokens = torch.tensor([[row[pos]] for row in rows])
-            logits, past_key, past_value = gpt.step(tokens, torch.tensor([pos]), past_key, past_value)
-            if pos + 1 < prompt_len:
-                continue
-            for b in range(batch):
-                base = logits[b + batch].tolist() if uncond else None
-                tok = sample_token(logits[b].tolist(), rngs[b].uniform(), lo, hi, settings, base)
-                rows[b].append(tok)
-                if uncond:
-                    rows[b + batch].append(tok)
-        return [row[prompt_len:] for row in rows[:batch]]
-
     def sample_tokens(self, class_id: Optional[int], seed: int, batch: int,
                       settings: SamplingSettings, prefix: Sequence[int] = ()):
         """Stage 1: returns DiGIT codes [batch, N] and each image's RNG (stage 2 continues it).
@@ -95,7 +96,7 @@ class Pipeline:
         bos = ids.bos if class_id is None else ids.class_offset + class_id
         guided = class_id is not None and settings.guidance != 1.0
         fixed = [ids.n_special + int(k) for k in prefix]
-        sampled = self._sample(self.stage1, [[bos] + fixed] * batch,
+        sampled = sample_ids(self.stage1, [[bos] + fixed] * batch,
                                [[ids.bos] + fixed] * batch if guided else None,
                                self.n_tokens - len(fixed), ids.n_special, ids.stage1_vocab, rngs,
                                settings)
@@ -106,7 +107,7 @@ class Pipeline:
         ids = self.ids
         prompts = [[ids.prefix_offset + int(k) for k in row] + [ids.separator] for row in tokens]
         lo = ids.n_special
-        out = self._sample(self.stage2, prompts, None, self.n_tokens, lo,
+        out = sample_ids(self.stage2, prompts, None, self.n_tokens, lo,
                            lo + ids.vq_codebook_size, rngs, settings)
         return torch.tensor(out) - lo
 

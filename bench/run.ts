@@ -1,0 +1,199 @@
+// npm run bench -- [--pack ID] [--batches 1,4,8,16] [--repeats 3] [--threads 1] [--shapes a,b]
+//                  [--no-reference]
+// Times the engine stage by stage on a pack, its fixed-capacity KV cache against a growing cache,
+// a no-cache loop and the PyTorch eager reference on the same GPTs, batch scaling, and the GPT
+// step's GFLOP/s against the runtime's own MatMul peak. All in one run, same thread count; prints
+// a table and, last, one JSON line (also written to bench/results/<date>.json).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-web';
+import { fileSource } from '../workers/node/fileSource';
+import { Engine } from '../workers/engine/engine';
+import { GptRunner, int64 } from '../workers/engine/gptRunner';
+import { gridTokens } from '../workers/engine/manifest';
+import { readPack } from '../workers/engine/readPack';
+import { createSessions } from '../workers/engine/sessions';
+import { fixedCacheLoop, growingCacheLoop, type GptShape, type Loop, noCacheLoop, stepFlops } from './gptLoops';
+
+const { values: opts } = parseArgs({ options: {
+  pack: { type: 'string' },
+  batches: { type: 'string', default: '1,4,8,16' },
+  repeats: { type: 'string', default: '3' },
+  threads: { type: 'string', default: '1' },
+  shapes: { type: 'string', default: 'mini-8x8,mini-16x16,base-16x16' },
+  'no-reference': { type: 'boolean', default: false },
+} });
+const repeats = Number(opts.repeats);
+const threads = Number(opts.threads);
+const batches = opts.batches.split(',').map(Number);
+const shapes = opts.shapes.split(',');
+const GRAPHS = 'bench/graphs';
+ort.env.wasm.numThreads = threads;
+
+const rows: [string, string, string][] = [];
+const summary: Record<string, number | string> = {};
+function report(key: string, label: string, value: number, unit: string) {
+  summary[key] = Number(value.toPrecision(4));
+  rows.push([label, value.toPrecision(4), unit]);
+  console.error(`  ${label}: ${value.toPrecision(4)} ${unit}`);
+}
+
+/** Median wall time of `fn` in ms over `n` runs, after one warm-up run. */
+async function timeMs(fn: () => Promise<unknown>, n = repeats): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+const session = (file: string) => ort.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
+
+async function packStages(id: string) {
+  const dir = `public/models/${id}`;
+  const files = await readPack(fileSource(dir));
+  const m = files.manifest;
+  const n = gridTokens(m);
+  console.error(`[bench] pack ${id}: ${n} tokens per image`);
+  const sessions = await createSessions(files, 'wasm');
+  const { size, channels } = m.image;
+  const image = new ort.Tensor('float32', new Float32Array(channels * size * size).fill(0.5), [1, channels, size, size]);
+  report('encoder_ms', 'encoder, one image', await timeMs(() => sessions.get('encoder')!.run({ image })), 'ms');
+  const { features } = await sessions.get('encoder')!.run({ image });
+  report('quantizer_ms', 'quantizer, one image', await timeMs(() => sessions.get('quantizer')!.run({ features })), 'ms');
+
+  const runner = (name: 'stage1' | 'stage2') => {
+    const s = sessions.get(name)!;
+    return new GptRunner((feeds) => s.run(feeds), m.graphs[name]!);
+  };
+  const s1 = runner('stage1');
+  const stage1 = await timeMs(async () => {
+    s1.reset(1);
+    for (let pos = 0; pos < n; pos++) await s1.step([m.tokens.bos], pos);
+    s1.release();
+  });
+  report('stage1_ms_per_token', 'stage 1, per token (batch 1)', stage1 / n, 'ms');
+  const codes = new Array<number>(n).fill(0);
+  if (m.graphs.stage2) {
+    const s2 = runner('stage2');
+    const prompt = [...codes.map((k) => m.tokens.stage2_prefix_offset + k), m.tokens.separator];
+    let prefill = 0;
+    const stage2 = await timeMs(async () => {
+      s2.reset(1);
+      const start = performance.now();
+      for (let pos = 0; pos < prompt.length; pos++) await s2.step([prompt[pos]], pos);
+      prefill = performance.now() - start;
+      for (let pos = prompt.length; pos < prompt.length + n - 1; pos++) await s2.step([m.tokens.stage2_vq_offset], pos);
+      s2.release();
+    });
+    report('stage2_prefill_ms', `stage 2, prefill of ${prompt.length} tokens`, prefill, 'ms');
+    report('stage2_ms_per_token', 'stage 2, per sampled token', (stage2 - prefill) / (n - 1), 'ms');
+  }
+  for (const name of ['vq_decoder', 'direct_decoder'] as const) {
+    const s = sessions.get(name);
+    if (s) report(`${name}_ms`, `${name.replace('_', ' ')}, one image`, await timeMs(() => s.run({ tokens: int64(codes, [1, n]) })), 'ms');
+  }
+  await Promise.all([...sessions.values()].map((s) => s.release()));
+
+  const request = (batch: number, decoder: 'direct' | 'ar-vq') => ({ classId: 0, seed: 1, batch, decoder,
+    stage1: { temperature: 1, topK: 0, topP: 0.9, guidance: 1 }, stage2: { temperature: 1, topK: 0, topP: 0.8, guidance: 1 } });
+  const coldStart = performance.now();
+  const engine = await Engine.fromFiles(files, 'wasm');
+  await engine.generate(request(1, 'direct'));
+  report('first_image_ms', 'first image from a cached pack (sessions created cold)', performance.now() - coldStart, 'ms');
+  for (const decoder of m.decoders) {
+    report(`image_${decoder}_ms`, `one image, ${decoder} decoder, end to end`, await timeMs(() => engine.generate(request(1, decoder))), 'ms');
+  }
+  for (const batch of batches) {
+    const ms = await timeMs(() => engine.generate(request(batch, 'direct')));
+    report(`images_per_s_batch${batch}`, `images/s at batch ${batch} (direct)`, (1000 * batch) / ms, 'img/s');
+  }
+  summary.batch16_over_batch1 = Number(((summary.images_per_s_batch16 as number) / (summary.images_per_s_batch1 as number)).toFixed(2));
+  summary.batch8_over_batch1 = Number(((summary.images_per_s_batch8 as number) / (summary.images_per_s_batch1 as number)).toFixed(2));
+  await engine.dispose();
+}
+
+async function matmulPeak(): Promise<number> {
+  const s = await session(`${GRAPHS}/matmul.onnx`);
+  const [m, k, n] = [64, 1024, 4096];
+  const x = new ort.Tensor('float32', new Float32Array(m * k).fill(0.01), [m, k]);
+  const ms = await timeMs(() => s.run({ x }), Math.max(repeats, 5));
+  await s.release();
+  return (2 * m * k * n) / ms / 1e6;
+}
+
+interface ShapeEntry {
+  config: { n_layer: number; n_head: number; dim: number; ffn_dim: number; vocab_size: number };
+  tokens: number;
+  peers: boolean;
+  reference_s_per_image?: Record<string, number>;
+}
+
+async function gptShapes(peak: number) {
+  const reference = JSON.parse(readFileSync(`${GRAPHS}/reference.json`, 'utf8')) as { shapes: Record<string, ShapeEntry> };
+  for (const name of shapes) {
+    const entry = reference.shapes[name];
+    if (!entry) throw new Error(`no graphs for ${name}: run training/bench.py --shapes ${name}`);
+    const c = entry.config;
+    const shape: GptShape = { layers: c.n_layer, heads: c.n_head, headDim: c.dim / c.n_head, vocab: c.vocab_size, tokens: entry.tokens };
+    console.error(`[bench] GPT ${name}: ${c.n_layer} layers x ${c.dim}, ${entry.tokens} tokens per image`);
+    const big = c.dim >= 512;
+    const steps = big ? 16 : shape.tokens; // a fixed cache costs the same every step: project
+    const perImage = async (loop: Loop, batch: number, n = repeats) =>
+      ((await timeMs(() => loop(batch, steps), n)) * (shape.tokens / steps)) / batch;
+    const fixed = await session(`${GRAPHS}/${name}/fixed.onnx`);
+    const ours = await perImage(fixedCacheLoop(fixed, shape), 1);
+    report(`${name}_fixed_ms_per_image`, `${name}: fixed KV cache, ms per image`, ours, 'ms');
+    const ref = entry.reference_s_per_image?.['1'];
+    if (ref) report(`${name}_speedup_vs_pytorch`, `${name}: speed-up over the PyTorch eager reference`, (1000 * ref) / ours, 'x');
+    if (entry.peers) {
+      const growing = await session(`${GRAPHS}/${name}/growing.onnx`);
+      const grow = await perImage(growingCacheLoop(growing, shape), 1);
+      report(`${name}_speedup_vs_growing`, `${name}: speed-up over a growing cache`, grow / ours, 'x');
+      const full = await session(`${GRAPHS}/${name}/full.onnx`);
+      const naive = await perImage(noCacheLoop(full, shape), 1, 1);
+      report(`${name}_speedup_vs_no_cache`, `${name}: speed-up over re-running the prefix`, naive / ours, 'x');
+      await Promise.all([growing.release(), full.release()]);
+    }
+    const b16 = await perImage(fixedCacheLoop(fixed, shape), 16, 1);
+    report(`${name}_batch16_over_batch1`, `${name}: images/s at batch 16 over batch 1`, ours / b16, 'x');
+    const gflops = (stepFlops(c, shape.tokens) * 16 * shape.tokens) / (b16 * 16) / 1e6;
+    report(`${name}_step_gflops_batch16`, `${name}: GPT step at batch 16`, gflops, 'GFLOP/s');
+    report(`${name}_fraction_of_matmul_peak`, `${name}: fraction of the MatMul peak`, gflops / peak, '');
+    await fixed.release();
+  }
+}
+
+async function main() {
+  if (!opts['no-reference']) {
+    const py = spawnSync('/usr/bin/python3', ['training/bench.py', '--threads', String(threads), '--shapes', ...shapes],
+      { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (py.status !== 0) throw new Error('training/bench.py failed');
+  }
+  const index = JSON.parse(readFileSync('public/models/index.json', 'utf8'));
+  const pack = opts.pack ?? index.default;
+  summary.pack = pack;
+  summary.threads = threads;
+  summary.backend = 'onnxruntime-web wasm (Node)';
+  await packStages(pack);
+  const peak = await matmulPeak();
+  report('matmul_peak_gflops', 'runtime MatMul peak (64x1024 @ 1024x4096)', peak, 'GFLOP/s');
+  await gptShapes(peak);
+
+  const width = Math.max(...rows.map((r) => r[0].length));
+  console.log(`\nbench: pack ${pack}, ${threads} thread(s), onnxruntime-web ${ort.env.versions.web} WASM in Node ${process.version}\n`);
+  for (const [label, value, unit] of rows) console.log(`${label.padEnd(width)}  ${value.padStart(10)} ${unit}`);
+  const date = new Date().toISOString().slice(0, 10);
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(`bench/results/${date}.json`, `${JSON.stringify({ date, ...summary }, null, 1)}\n`);
+  console.log(JSON.stringify({ date, ...summary }));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
