@@ -139,7 +139,7 @@ class GPT(nn.Module):
         """
         capacity = past_key.shape[3]
         slots = torch.arange(capacity)
-        write = (slots == position).to(past_key.dtype).view(1, 1, capacity, 1)
+        write = (slots == position).view(1, 1, capacity, 1)
         mask = torch.zeros(capacity).masked_fill(slots > position, float("-inf")).view(1, 1, 1, capacity)
         pos_row = self.position_table(capacity).index_select(0, position).unsqueeze(0)
         x = self.embed(tokens, pos_row)
@@ -149,8 +149,8 @@ class GPT(nn.Module):
 
             def attend(h, i=i, attn=attn):
                 q, k, v = attn.project(h)
-                k_all = past_key[i] * (1 - write) + k * write
-                v_all = past_value[i] * (1 - write) + v * write
+                k_all = torch.where(write, k, past_key[i])
+                v_all = torch.where(write, v, past_value[i])
                 keys.append(k_all)
                 values.append(v_all)
                 return attn.attend(q, k_all, v_all, mask)
