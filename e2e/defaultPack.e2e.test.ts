@@ -1,11 +1,16 @@
-// The app opens on the default trained pack (WASM) and generates a class-conditional picture.
+// The app opens on the default trained pack (WASM) and generates the seeded samples PyTorch made
+// with it; the second visit reads the pack from the browser cache and can stop a generation.
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GenerationCase } from '../workers/engine/test/golden';
 import { launch } from './browser';
 import { BASE_URL } from './server';
 
 const index = JSON.parse(readFileSync('public/models/index.json', 'utf8')) as { default: string };
+const reference = JSON.parse(readFileSync(`public/models/${index.default}/reference.json`, 'utf8')) as {
+  generation: GenerationCase[];
+};
 
 describe('default pack', () => {
   let browser: Browser;
@@ -18,21 +23,29 @@ describe('default pack', () => {
     await browser?.close();
   });
 
-  it(`opens on ${index.default} and generates a picture`, async () => {
+  it(`opens on ${index.default} and generates PyTorch's seeded samples`, async () => {
     const page = await context.newPage();
     await page.goto(`${BASE_URL}?backend=wasm`);
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
     expect(await page.locator('select').first().inputValue()).toBe(index.default);
+    expect(await page.getByTestId('pack-origin').textContent()).toBe('downloaded');
+    const c = reference.generation[0];
+    const q = new URLSearchParams({ pack: index.default, class: String(c.class_id), seed: String(c.seed),
+      batch: String(c.batch), temp: String(c.stage1.temperature), topk: String(c.stage1.top_k),
+      topp: String(c.stage1.top_p), cfg: String(c.stage1.guidance), decoder: c.decoder, backend: 'wasm' });
+    await page.goto(`${BASE_URL}?${q}`);
     await page.getByRole('button', { name: 'Generate' }).click();
-    await page.waitForSelector('[data-testid=sample] canvas', { timeout: 120_000 });
-    const levels = await page.$eval('[data-testid=sample] canvas', (c) => {
-      const canvas = c as HTMLCanvasElement;
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sample]').length >= n, c.batch,
+      { timeout: 120_000 });
+    const tokens = await page.$$eval('[data-testid=sample]', (els) =>
+      els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)));
+    expect(tokens).toEqual(c.tokens);
+    const levels = await page.$eval('[data-testid=sample] canvas', (el) => {
+      const canvas = el as HTMLCanvasElement;
       const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
       return new Set(Array.from(data).filter((_, i) => i % 4 === 0)).size;
     });
-    expect(levels).toBeGreaterThan(8);
-    expect(new URL(page.url()).searchParams.get('pack')).toBe(index.default);
-    expect(await page.getByTestId('pack-origin').textContent()).toBe('downloaded');
+    expect(levels).toBeGreaterThan(8); // a picture, not a flat fill
   });
 
   it('reads the pack from the browser cache on the next visit, stops a generation, and generates again', async () => {

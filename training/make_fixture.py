@@ -16,6 +16,7 @@ from PIL import Image
 
 from digit.export import PackInfo, export_pack
 from digit.fixture import CLASSES, example_image, tiny_pipeline
+from digit.reference_samples import generation_case
 from digit.pipeline import to_uint8
 from digit.sampling import Rng, SamplingSettings, sample_token
 
@@ -64,22 +65,14 @@ def gpt_case(gpt, prompt_len: int, tokens: torch.Tensor):
 
 
 def generation_cases(pipe):
-    cases = []
-    for class_id, seed, batch, s1, decoder, prefix in [
-        (1, 7, 2, SamplingSettings(1.0, 8, 0.9, 1.0), "ar-vq", []),
-        (None, 42, 1, SamplingSettings(1.0, 0, 1.0, 1.0), "direct", []),
-        (2, 3, 2, SamplingSettings(0.8, 5, 1.0, 3.0), "ar-vq", []),
-        (0, 11, 3, SamplingSettings(1.0, 0, 1.0, 2.0), "direct", [3, 1, 4, 1, 5, 9]),
-    ]:
-        s2 = SamplingSettings(1.0, 0, 0.8, 1.0)
-        tokens, rngs = pipe.sample_tokens(class_id, seed, batch, s1, prefix)
-        images, vq = pipe.decode(tokens, decoder, rngs, s2)
-        cases.append({"class_id": class_id, "seed": seed, "batch": batch, "decoder": decoder,
-                      "prefix": prefix,
-                      "stage1": s1.__dict__, "stage2": s2.__dict__, "tokens": tokens.tolist(),
-                      "vq_tokens": vq.tolist() if vq is not None else None,
-                      "pixels": flat(images)})
-    return cases
+    s2 = SamplingSettings(1.0, 0, 0.8, 1.0)
+    return [generation_case(pipe, class_id, seed, batch, s1, s2, decoder, prefix)
+            for class_id, seed, batch, s1, decoder, prefix in [
+                (1, 7, 2, SamplingSettings(1.0, 8, 0.9, 1.0), "ar-vq", []),
+                (None, 42, 1, SamplingSettings(1.0, 0, 1.0, 1.0), "direct", []),
+                (2, 3, 2, SamplingSettings(0.8, 5, 1.0, 3.0), "ar-vq", []),
+                (0, 11, 3, SamplingSettings(1.0, 0, 1.0, 2.0), "direct", [3, 1, 4, 1, 5, 9]),
+            ]]
 
 
 def main():

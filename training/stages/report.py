@@ -7,6 +7,7 @@ import torch
 from PIL import Image
 
 from digit.export import PackInfo, export_pack
+from digit.reference_samples import pack_cases
 from digit.pipeline import Pipeline
 from digit.quantizer import Quantizer
 from digit.sampling import SamplingSettings
@@ -199,6 +200,10 @@ def export_with(run, pipe: Pipeline, metrics: dict, log):
                                 "commit": git_commit()},
                     classes=list(run.data["classes"]), sampling=r.SAMPLING, metrics=metrics)
     manifest = export_pack(pipe, info, out)
+    cases = pack_cases(pipe, settings_from(r.SAMPLING["stage1"]), settings_from(r.SAMPLING["stage2"]),
+                       len(run.data["classes"]))
+    with open(os.path.join(out, "reference.json"), "w") as f:
+        json.dump({"generation": cases}, f)
     write_card(r, metrics, manifest, run.data["classes"], run.docs_dir)
     register(out, r.ID)
     total = sum(g["bytes"] for g in manifest["graphs"].values())

@@ -1,9 +1,11 @@
-// Every pack the app lists loads, validates, tokenizes and generates in Node.
-import { readFileSync } from 'node:fs';
+// Every pack the app lists loads, validates, tokenizes and generates in Node; a trained pack's
+// seeded generations match the ones PyTorch wrote when it was exported (reference.json).
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
+import { type GenerationCase, maxAbsDiff, toSettings } from './test/golden';
 
 const MODELS = fileURLToPath(new URL('../../public/models', import.meta.url));
 const index = JSON.parse(readFileSync(`${MODELS}/index.json`, 'utf8')) as {
@@ -32,6 +34,23 @@ describe('listed packs', () => {
       const gray = { width: size, height: size, data: new Uint8ClampedArray(4 * size * size).fill(128) };
       const map = await engine.tokenize(gray);
       expect(map.tokens).toHaveLength(m.grid.h * m.grid.w);
+      await engine.dispose();
+    });
+
+    const referencePath = `${MODELS}/${id}/reference.json`;
+    if (!existsSync(referencePath)) continue;
+    const cases = (JSON.parse(readFileSync(referencePath, 'utf8')) as { generation: GenerationCase[] }).generation;
+    it(`${id}: seeded generations give PyTorch's tokens exactly and its pixels within one level`, async () => {
+      const engine = await Engine.load(fileSource(`${MODELS}/${id}`), { backend: 'wasm' });
+      for (const c of cases) {
+        const result = await engine.generate({ classId: c.class_id, seed: c.seed, batch: c.batch,
+          decoder: c.decoder, prefix: c.prefix, stage1: toSettings(c.stage1), stage2: toSettings(c.stage2) });
+        expect(result.tokens).toEqual(c.tokens);
+        expect(result.vqTokens).toEqual(c.vq_tokens);
+        const rgb = result.images.flatMap((img) => Array.from(img.data).filter((_, i) => i % 4 !== 3 &&
+          (engine.manifest.image.channels === 3 || i % 4 === 0)));
+        expect(maxAbsDiff(rgb, c.pixels)).toBeLessThanOrEqual(1);
+      }
       await engine.dispose();
     });
   }

@@ -1,0 +1,31 @@
+"""Seeded generations from the PyTorch pipeline: the answers the engine's parity tests check
+(tokens exactly, pixels within one level)."""
+from typing import Optional, Sequence
+
+from digit.pipeline import Pipeline
+from digit.sampling import SamplingSettings
+
+
+def generation_case(pipe: Pipeline, class_id: Optional[int], seed: int, batch: int,
+                    stage1: SamplingSettings, stage2: SamplingSettings, decoder: str,
+                    prefix: Sequence[int] = ()) -> dict:
+    tokens, rngs = pipe.sample_tokens(class_id, seed, batch, stage1, prefix)
+    images, vq = pipe.decode(tokens, decoder, rngs, stage2)
+    return {"class_id": class_id, "seed": seed, "batch": batch, "decoder": decoder,
+            "prefix": list(prefix), "stage1": stage1.__dict__, "stage2": stage2.__dict__,
+            "tokens": tokens.tolist(), "vq_tokens": vq.tolist() if vq is not None else None,
+            "pixels": images.reshape(-1).tolist()}
+
+
+def pack_cases(pipe: Pipeline, stage1: SamplingSettings, stage2: SamplingSettings,
+               n_classes: int) -> list:
+    """A few generations of a trained pack at its default settings: each decoder, guidance,
+    and a prefix taken from the first case."""
+    first = generation_case(pipe, 0, 1, 2, stage1, stage2, "direct")
+    guided = SamplingSettings(stage1.temperature, stage1.top_k, stage1.top_p, 2.0)
+    return [
+        first,
+        generation_case(pipe, n_classes - 1, 2, 2, stage1, stage2, "ar-vq"),
+        generation_case(pipe, 1 % n_classes, 3, 1, guided, stage2, "direct",
+                        prefix=first["tokens"][0][:pipe.n_tokens // 3]),
+    ]
