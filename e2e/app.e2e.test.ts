@@ -86,6 +86,37 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       await page.waitForSelector('[data-testid=token-map]');
       const tokens = await page.getAttribute('[data-testid=token-map]', 'data-tokens');
       expect(tokens!.split(',').map(Number)).toEqual(golden.quantizer.tokens[0]);
+
+      // the direct decoder rebuilds PyTorch's image from these tokens (image 0 of the golden batch)
+      await page.waitForSelector('[data-testid=reconstruction-direct]');
+      const rebuilt = await page.$eval('[data-testid=reconstruction-direct]', (el) => {
+        const canvas = el as HTMLCanvasElement;
+        return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
+      });
+      const plane = 32 * 32;
+      const expected = Array.from({ length: 4 * plane }, (_, i) => (i % 4 === 3 ? 255
+        : Math.trunc(Math.min(255, Math.max(0, Math.fround(golden.direct_decoder.image[(i % 4) * plane + (i >> 2)] * 255))))));
+      expect(maxAbsDiff(rebuilt, expected)).toBeLessThanOrEqual(PIXEL_TOLERANCE[backend]);
+      await page.waitForSelector('[data-testid=reconstruction-ar-vq]');
+
+      // clicking a token highlights every cell that holds it
+      const token = golden.quantizer.tokens[0][0];
+      await page.locator('[data-testid=token-map] [role=gridcell]').first().click();
+      const picked = await page.locator('[data-testid=token-map] [aria-selected=true]').count();
+      expect(picked).toBe(golden.quantizer.tokens[0].filter((t) => t === token).length);
+      expect(await page.textContent('[data-testid=token-selection]')).toContain(`Token ${token}:`);
+    });
+
+    it('completes the dropped image from its first rows: every completion keeps the prefix', async () => {
+      await page.getByRole('button', { name: /Complete/ }).click();
+      await page.waitForSelector('[data-testid=completions] canvas', { timeout: 60_000 });
+      expect(await page.getAttribute('[data-testid=completions]', 'data-rows')).toBe('2');
+      const completions = await page.$$eval('[data-testid=completion]', (els) =>
+        els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)));
+      expect(completions).toHaveLength(4);
+      const prefix = golden.quantizer.tokens[0].slice(0, 2 * 4); // two rows of the 4×4 grid
+      for (const tokens of completions) expect(tokens.slice(0, prefix.length)).toEqual(prefix);
+      expect(new Set(completions.map((t) => t.join())).size).toBeGreaterThan(1); // each sampled anew
     });
 
     it('answers a non-image file with a clear message and keeps the gallery and token map', async () => {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPngText } from '../src/pngText';
 import type { GenerationCase } from '../workers/engine/test/golden';
 import { launch } from './browser';
 import { BASE_URL } from './server';
@@ -17,7 +18,7 @@ describe('default pack', () => {
   let context: BrowserContext; // one profile, so the second visit finds the first one's cache
   beforeAll(async () => {
     browser = await launch(false);
-    context = await browser.newContext();
+    context = await browser.newContext({ acceptDownloads: true });
   });
   afterAll(async () => {
     await browser?.close();
@@ -46,6 +47,12 @@ describe('default pack', () => {
       return new Set(Array.from(data).filter((_, i) => i % 4 === 0)).size;
     });
     expect(levels).toBeGreaterThan(8); // a picture, not a flat fill
+
+    const [download] = await Promise.all([page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Save PNG' }).first().click()]);
+    const saved = JSON.parse(readPngText(new Uint8Array(readFileSync((await download.path())!)))['digit-settings']);
+    expect(saved).toMatchObject({ pack: index.default, seed: c.seed, classId: c.class_id, decoder: c.decoder });
+    expect(saved.link).toContain(`seed=${c.seed}`);
   });
 
   it('reads the pack from the browser cache on the next visit, stops a generation, and generates again', async () => {

@@ -1,6 +1,7 @@
 // Generation settings and their place in the URL, so a link reproduces a sample.
 import type { BackendPreference } from '../workers/engine/backend';
 import type { DecoderKind, PackManifest } from '../workers/engine/manifest';
+import type { SamplingSettings } from '../workers/engine/sampling';
 
 export interface Settings {
   pack: string;
@@ -78,5 +79,14 @@ export function fitToPack(s: Settings, m: PackManifest): Settings {
     ...s,
     classId: classes === 0 || s.classId === null ? null : Math.min(s.classId, classes - 1),
     decoder: m.decoders.includes(s.decoder) ? s.decoder : m.decoders[0],
+  };
+}
+
+/** The engine's sampling settings for stage 1 (from the user's settings) and stage 2 (the pack's). */
+export function samplingSettings(s: Settings, m: PackManifest): { stage1: SamplingSettings; stage2: SamplingSettings } {
+  const two = m.sampling.stage2 ?? {};
+  return {
+    stage1: { temperature: s.temperature, topK: s.topK, topP: s.topP, guidance: s.guidance },
+    stage2: { temperature: two.temperature ?? 1, topK: two.top_k ?? 0, topP: two.top_p ?? 1, guidance: 1 },
   };
 }

@@ -4,11 +4,12 @@ import type { BackendPreference } from '../workers/engine/backend';
 import type { GenerateResult, TokenMap } from '../workers/engine/engine';
 import type { GenerateProgress } from '../workers/engine/progress';
 import type { FileOrigin } from '../workers/engine/readPack';
+import type { DecoderKind } from '../workers/engine/manifest';
 import type { RgbaImage } from '../workers/engine/pixels';
 import type { LoadedPack } from '../workers/worker';
 import { callWorker, onWorkerCrash, proxy } from './engineClient';
 import { fileToRgba } from './imageFile';
-import { fitToPack, packDefaults, type Settings, settingsFromUrl, settingsToUrl } from './settings';
+import { fitToPack, packDefaults, samplingSettings, type Settings, settingsFromUrl, settingsToUrl } from './settings';
 
 export interface PackRef {
   id: string;
@@ -22,6 +23,14 @@ export interface Sample {
   settings: Settings;
 }
 
+export interface TokenMapState {
+  image: RgbaImage;
+  map: TokenMap;
+  /** The tokens back to pixels through each decoder. */
+  reconstructions: Partial<Record<DecoderKind, RgbaImage>>;
+  completions: { rows: number; images: RgbaImage[]; tokens: number[][] } | null;
+}
+
 interface AppState {
   packs: PackRef[];
   pack: LoadedPack | null;
@@ -30,7 +39,7 @@ interface AppState {
   busy: boolean;
   progress: GenerateProgress | null;
   samples: Sample[];
-  tokenMap: { image: RgbaImage; map: TokenMap } | null;
+  tokenMap: TokenMapState | null;
   error: string | null;
   init(): Promise<void>;
   loadPack(id: string, backend: BackendPreference): Promise<void>;
@@ -39,6 +48,8 @@ interface AppState {
   /** Stop the running generation (the samples so far are kept; this one is dropped). */
   stop(): void;
   tokenizeFile(file: File): Promise<void>;
+  /** Keep the token map's first `rows` rows and sample the rest `count` times. */
+  completeFromPrefix(rows: number, count: number): Promise<void>;
   dismissError(): void;
 }
 
@@ -63,6 +74,26 @@ function listenToWorker() {
       if (getState().pack) setState({ error: `The inference worker crashed (${reason}); it was restarted and the pack reloaded.` });
     });
   });
+}
+
+/** One sampling job with the current settings: progress into the store, Stop-able, errors shown
+ *  (a cancel is not an error). */
+async function sample(what: string, job: { batch: number; prefix?: number[] }, done: (r: GenerateResult) => void) {
+  const { settings, pack, busy } = useApp.getState();
+  if (!settings || !pack || busy) return;
+  useApp.setState({ busy: true, error: null, progress: null });
+  const jobId = currentJob = nextJobId++;
+  try {
+    done(await callWorker((w) => w.generate(jobId, {
+      classId: settings.classId, seed: settings.seed, decoder: settings.decoder, ...job,
+      ...samplingSettings(settings, pack.manifest),
+    }, proxy((p: GenerateProgress) => useApp.setState({ progress: p })))));
+  } catch (e) {
+    if ((e as Error).name !== 'CancelledError') useApp.setState({ error: `${what} failed: ${message(e)}` });
+  } finally {
+    currentJob = null;
+    useApp.setState({ busy: false, progress: null });
+  }
 }
 
 export const useApp = create<AppState>()((set, get) => ({
@@ -120,28 +151,13 @@ export const useApp = create<AppState>()((set, get) => ({
   },
 
   async generate() {
-    const { settings, pack } = get();
-    if (!settings || !pack || get().busy) return;
-    set({ busy: true, error: null, progress: null });
-    const stage2 = pack.manifest.sampling.stage2 ?? {};
-    const jobId = currentJob = nextJobId++;
-    try {
-      const result: GenerateResult = await callWorker((w) => w.generate(jobId, {
-        classId: settings.classId, seed: settings.seed, batch: settings.batch, decoder: settings.decoder,
-        stage1: { temperature: settings.temperature, topK: settings.topK, topP: settings.topP,
-          guidance: settings.guidance },
-        stage2: { temperature: stage2.temperature ?? 1, topK: stage2.top_k ?? 0, topP: stage2.top_p ?? 1,
-          guidance: 1 },
-      }, proxy((p: GenerateProgress) => set({ progress: p }))));
+    const { settings } = get();
+    if (!settings) return;
+    await sample('Generation', { batch: settings.batch }, (result) => {
       const samples = result.images.map((image, i) => ({ id: nextSampleId++, image,
         tokens: result.tokens[i], settings: { ...settings, seed: (settings.seed + i) >>> 0, batch: 1 } }));
       set({ samples: [...samples, ...get().samples].slice(0, 64) });
-    } catch (e) {
-      if ((e as Error).name !== 'CancelledError') set({ error: `Generation failed: ${message(e)}` });
-    } finally {
-      currentJob = null;
-      set({ busy: false, progress: null });
-    }
+    });
   },
 
   stop() {
@@ -155,10 +171,28 @@ export const useApp = create<AppState>()((set, get) => ({
     try {
       const image = await fileToRgba(file, pack.manifest.image.size);
       const map = await callWorker((w) => w.tokenize(image));
-      set({ tokenMap: { image, map } });
+      set({ tokenMap: { image, map, reconstructions: {}, completions: null } });
+      const { stage2 } = samplingSettings(get().settings!, pack.manifest);
+      for (const decoder of pack.manifest.decoders) {
+        const picture = await callWorker((w) => w.reconstruct(map.tokens, decoder, get().settings!.seed, stage2));
+        const current = get().tokenMap;
+        if (current?.map !== map) return; // another image was dropped meanwhile
+        set({ tokenMap: { ...current, reconstructions: { ...current.reconstructions, [decoder]: picture } } });
+      }
     } catch (e) {
       set({ error: message(e) });
     }
+  },
+
+  async completeFromPrefix(rows, count) {
+    const { pack, tokenMap } = get();
+    if (!pack || !tokenMap) return;
+    const prefix = tokenMap.map.tokens.slice(0, rows * pack.manifest.grid.w);
+    await sample('Completion', { batch: count, prefix }, (result) => {
+      const current = get().tokenMap;
+      if (current?.map !== tokenMap.map) return; // another image was dropped meanwhile
+      set({ tokenMap: { ...current, completions: { rows, images: result.images, tokens: result.tokens } } });
+    });
   },
 
   dismissError: () => set({ error: null }),

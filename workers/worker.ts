@@ -5,10 +5,11 @@ import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
 import { type BackendPreference, chooseBackend, type GpuCapabilities } from './engine/backend';
 import { CancelledError, Engine, type GenerateRequest, type GenerateResult, type TokenMap } from './engine/engine';
-import type { PackManifest } from './engine/manifest';
+import type { DecoderKind, PackManifest } from './engine/manifest';
 import { urlSource } from './engine/packSource';
 import type { RgbaImage } from './engine/pixels';
 import type { ProgressListener } from './engine/progress';
+import type { SamplingSettings } from './engine/sampling';
 import { browserFileStore } from './engine/fileStore';
 import { type LoadProgress, type PackFiles, readPack } from './engine/readPack';
 import { Scheduler } from './engine/scheduler';
@@ -140,6 +141,11 @@ const api = {
 
   tokenize(image: RgbaImage): Promise<TokenMap> {
     return requireEngine().tokenize(image);
+  },
+
+  async reconstruct(tokens: number[], decoder: DecoderKind, seed: number, stage2: SamplingSettings): Promise<RgbaImage> {
+    const image = await requireEngine().reconstruct(tokens, decoder, seed, stage2);
+    return Comlink.transfer(image, [image.data.buffer as ArrayBuffer]);
   },
 
   /** Be told when the worker leaves WebGPU for WASM on its own (device lost, failing runs). */

@@ -1,4 +1,5 @@
-import { MAX_BATCH } from '../settings';
+import { addPngText } from '../pngText';
+import { MAX_BATCH, type Settings, settingsToUrl } from '../settings';
 import { useApp } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 import { TokenGrid } from './TokenGrid';
@@ -18,13 +19,19 @@ function NumberField({ label, value, min, max, step, onChange }: {
   );
 }
 
-function savePng(canvasId: string, name: string) {
+/** Save a sample as PNG with its settings (and the link that reproduces it) in a text chunk. */
+async function savePng(canvasId: string, name: string, settings: Settings) {
   const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${canvasId}"]`);
   if (!canvas) return;
+  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+  if (!blob) return;
+  const link = new URL(settingsToUrl(settings), location.href).href;
+  const png = addPngText(new Uint8Array(await blob.arrayBuffer()), 'digit-settings', JSON.stringify({ ...settings, link }));
   const a = document.createElement('a');
-  a.href = canvas.toDataURL('image/png');
+  a.href = URL.createObjectURL(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
   a.download = name;
   a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
 export function GeneratePanel() {
@@ -73,7 +80,7 @@ export function GeneratePanel() {
             <RgbaCanvas image={s.image} testId={`sample-${s.id}`}
               label={`sample, seed ${s.settings.seed}, class ${s.settings.classId === null ? 'none' : m.classes?.[s.settings.classId]}`} />
             <small>seed {s.settings.seed}{s.settings.classId !== null && m.classes ? ` · ${m.classes[s.settings.classId]}` : ''}</small>
-            <button type="button" onClick={() => savePng(`sample-${s.id}`, `${s.settings.pack}-seed${s.settings.seed}.png`)}>Save PNG</button>
+            <button type="button" onClick={() => savePng(`sample-${s.id}`, `${s.settings.pack}-seed${s.settings.seed}.png`, s.settings)}>Save PNG</button>
           </li>
         ))}
       </ul>

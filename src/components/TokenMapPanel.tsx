@@ -3,13 +3,23 @@ import { useApp } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 import { TokenGrid } from './TokenGrid';
 
-/** Drop or pick an image; see its DiGIT token grid next to it. */
+const COMPLETIONS = 4;
+
+/** Drop or pick an image; see its DiGIT token grid, the image rebuilt from those tokens by each
+ *  decoder, and completions that keep its first rows of tokens. */
 export function TokenMapPanel() {
-  const { pack, tokenMap, tokenizeFile } = useApp();
+  const { pack, tokenMap, busy, tokenizeFile, completeFromPrefix } = useApp();
   const [over, setOver] = useState(false);
+  const [selected, setSelected] = useState<number | null>(null);
+  const [rows, setRows] = useState(2);
   if (!pack) return null;
   const m = pack.manifest;
-  const first = (files: FileList | null) => files && files.length > 0 && tokenizeFile(files[0]);
+  const first = (files: FileList | null) => {
+    if (!files || files.length === 0) return;
+    setSelected(null);
+    void tokenizeFile(files[0]);
+  };
+  const keep = Math.min(rows, m.grid.h - 1);
   return (
     <section aria-labelledby="tokens-title">
       <h2 id="tokens-title">Token map</h2>
@@ -22,10 +32,46 @@ export function TokenMapPanel() {
         <input type="file" accept="image/*" data-testid="file-input" onChange={(e) => { first(e.target.files); e.target.value = ''; }} />
       </label>
       {tokenMap && (
-        <div className="token-map">
-          <RgbaCanvas image={tokenMap.image} label="input image, as the encoder sees it" testId="token-input" />
-          <TokenGrid tokens={tokenMap.map.tokens} distance={tokenMap.map.distance} cols={m.grid.w} testId="token-map" />
-        </div>
+        <>
+          <div className="token-map">
+            <RgbaCanvas image={tokenMap.image} label="input image, as the encoder sees it" testId="token-input" />
+            <TokenGrid tokens={tokenMap.map.tokens} distance={tokenMap.map.distance} cols={m.grid.w}
+              testId="token-map" selected={selected} onSelect={setSelected} />
+          </div>
+          {selected !== null && (
+            <p role="status" data-testid="token-selection">
+              Token {selected}: {tokenMap.map.tokens.filter((t) => t === selected).length} of {tokenMap.map.tokens.length} cells
+            </p>
+          )}
+          <h3>Rebuilt from the tokens</h3>
+          <div className="reconstructions">
+            {m.decoders.map((d) => (
+              <figure key={d}>
+                {tokenMap.reconstructions[d]
+                  ? <RgbaCanvas image={tokenMap.reconstructions[d]!} label={`rebuilt by the ${d} decoder`} testId={`reconstruction-${d}`} displaySize={128} />
+                  : <span>decoding…</span>}
+                <figcaption>{d}</figcaption>
+              </figure>
+            ))}
+          </div>
+          <h3>Complete from a prefix</h3>
+          <form className="controls" onSubmit={(e) => { e.preventDefault(); void completeFromPrefix(keep, COMPLETIONS); }}>
+            <label>
+              Keep the first {keep} of {m.grid.h} rows
+              <input type="range" min={0} max={m.grid.h - 1} value={keep} onChange={(e) => setRows(e.target.valueAsNumber)} />
+            </label>
+            <button type="submit" disabled={busy}>Complete ×{COMPLETIONS}</button>
+          </form>
+          {tokenMap.completions && (
+            <div className="completions" data-testid="completions" data-rows={tokenMap.completions.rows}>
+              {tokenMap.completions.images.map((img, i) => (
+                <figure key={i} data-testid="completion" data-tokens={tokenMap.completions!.tokens[i].join(',')}>
+                  <RgbaCanvas image={img} label={`completion ${i + 1}`} displaySize={96} />
+                </figure>
+              ))}
+            </div>
+          )}
+        </>
       )}
     </section>
   );

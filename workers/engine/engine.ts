@@ -176,11 +176,16 @@ export class Engine {
     }
   }
 
-  /** Sample images; generations queue behind each other. */
-  generate(req: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
-    const job = this.generations.then(() => this.generateNow(req, options));
+  /** Run `work` after every generation queued before it: they share the GPTs' caches. */
+  private afterGenerations<T>(work: () => Promise<T>): Promise<T> {
+    const job = this.generations.then(work);
     this.generations = job.catch(() => undefined);
     return job;
+  }
+
+  /** Sample images; generations queue behind each other. */
+  generate(req: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
+    return this.afterGenerations(() => this.generateNow(req, options));
   }
 
   private async generateNow(req: GenerateRequest, { onProgress, signal }: GenerateOptions): Promise<GenerateResult> {
@@ -206,6 +211,15 @@ export class Engine {
     const vqTokens = await this.sampleVq(tokens, rngs, req.stage2, signal,
       (done) => meter.step('stage2', done, n, () => tokens));
     return { tokens, vqTokens, images: await this.decode('vq_decoder', vqTokens, 'background') };
+  }
+
+  /** A token grid back to pixels through one decoder (for ar-vq, stage 2 samples with `seed`). */
+  async reconstruct(tokens: number[], decoder: DecoderKind, seed: number, stage2: SamplingSettings): Promise<RgbaImage> {
+    if (decoder === 'direct') return (await this.decode('direct_decoder', [tokens]))[0];
+    return this.afterGenerations(async () => {
+      const vq = await this.sampleVq([tokens], [imageRng(seed, 0)], stage2, undefined, () => undefined);
+      return (await this.decode('vq_decoder', vq))[0];
+    });
   }
 
   /** Stage 2: DiGIT codes -> VQ codes, continuing each image's RNG stream. */
