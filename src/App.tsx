@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { ComparePanel } from './components/ComparePanel';
 import { GeneratePanel } from './components/GeneratePanel';
 import { PackBar } from './components/PackBar';
 import { TokenMapPanel } from './components/TokenMapPanel';
@@ -21,6 +22,7 @@ export function App() {
       )}
       <GeneratePanel />
       <TokenMapPanel />
+      <ComparePanel />
     </main>
   );
 }

@@ -8,6 +8,7 @@ import type { DecoderKind } from '../workers/engine/manifest';
 import type { RgbaImage } from '../workers/engine/pixels';
 import type { LoadedPack } from '../workers/worker';
 import { callWorker, onWorkerCrash, proxy } from './engineClient';
+import { type Board, boardFromJson, emptyBoard, loadBoard, type Pin, saveBoard, type Sweep, type SweepSetting } from './board';
 import { fileToRgba } from './imageFile';
 import { fitToPack, packDefaults, samplingSettings, type Settings, settingsFromUrl, settingsToUrl } from './settings';
 
@@ -39,6 +40,13 @@ interface AppState {
   busy: boolean;
   progress: GenerateProgress | null;
   samples: Sample[];
+  board: Board;
+  pin(sample: Sample): void;
+  unpin(id: string): void;
+  clearBoard(): void;
+  /** Fill a grid: `setting` takes each of `values` across the columns, `rows` seeds go down. */
+  sweep(setting: SweepSetting, values: Settings[SweepSetting][], rows: number): Promise<void>;
+  importBoard(file: File): Promise<void>;
   tokenMap: TokenMapState | null;
   error: string | null;
   init(): Promise<void>;
@@ -78,8 +86,10 @@ function listenToWorker() {
 
 /** One sampling job with the current settings: progress into the store, Stop-able, errors shown
  *  (a cancel is not an error). */
-async function sample(what: string, job: { batch: number; prefix?: number[] }, done: (r: GenerateResult) => void) {
-  const { settings, pack, busy } = useApp.getState();
+async function sample(what: string, job: { batch: number; prefix?: number[] }, done: (r: GenerateResult) => void,
+  override: Partial<Settings> = {}) {
+  const { pack, busy } = useApp.getState();
+  const settings = useApp.getState().settings && { ...useApp.getState().settings!, ...override };
   if (!settings || !pack || busy) return;
   useApp.setState({ busy: true, error: null, progress: null });
   const jobId = currentJob = nextJobId++;
@@ -96,6 +106,20 @@ async function sample(what: string, job: { batch: number; prefix?: number[] }, d
   }
 }
 
+/** Replace the board and keep it in IndexedDB (a failure to store is shown, the board stays). */
+function setBoard(board: Board) {
+  useApp.setState({ board });
+  saveBoard(board).catch((e) => useApp.setState({ error: `The board could not be saved in this browser: ${message(e)}` }));
+}
+
+async function restoreBoard() {
+  try {
+    useApp.setState({ board: await loadBoard() });
+  } catch (e) {
+    useApp.setState({ error: `The saved board could not be read: ${message(e)}` });
+  }
+}
+
 export const useApp = create<AppState>()((set, get) => ({
   packs: [],
   pack: null,
@@ -104,11 +128,13 @@ export const useApp = create<AppState>()((set, get) => ({
   busy: false,
   progress: null,
   samples: [],
+  board: emptyBoard(),
   tokenMap: null,
   error: null,
 
   async init() {
     listenToWorker();
+    await restoreBoard();
     try {
       const index = await (await fetch('models/index.json')).json() as { default: string; packs: PackRef[] };
       set({ packs: index.packs });
@@ -193,6 +219,48 @@ export const useApp = create<AppState>()((set, get) => ({
       if (current?.map !== tokenMap.map) return; // another image was dropped meanwhile
       set({ tokenMap: { ...current, completions: { rows, images: result.images, tokens: result.tokens } } });
     });
+  },
+
+  pin(sample) {
+    const pin: Pin = { id: `pin-${sample.id}-${Date.now()}`, image: sample.image, tokens: sample.tokens, settings: sample.settings };
+    setBoard({ ...get().board, pins: [...get().board.pins, pin] });
+  },
+
+  unpin(id) {
+    setBoard({ ...get().board, pins: get().board.pins.filter((p) => p.id !== id) });
+  },
+
+  clearBoard() {
+    setBoard(emptyBoard());
+  },
+
+  async sweep(setting, values, rows) {
+    const { settings } = get();
+    if (!settings || get().busy || values.length === 0) return;
+    const seeds = Array.from({ length: rows }, (_, i) => (settings.seed + i) >>> 0);
+    const sweep: Sweep = { id: `sweep-${Date.now()}`, setting, values, seeds,
+      cells: seeds.map(() => values.map(() => null)) };
+    setBoard({ ...get().board, sweeps: [...get().board.sweeps, sweep] });
+    for (let col = 0; col < values.length; col++) {
+      const column = { ...settings, [setting]: values[col] };
+      await sample('Sweep', { batch: rows }, (result) => {
+        const board = get().board;
+        setBoard({ ...board, sweeps: board.sweeps.map((s) => (s.id !== sweep.id ? s : { ...s,
+          cells: s.cells.map((row, r) => row.map((cell, c) => (c !== col ? cell : {
+            id: `${sweep.id}-${r}-${c}`, image: result.images[r], tokens: result.tokens[r],
+            settings: { ...column, seed: seeds[r], batch: 1 } }))) })) });
+      }, { [setting]: values[col] });
+      if (get().error) return;
+    }
+  },
+
+  async importBoard(file) {
+    try {
+      setBoard(boardFromJson(await file.text()));
+      set({ error: null });
+    } catch (e) {
+      set({ error: `Could not import ${file.name}: ${message(e)}. The board is unchanged.` });
+    }
   },
 
   dismissError: () => set({ error: null }),

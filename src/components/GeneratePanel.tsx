@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { addPngText } from '../pngText';
 import { MAX_BATCH, type Settings, settingsToUrl } from '../settings';
 import { useApp } from '../store';
@@ -19,6 +20,8 @@ function NumberField({ label, value, min, max, step, onChange }: {
   );
 }
 
+const randomSeed = () => crypto.getRandomValues(new Uint32Array(1))[0];
+
 /** Save a sample as PNG with its settings (and the link that reproduces it) in a text chunk. */
 async function savePng(canvasId: string, name: string, settings: Settings) {
   const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${canvasId}"]`);
@@ -35,13 +38,18 @@ async function savePng(canvasId: string, name: string, settings: Settings) {
 }
 
 export function GeneratePanel() {
-  const { pack, settings, busy, progress, samples, update, generate, stop } = useApp();
+  const { pack, settings, busy, progress, samples, update, generate, stop, pin } = useApp();
+  const [seedLocked, setSeedLocked] = useState(true);
   if (!pack || !settings) return null;
   const m = pack.manifest;
   return (
     <section aria-labelledby="generate-title">
       <h2 id="generate-title">Generate</h2>
-      <form className="controls" onSubmit={(e) => { e.preventDefault(); generate(); }}>
+      <form className="controls" onSubmit={(e) => {
+        e.preventDefault();
+        if (!seedLocked) update({ seed: randomSeed() });
+        void generate();
+      }}>
         <label>
           Class
           <select value={settings.classId ?? 'none'}
@@ -51,6 +59,11 @@ export function GeneratePanel() {
           </select>
         </label>
         <NumberField label="Seed" value={settings.seed} min={0} max={0xffffffff} step={1} onChange={(seed) => update({ seed })} />
+        <button type="button" aria-label="random seed" title="random seed" onClick={() => update({ seed: randomSeed() })}>🎲</button>
+        <label title="unlocked: every Generate draws a new seed">
+          <input type="checkbox" checked={seedLocked} onChange={(e) => setSeedLocked(e.target.checked)} />
+          lock seed
+        </label>
         <NumberField label="Batch" value={settings.batch} min={1} max={MAX_BATCH} step={1} onChange={(batch) => update({ batch })} />
         <NumberField label="Temperature" value={settings.temperature} min={0} max={10} step={0.05} onChange={(temperature) => update({ temperature })} />
         <NumberField label="Top-k" value={settings.topK} min={0} max={m.codebook.size} step={1} onChange={(topK) => update({ topK })} />
@@ -81,6 +94,7 @@ export function GeneratePanel() {
               label={`sample, seed ${s.settings.seed}, class ${s.settings.classId === null ? 'none' : m.classes?.[s.settings.classId]}`} />
             <small>seed {s.settings.seed}{s.settings.classId !== null && m.classes ? ` · ${m.classes[s.settings.classId]}` : ''}</small>
             <button type="button" onClick={() => savePng(`sample-${s.id}`, `${s.settings.pack}-seed${s.settings.seed}.png`, s.settings)}>Save PNG</button>
+            <button type="button" onClick={() => pin(s)}>Pin</button>
           </li>
         ))}
       </ul>

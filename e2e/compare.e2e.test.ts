@@ -1,0 +1,73 @@
+// The Compare board in Chromium (WASM, fixture pack): pin a sample, run a sweep, find both after a
+// reload, export the board as JSON and import it back; a bad import leaves the board as it was.
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { golden } from '../workers/engine/test/golden';
+import { launch } from './browser';
+import { BASE_URL } from './server';
+
+const CASE = golden.generation[0];
+
+async function boardState(page: Page) {
+  return {
+    pins: await page.$$eval('[data-testid=pin]', (els) => els.map((e) => (e as HTMLElement).dataset.tokens)),
+    cells: await page.$$eval('[data-testid=sweep-cell]', (els) => els.map((e) => (e as HTMLElement).dataset.filled)),
+  };
+}
+
+describe('compare board', () => {
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    browser = await launch(false);
+    page = await (await browser.newContext({ acceptDownloads: true })).newPage();
+    await page.goto(`${BASE_URL}?pack=fixture-tiny&backend=wasm&class=${CASE.class_id}&seed=${CASE.seed}&batch=1` +
+      `&temp=${CASE.stage1.temperature}&topk=${CASE.stage1.top_k}&topp=${CASE.stage1.top_p}&decoder=${CASE.decoder}`);
+    await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('pins a sample and fills a sweep grid, column by column', async () => {
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.waitForSelector('[data-testid=sample]');
+    await page.getByRole('button', { name: 'Pin' }).first().click();
+    expect((await boardState(page)).pins).toEqual([CASE.tokens[0].join(',')]);
+
+    await page.getByLabel('Values (comma-separated)').fill('0.5, 1, 2');
+    await page.getByRole('button', { name: 'Run sweep' }).click();
+    await expect.poll(async () => (await boardState(page)).cells.filter((c) => c === 'yes').length,
+      { timeout: 60_000 }).toBe(6);
+  });
+
+  it('finds the board again after a reload', async () => {
+    const before = await boardState(page);
+    await page.reload();
+    await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    await expect.poll(() => boardState(page)).toEqual(before);
+  });
+
+  it('exports the board as JSON and imports it back; a bad file changes nothing', async () => {
+    const before = await boardState(page);
+    const [download] = await Promise.all([page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export JSON' }).click()]);
+    const json = readFileSync((await download.path())!);
+    await page.getByRole('button', { name: 'Clear board' }).click();
+    expect(await boardState(page)).toEqual({ pins: [], cells: [] });
+    await page.setInputFiles('[data-testid=board-import]', { name: 'board.json', mimeType: 'application/json', buffer: json });
+    await expect.poll(() => boardState(page)).toEqual(before);
+
+    await page.setInputFiles('[data-testid=board-import]', { name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
+    await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(/Could not import notes\.json: .*not an exported DiGIT board/);
+    expect(await boardState(page)).toEqual(before);
+  });
+
+  it('refuses sweep values that do not fit the setting, saying which', async () => {
+    await page.getByLabel('Sweep').selectOption('decoder');
+    await page.getByLabel('Values (comma-separated)').fill('direct, pixels');
+    await page.getByRole('button', { name: 'Run sweep' }).click();
+    expect(await page.textContent('[data-testid=sweep-problem]')).toContain("'pixels' is not a decoder of this pack");
+  });
+});
