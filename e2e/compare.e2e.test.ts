@@ -1,5 +1,5 @@
-// The Compare board in Chromium (WASM, fixture pack): pin a sample, run a sweep, find both after a
-// reload, export the board as JSON and import it back; a bad import leaves the board as it was.
+// The Compare board in Chromium (WASM, fixture pack): pin a sample, run a sweep, find both (and
+// the settings) on the next visit, export the board as JSON and import it back; a bad import leaves the board as it was.
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,11 +42,13 @@ describe('compare board', () => {
       { timeout: 60_000 }).toBe(6);
   });
 
-  it('finds the board again after a reload', async () => {
+  it('finds the board and the settings again on a plain visit', async () => {
     const before = await boardState(page);
-    await page.reload();
+    await page.goto(BASE_URL); // no settings in the link: the last ones come back from IndexedDB
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
     await expect.poll(() => boardState(page)).toEqual(before);
+    const url = new URL(page.url()).searchParams;
+    expect([url.get('pack'), url.get('seed'), url.get('backend')]).toEqual(['fixture-tiny', String(CASE.seed), 'wasm']);
   });
 
   it('exports the board as JSON and imports it back; a bad file changes nothing', async () => {

@@ -1,6 +1,7 @@
 // The Compare board: pinned samples and sweeps (one setting across columns, seeds down rows).
-// It lives in IndexedDB, so it survives a reload, and travels as JSON.
+// It is kept in IndexedDB, so it survives a reload, and travels as JSON.
 import type { RgbaImage } from '../workers/engine/pixels';
+import { loadValue, saveValue } from './persist';
 import type { Settings } from './settings';
 
 export interface Pin {
@@ -29,40 +30,11 @@ export interface Board {
 
 export const emptyBoard = (): Board => ({ pins: [], sweeps: [] });
 
-const DB = 'digit-app';
-const STORE = 'state';
-const KEY = 'board';
-
-function openDb(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function transact<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const db = await openDb();
-  try {
-    return await new Promise<T>((resolve, reject) => {
-      const request = work(db.transaction(STORE, mode).objectStore(STORE));
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-  } finally {
-    db.close();
-  }
-}
-
 export async function loadBoard(): Promise<Board> {
-  const stored = await transact('readonly', (s) => s.get(KEY) as IDBRequest<Board | undefined>);
-  return stored ?? emptyBoard();
+  return (await loadValue<Board>('board')) ?? emptyBoard();
 }
 
-export function saveBoard(board: Board): Promise<IDBValidKey> {
-  return transact('readwrite', (s) => s.put(board, KEY));
-}
+export const saveBoard = (board: Board) => saveValue('board', board);
 
 // JSON: images as base64 RGBA, so an exported board imports back exactly.
 const toBase64 = (bytes: Uint8ClampedArray) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));

@@ -10,6 +10,7 @@ import type { LoadedPack } from '../workers/worker';
 import { callWorker, onWorkerCrash, proxy } from './engineClient';
 import { type Board, boardFromJson, emptyBoard, loadBoard, type Pin, saveBoard, type Sweep, type SweepSetting } from './board';
 import { fileToRgba } from './imageFile';
+import { loadValue, saveValue } from './persist';
 import { fitToPack, packDefaults, samplingSettings, type Settings, settingsFromUrl, settingsToUrl } from './settings';
 
 export interface PackRef {
@@ -106,6 +107,12 @@ async function sample(what: string, job: { batch: number; prefix?: number[] }, d
   }
 }
 
+/** Settings go into the URL (a link reproduces them) and IndexedDB (the next plain visit). */
+function keepSettings(settings: Settings) {
+  history.replaceState(null, '', settingsToUrl(settings));
+  saveValue('settings', settings).catch(() => undefined); // the URL still holds them
+}
+
 /** Replace the board and keep it in IndexedDB (a failure to store is shown, the board stays). */
 function setBoard(board: Board) {
   useApp.setState({ board });
@@ -138,7 +145,9 @@ export const useApp = create<AppState>()((set, get) => ({
     try {
       const index = await (await fetch('models/index.json')).json() as { default: string; packs: PackRef[] };
       set({ packs: index.packs });
-      const fromUrl = settingsFromUrl(location.search);
+      // a link's settings win; a plain visit resumes where the last one left off
+      const fromUrl = location.search ? settingsFromUrl(location.search)
+        : (await loadValue<Settings>('settings').catch(() => undefined)) ?? {};
       const id = index.packs.some((p) => p.id === fromUrl.pack) ? fromUrl.pack! : index.default;
       await get().loadPack(id, fromUrl.backend ?? 'auto');
       const loaded = get().pack;
@@ -160,7 +169,7 @@ export const useApp = create<AppState>()((set, get) => ({
       const settings = fitToPack({ ...packDefaults(pack.manifest, id), ...get().settings, pack: id, backend },
         pack.manifest);
       set({ pack, settings, tokenMap: null });
-      history.replaceState(null, '', settingsToUrl(settings));
+      keepSettings(settings);
     } catch (e) {
       set({ error: `Could not load pack '${id}': ${message(e)}` });
     } finally {
@@ -173,7 +182,7 @@ export const useApp = create<AppState>()((set, get) => ({
     if (!settings || !pack) return;
     const next = fitToPack({ ...settings, ...patch }, pack.manifest);
     set({ settings: next });
-    history.replaceState(null, '', settingsToUrl(next));
+    keepSettings(next);
   },
 
   async generate() {
