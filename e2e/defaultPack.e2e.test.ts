@@ -19,6 +19,13 @@ describe('default pack', () => {
   beforeAll(async () => {
     browser = await launch(false);
     context = await browser.newContext({ acceptDownloads: true });
+    // every main-thread task over 50 ms, for the responsiveness check
+    await context.addInitScript(() => {
+      const w = window as unknown as { longTasks: number[] };
+      w.longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration)))
+        .observe({ type: 'longtask', buffered: true });
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -65,8 +72,16 @@ describe('default pack', () => {
     await page.getByRole('button', { name: 'Generate', exact: true }).waitFor({ timeout: 10_000 });
     expect(await page.locator('[data-testid=sample]').count()).toBe(0);
     expect(await page.getByRole('alert').count()).toBe(0);
-    await page.getByLabel('Batch').fill('1');
+    await page.getByLabel('Batch').fill('4');
+    // the observer sees a deliberate 120 ms block, so an empty list below means no long task
+    await page.evaluate(() => { setTimeout(() => { const t = performance.now(); while (performance.now() - t < 120); }, 0); });
+    await expect.poll(() => page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks)))
+      .toBeGreaterThanOrEqual(100);
+    await page.evaluate(() => { (window as unknown as { longTasks: number[] }).longTasks = []; });
     await page.getByRole('button', { name: 'Generate' }).click();
     await page.waitForSelector('[data-testid=sample] canvas', { timeout: 120_000 });
+    // the worker does the work: the page never blocks for 100 ms while it generates
+    const longest = await page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks));
+    expect(longest).toBeLessThan(100);
   });
 });
