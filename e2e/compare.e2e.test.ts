@@ -66,6 +66,19 @@ describe('compare board', () => {
     expect(await boardState(page)).toEqual(before);
   });
 
+  it('a pack URL that serves HTML gives a specific message; the loaded pack and the board stay', async () => {
+    const before = await boardState(page);
+    await page.getByLabel('Pack URL (a folder with pack.json)').fill(`${BASE_URL}no-such-pack/`);
+    await page.getByRole('button', { name: 'Load', exact: true }).click();
+    await expect.poll(() => page.textContent('[data-testid=error]'))
+      .toMatch(/Could not load pack .*no-such-pack.*not JSON \(the server sent HTML/);
+    expect(await page.textContent('[data-testid=backend]')).toContain('Fixture');
+    expect(await boardState(page)).toEqual(before);
+    const samples = await page.locator('[data-testid=sample]').count();
+    await page.getByRole('button', { name: 'Generate' }).click(); // still works
+    await expect.poll(() => page.locator('[data-testid=sample]').count()).toBe(samples + 1);
+  });
+
   it('refuses sweep values that do not fit the setting, saying which', async () => {
     await page.getByLabel('Sweep').selectOption('decoder');
     await page.getByLabel('Values (comma-separated)').fill('direct, pixels');

@@ -62,6 +62,9 @@ interface AppState {
   dismissError(): void;
 }
 
+/** A pack named by the URL of its folder rather than by an id from models/index.json. */
+const isPackUrl = (pack: string | undefined): pack is string => !!pack && pack.includes('/');
+
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/^Error: /, '');
 let nextSampleId = 1;
 let nextJobId = 1;
@@ -148,10 +151,11 @@ export const useApp = create<AppState>()((set, get) => ({
       // a link's settings win; a plain visit resumes where the last one left off
       const fromUrl = location.search ? settingsFromUrl(location.search)
         : (await loadValue<Settings>('settings').catch(() => undefined)) ?? {};
-      const id = index.packs.some((p) => p.id === fromUrl.pack) ? fromUrl.pack! : index.default;
+      const known = index.packs.some((p) => p.id === fromUrl.pack) || isPackUrl(fromUrl.pack);
+      const id = known ? fromUrl.pack! : index.default;
       await get().loadPack(id, fromUrl.backend ?? 'auto');
       const loaded = get().pack;
-      if (loaded && loaded.manifest.id === id) {
+      if (loaded && (loaded.manifest.id === id || isPackUrl(id))) {
         get().update({ ...fromUrl, pack: id });
       }
     } catch (e) {
@@ -160,8 +164,8 @@ export const useApp = create<AppState>()((set, get) => ({
   },
 
   async loadPack(id, backend) {
-    const ref = get().packs.find((p) => p.id === id);
-    if (!ref) return set({ error: `There is no pack called '${id}'.` });
+    const ref = get().packs.find((p) => p.id === id) ?? (isPackUrl(id) ? { id, path: id } : null);
+    if (!ref) return set({ error: `There is no pack called '${id}'. Pick one from the list or give the URL of a pack folder.` });
     set({ busy: true, error: null, loading: { file: 'pack.json', loaded: 0, total: 0, origin: 'network' } });
     try {
       const pack = await callWorker((w) => w.load(new URL(ref.path, location.href).href, backend, proxy((file: string, loaded: number, total: number, origin: FileOrigin) =>

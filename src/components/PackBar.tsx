@@ -1,8 +1,11 @@
+import { useState } from 'react';
 import { useApp } from '../store';
 
 /** Which pack is loaded, on which backend and why; switch packs or backends. */
 export function PackBar() {
   const { packs, pack, settings, loading, busy, loadPack } = useApp();
+  const [url, setUrl] = useState('');
+  const custom = settings && !packs.some((p) => p.id === settings.pack) ? settings.pack : null;
   return (
     <section className="pack-bar" aria-label="model pack">
       <label>
@@ -10,8 +13,20 @@ export function PackBar() {
         <select value={settings?.pack ?? ''} disabled={busy}
           onChange={(e) => loadPack(e.target.value, settings?.backend ?? 'auto')}>
           {packs.map((p) => <option key={p.id} value={p.id}>{p.id}</option>)}
+          {custom && <option value={custom}>{custom}</option>}
         </select>
       </label>
+      <form className="pack-url" onSubmit={(e) => {
+        e.preventDefault();
+        const folder = url.trim();
+        if (folder) void loadPack(folder.endsWith('/') ? folder : `${folder}/`, settings?.backend ?? 'auto');
+      }}>
+        <label>
+          Pack URL (a folder with pack.json)
+          <input type="url" value={url} placeholder="https://…/my-pack/" onChange={(e) => setUrl(e.target.value)} />
+        </label>
+        <button type="submit" disabled={busy || !url.trim()}>Load</button>
+      </form>
       <label>
         Backend{' '}
         <select value={settings?.backend ?? 'auto'} disabled={busy || !settings}
