@@ -40,6 +40,8 @@ interface AppState {
   settings: Settings | null;
   busy: boolean;
   progress: GenerateProgress | null;
+  /** The first image's partial decode while stage 1 runs. */
+  preview: RgbaImage | null;
   samples: Sample[];
   board: Board;
   pin(sample: Sample): void;
@@ -95,18 +97,21 @@ async function sample(what: string, job: { batch: number; prefix?: number[] }, d
   const { pack, busy } = useApp.getState();
   const settings = useApp.getState().settings && { ...useApp.getState().settings!, ...override };
   if (!settings || !pack || busy) return;
-  useApp.setState({ busy: true, error: null, progress: null });
+  useApp.setState({ busy: true, error: null, progress: null, preview: null });
   const jobId = currentJob = nextJobId++;
   try {
     done(await callWorker((w) => w.generate(jobId, {
       classId: settings.classId, seed: settings.seed, decoder: settings.decoder, ...job,
       ...samplingSettings(settings, pack.manifest),
-    }, proxy((p: GenerateProgress) => useApp.setState({ progress: p })))));
+    }, proxy((p: GenerateProgress) => useApp.setState({ progress: p })), pack.manifest.decoders.includes('direct') ? {
+      everyRows: Math.max(1, Math.floor(pack.manifest.grid.h / 4)),
+      onPreview: proxy((images: RgbaImage[]) => useApp.setState({ preview: images[0] })),
+    } : undefined)));
   } catch (e) {
     if ((e as Error).name !== 'CancelledError') useApp.setState({ error: `${what} failed: ${message(e)}` });
   } finally {
     currentJob = null;
-    useApp.setState({ busy: false, progress: null });
+    useApp.setState({ busy: false, progress: null, preview: null });
   }
 }
 
@@ -137,6 +142,7 @@ export const useApp = create<AppState>()((set, get) => ({
   settings: null,
   busy: false,
   progress: null,
+  preview: null,
   samples: [],
   board: emptyBoard(),
   tokenMap: null,

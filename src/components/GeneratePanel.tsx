@@ -38,7 +38,7 @@ async function savePng(canvasId: string, name: string, settings: Settings) {
 }
 
 export function GeneratePanel() {
-  const { pack, settings, busy, progress, samples, update, generate, stop, pin } = useApp();
+  const { pack, settings, busy, progress, preview, samples, update, generate, stop, pin } = useApp();
   const [seedLocked, setSeedLocked] = useState(true);
   if (!pack || !settings) return null;
   const m = pack.manifest;
@@ -85,7 +85,10 @@ export function GeneratePanel() {
         </p>
       )}
       {progress && (
-        <TokenGrid tokens={progress.tokens[0]} cols={m.grid.w} testId="live-tokens" displaySize={128} />
+        <div className="token-map">
+          <TokenGrid tokens={progress.tokens[0]} cols={m.grid.w} testId="live-tokens" displaySize={128} />
+          {preview && <RgbaCanvas image={preview} label="preview of the first image so far" testId="preview" displaySize={128} />}
+        </div>
       )}
       <ul className="gallery" aria-label="generated images">
         {samples.map((s) => (

@@ -113,7 +113,9 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
         f"# {r.TITLE} (`{r.ID}`)", "", r.DESCRIPTION, "",
         f"- Data: {r.DATA}", f"- Licence: {r.LICENSE}",
         f"- Reproduce: `/usr/bin/python3 training/make_pack.py {r.ID}` (commit {manifest['provenance'].get('commit')}); "
-        "the same seeds give the same metrics within noise.",
+        "delete `training/runs/" + r.ID + "/` first to train from scratch. Every stage is seeded: on the same "
+        "machine and thread count a rerun gives the same numbers (a test retrains the smoke recipe twice and "
+        "requires byte-identical graphs); other BLAS builds or thread counts differ within noise.",
         f"- Pack size: {size_mb:.2f} MB; image {manifest['image']['size']}² × {manifest['image']['channels']}, "
         f"token grid {manifest['grid']['h']}×{manifest['grid']['w']}, K = {manifest['codebook']['size']}, "
         f"VQ codebook {manifest['vq_codebook_size']}.", "",

@@ -91,6 +91,16 @@ describe('engine jobs', () => {
     expect((await engine.generate(request)).tokens).toEqual(c.tokens);
   });
 
+  it('decodes partial previews every row without changing the samples', async () => {
+    const seen: number[] = [];
+    const result = await engine.generate(request, { previewEveryRows: 1, onPreview: (images, rows) => {
+      expect(images).toHaveLength(request.batch);
+      seen.push(rows);
+    } });
+    expect(seen).toEqual([1, 2, 3]); // the 4th row is the finished image
+    expect(result.tokens).toEqual(c.tokens);
+  });
+
   it('refuses a prefix that is too long or not made of codes', async () => {
     await expect(engine.generate({ ...request, prefix: new Array(16).fill(0) })).rejects.toThrow(/at most 15/);
     await expect(engine.generate({ ...request, prefix: [99] })).rejects.toThrow(/codes 0…15/);

@@ -27,6 +27,10 @@ export interface GenerateOptions {
   onProgress?: ProgressListener;
   /** Aborting stops the generation before its next step; it rejects with a CancelledError. */
   signal?: AbortSignal;
+  /** Every this many stage-1 rows, decode the partial grids (the rows still to come filled with
+   *  the last finished row) with the direct decoder and hand them to `onPreview`. */
+  previewEveryRows?: number;
+  onPreview?: (images: RgbaImage[], rows: number) => void;
 }
 
 export class CancelledError extends Error {
@@ -133,7 +137,7 @@ export class Engine {
    *  the images' own (`rngs.length`) are the unconditional rows of guidance. */
   private async sample(runner: GptRunner, prompts: number[][], count: number, range: IdRange,
     rngs: Rng[], settings: SamplingSettings, guided: boolean, signal: AbortSignal | undefined,
-    onToken: (rows: number[][]) => void): Promise<number[][]> {
+    onToken: (rows: number[][]) => void | Promise<void>): Promise<number[][]> {
     const batch = rngs.length;
     const rows = prompts.map((p) => [...p]);
     runner.reset(rows.length);
@@ -153,7 +157,7 @@ export class Engine {
           rows[b].push(token);
           if (guided) rows[b + batch].push(token);
         }
-        onToken(sampled);
+        await onToken(sampled);
       }
     } finally {
       runner.release(); // the KV cache, even when a step fails
@@ -188,7 +192,18 @@ export class Engine {
     return this.afterGenerations(() => this.generateNow(req, options));
   }
 
-  private async generateNow(req: GenerateRequest, { onProgress, signal }: GenerateOptions): Promise<GenerateResult> {
+  /** The partial grids decoded for a preview: rows not sampled yet repeat the last finished one. */
+  private async preview(codes: number[][], rows: number): Promise<RgbaImage[]> {
+    const { w, h } = this.manifest.grid;
+    const filled = codes.map((c) => {
+      const last = c.slice((rows - 1) * w, rows * w);
+      return [...c.slice(0, rows * w), ...Array.from({ length: (h - rows) * w }, (_, i) => last[i % w])];
+    });
+    return this.decode('direct_decoder', filled, 'background');
+  }
+
+  private async generateNow(req: GenerateRequest, options: GenerateOptions): Promise<GenerateResult> {
+    const { onProgress, signal, previewEveryRows, onPreview } = options;
     this.checkRequest(req);
     const m = this.manifest;
     const n = gridTokens(m);
@@ -202,8 +217,17 @@ export class Engine {
     const prompts = [...rngs.map(() => [bos, ...fixed]), ...(guided ? rngs.map(() => [t.bos, ...fixed]) : [])];
     const codeRange = { lo: t.stage1_code_offset, hi: t.stage1_code_offset + m.codebook.size };
     const toCodes = (rows: number[][]) => rows.map((r) => [...prefix, ...r.map((id) => id - codeRange.lo)]);
+    const { w, h } = m.grid;
+    const previews = previewEveryRows && onPreview && this.sessions.has('direct_decoder') ? previewEveryRows : 0;
     const ids = await this.sample(this.stage1, prompts, n - prefix.length, codeRange, rngs, req.stage1,
-      guided, signal, (rows) => meter.step('stage1', prefix.length + rows[0].length, n, () => toCodes(rows)));
+      guided, signal, async (rows) => {
+        const done = prefix.length + rows[0].length;
+        meter.step('stage1', done, n, () => toCodes(rows));
+        const finishedRows = done / w;
+        if (previews && Number.isInteger(finishedRows) && finishedRows % previews === 0 && finishedRows < h) {
+          onPreview!(await this.preview(toCodes(rows), finishedRows), finishedRows);
+        }
+      });
     const tokens = toCodes(ids);
     if (req.decoder === 'direct') {
       return { tokens, vqTokens: null, images: await this.decode('direct_decoder', tokens, 'background') };
