@@ -103,10 +103,8 @@ async function sample(what: string, job: { batch: number; prefix?: number[] }, d
     done(await callWorker((w) => w.generate(jobId, {
       classId: settings.classId, seed: settings.seed, decoder: settings.decoder, ...job,
       ...samplingSettings(settings, pack.manifest),
-    }, proxy((p: GenerateProgress) => useApp.setState({ progress: p })), pack.manifest.decoders.includes('direct') ? {
-      everyRows: Math.max(1, Math.floor(pack.manifest.grid.h / 4)),
-      onPreview: proxy((images: RgbaImage[]) => useApp.setState({ preview: images[0] })),
-    } : undefined)));
+    }, proxy((p: GenerateProgress) => useApp.setState({ progress: p })), Math.max(1, Math.floor(pack.manifest.grid.h / 4)),
+    proxy((images: RgbaImage[]) => useApp.setState({ preview: images[0] })))));
   } catch (e) {
     if ((e as Error).name !== 'CancelledError') useApp.setState({ error: `${what} failed: ${message(e)}` });
   } finally {

@@ -117,14 +117,14 @@ const api = {
   },
 
   /** `jobId` names the generation for `cancel`. */
-  async generate(jobId: number, req: GenerateRequest, onProgress?: ProgressListener,
-    preview?: { everyRows: number; onPreview: (images: RgbaImage[], rows: number) => void }): Promise<GenerateResult> {
+  /** Callbacks are top-level arguments: comlink proxies only those. */
+  async generate(jobId: number, req: GenerateRequest, onProgress?: ProgressListener, previewEveryRows?: number,
+    onPreview?: (images: RgbaImage[], rows: number) => void): Promise<GenerateResult> {
     const controller = new AbortController();
     jobs.set(jobId, controller);
     const running = requireEngine();
     try {
-      const result = await running.generate(req, { onProgress, signal: controller.signal,
-        previewEveryRows: preview?.everyRows, onPreview: preview?.onPreview });
+      const result = await running.generate(req, { onProgress, signal: controller.signal, previewEveryRows, onPreview });
       return Comlink.transfer(result, result.images.map((img) => img.data.buffer as ArrayBuffer));
     } catch (e) {
       if (running.backend === 'webgpu' && !(e instanceof CancelledError) && running === engine) {

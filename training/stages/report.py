@@ -76,8 +76,9 @@ def measure(run, pipe: Pipeline, log) -> dict:
     judge = classifier.train(*data["train"], n_classes, steps=r.JUDGE_STEPS)
     m["classifier_real_test_accuracy"] = round(classifier.accuracy(judge, test_x, test_y), 4)
     s1, s2 = settings_from(r.SAMPLING["stage1"]), settings_from(r.SAMPLING["stage2"])
-    real_feats = evaluate.pooled(pipe.encoder, test_x[:1000])
-    m["fd_real_vs_real"] = round(evaluate.frechet(real_feats, evaluate.pooled(pipe.encoder, test_x[1000:2000])), 4)
+    half = min(1000, len(test_x) // 2)  # real-vs-real compares two disjoint halves of the test split
+    real_feats = evaluate.pooled(pipe.encoder, test_x[:half])
+    m["fd_real_vs_real"] = round(evaluate.frechet(real_feats, evaluate.pooled(pipe.encoder, test_x[half:2 * half])), 4)
     samples = {}
     for decoder in ("direct", "ar-vq"):
         imgs, labels = evaluate.sample_images(pipe, n_classes, r.EVAL_PER_CLASS, s1, s2, decoder)
