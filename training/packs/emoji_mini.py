@@ -11,6 +11,18 @@ DESCRIPTION = ("DiGIT trained from scratch on Google and Twitter emoji on a 2-co
 LICENSE = ("weights MIT; trained on Noto Emoji images (Apache-2.0, Google) and Twemoji images "
            "(CC-BY-4.0, Twitter, Inc. and contributors) - see training/data/NOTICE.md")
 NOTES = "(written after the first full run)"
+NOTICE = """# emoji-mini: data attributions
+
+The weights in this pack were trained by the DiGIT-in-the-browser project (weights: MIT) on:
+
+- Noto Emoji images, from npm `emoji-datasource-google` 16.0.0. Copyright Google Inc.
+  Apache License 2.0 (https://www.apache.org/licenses/LICENSE-2.0).
+- Twemoji images, from npm `emoji-datasource-twitter` 16.0.0. Copyright Twitter, Inc. and other
+  contributors. CC-BY 4.0 (https://creativecommons.org/licenses/by/4.0/).
+- Category and skin-tone metadata from emoji-data (`emoji.json`) by Cal Henderson, MIT.
+
+Images generated with this pack are derived from these works.
+"""
 DATA = ("npm emoji-datasource-google and emoji-datasource-twitter 16.0.0, 64 px PNGs on white "
         "resized to 32 px; validation split held out by emoji concept")
 

@@ -9,6 +9,12 @@ TITLE = "Fashion-MNIST mini DiGIT"
 DESCRIPTION = ("DiGIT trained from scratch on Fashion-MNIST on a 2-core CPU: a 4-block SSL ViT, "
                "k-means tokens on a 7x7 grid, class-conditional GPT, two pixel decoders.")
 LICENSE = "MIT (weights trained by this project on Fashion-MNIST, MIT)"
+NOTICE = """# fashion-mini: data attributions
+
+The weights in this pack were trained by the DiGIT-in-the-browser project (weights: MIT) on
+Fashion-MNIST by Han Xiao, Kashif Rasul and Roland Vollgraf, Zalando Research (2017), MIT licence
+(https://github.com/zalandoresearch/fashion-mnist), as packaged by Debian (dataset-fashion-mnist).
+"""
 NOTES = (
     "- The stage-2 path (`ar-vq`) is undertrained: 600 steps of a 3-layer GPT left its loss at "
     "2.95 nats per VQ token, so its samples are blotchy (CAS 0.46) and its reconstruction from "

@@ -17,6 +17,7 @@ LICENSE = "MIT"
 DATA = "synthetic shapes"
 CLASSES = ["bar", "square", "cross"]
 NOTES = "Everything: it trains for three steps."
+NOTICE = "# smoke\n\nSynthetic shapes drawn by the recipe; no third-party data.\n"
 
 ENCODER = EncoderConfig(input_size=28, encoder_size=28, patch_size=4, conv_stem=True, dim=32,
                         n_head=2, n_registers=1, feature_block=1, pos_grid=7, in_channels=1,

@@ -203,6 +203,8 @@ def export_with(run, pipe: Pipeline, metrics: dict, log):
                                 "commit": git_commit()},
                     classes=list(run.data["classes"]), sampling=r.SAMPLING, metrics=metrics)
     manifest = export_pack(pipe, info, out)
+    with open(os.path.join(out, "NOTICE.md"), "w") as f:
+        f.write(r.NOTICE)
     cases = pack_cases(pipe, settings_from(r.SAMPLING["stage1"]), settings_from(r.SAMPLING["stage2"]),
                        len(run.data["classes"]))
     with open(os.path.join(out, "reference.json"), "w") as f:
