@@ -107,6 +107,21 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       expect(await page.textContent('[data-testid=token-selection]')).toContain(`Token ${token}:`);
     });
 
+    it('maps a pasted image too', async () => {
+      await page.setInputFiles('[data-testid=file-input]', { name: 'blank.png', mimeType: 'image/png',
+        buffer: readFileSync('docs/models/fashion-mini-samples-direct.png') }); // some other picture first
+      await expect.poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'))
+        .not.toBe(golden.quantizer.tokens[0].join(','));
+      const bytes = Array.from(readFileSync(`${FIXTURE_DIR}/example.png`));
+      await page.evaluate((data) => {
+        const clipboard = new DataTransfer();
+        clipboard.items.add(new File([new Uint8Array(data)], 'pasted.png', { type: 'image/png' }));
+        window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: clipboard }));
+      }, bytes);
+      await expect.poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'))
+        .toBe(golden.quantizer.tokens[0].join(','));
+    });
+
     it('completes the dropped image from its first rows: every completion keeps the prefix', async () => {
       await page.getByRole('button', { name: /Complete/ }).click();
       await page.waitForSelector('[data-testid=completions] canvas', { timeout: 60_000 });

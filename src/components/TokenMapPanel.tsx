@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useApp } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 import { TokenGrid } from './TokenGrid';
@@ -12,6 +12,18 @@ export function TokenMapPanel() {
   const [over, setOver] = useState(false);
   const [selected, setSelected] = useState<number | null>(null);
   const [rows, setRows] = useState(2);
+  useEffect(() => {
+    // an image pasted anywhere on the page goes to the token map
+    const onPaste = (e: ClipboardEvent) => {
+      const file = Array.from(e.clipboardData?.files ?? []).find((f) => f.type.startsWith('image/'));
+      if (!file) return;
+      e.preventDefault();
+      setSelected(null);
+      void tokenizeFile(file);
+    };
+    window.addEventListener('paste', onPaste);
+    return () => window.removeEventListener('paste', onPaste);
+  }, [tokenizeFile]);
   if (!pack) return null;
   const m = pack.manifest;
   const first = (files: FileList | null) => {
@@ -27,7 +39,7 @@ export function TokenMapPanel() {
         onDragOver={(e) => { e.preventDefault(); setOver(true); }}
         onDragLeave={() => setOver(false)}
         onDrop={(e) => { e.preventDefault(); setOver(false); first(e.dataTransfer.files); }}>
-        Drop an image here, or click to choose one (PNG, JPEG, WebP, GIF).
+        Drop an image here, paste one, or click to choose one (PNG, JPEG, WebP, GIF).
         It is cropped to a square and resized to {m.image.size}×{m.image.size}.
         <input type="file" accept="image/*" data-testid="file-input" onChange={(e) => { first(e.target.files); e.target.value = ''; }} />
       </label>
