@@ -59,7 +59,7 @@ export function GeneratePanel() {
           </select>
         </label>
         <NumberField label="Seed" value={settings.seed} min={0} max={0xffffffff} step={1} onChange={(seed) => update({ seed })} />
-        <button type="button" aria-label="random seed" title="random seed" onClick={() => update({ seed: randomSeed() })}>🎲</button>
+        <button type="button" aria-label="random seed" title="random seed" onClick={() => update({ seed: randomSeed() })}>Random</button>
         <label title="unlocked: every Generate draws a new seed">
           <input type="checkbox" checked={seedLocked} onChange={(e) => setSeedLocked(e.target.checked)} />
           lock seed
