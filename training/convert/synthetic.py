@@ -1,0 +1,78 @@
+"""Synthetic checkpoints with the official fairseq layout, at toy sizes, for the converter's tests
+(the real ones cannot be downloaded here). The config is stored the three ways real files do:
+a plain nested dict (`cfg`), omegaconf objects (a re-saved file), or an argparse Namespace
+(`args`, older fairseq). omegaconf is not installed, so stand-in classes with its module and
+class names and its pickled state (`_content`, `_val`) are pickled in its place."""
+import argparse
+import sys
+import types
+from collections import OrderedDict
+
+import torch
+
+from digit.gpt import GPT
+
+
+def _omegaconf_standins():
+    """Classes that pickle as omegaconf.dictconfig.DictConfig / omegaconf.nodes.AnyNode do."""
+    modules = {}
+    for name in ("omegaconf", "omegaconf.dictconfig", "omegaconf.nodes"):
+        modules[name] = sys.modules.get(name) or types.ModuleType(name)
+
+    class DictConfig:
+        def __init__(self, content):
+            self._content = {k: AnyNode(v) if not isinstance(v, dict) else DictConfig(v) for k, v in content.items()}
+
+        def __getstate__(self):
+            return {"_content": self._content, "_metadata": None, "_parent": None}
+
+    class AnyNode:
+        def __init__(self, value):
+            self._val = value
+
+        def __getstate__(self):
+            return {"_val": self._val, "_metadata": None, "_parent": None}
+
+    for cls, module in ((DictConfig, "omegaconf.dictconfig"), (AnyNode, "omegaconf.nodes")):
+        cls.__module__ = module
+        cls.__qualname__ = cls.__name__
+        setattr(modules[module], cls.__name__, cls)
+    return modules, DictConfig
+
+
+def stage1_checkpoint(gpt: GPT, centroids: torch.Tensor, config_style: str = "dict") -> dict:
+    """A stage-1 checkpoint dict: `model` holds centroids, centroid_norm and decoder.* ."""
+    model = OrderedDict()
+    model["centroids"] = centroids.t().contiguous()  # [D, K] as the official files store them
+    model["centroid_norm"] = (centroids ** 2).sum(1, keepdim=True).t() + 1e-3  # stored, not recomputed
+    for key, value in gpt.state_dict().items():
+        model["decoder." + key] = value.clone()
+    model["decoder.version"] = torch.tensor([3.0])
+    model_cfg = {"decoder_attention_heads": gpt.cfg.n_head, "decoder_layers": gpt.cfg.n_layer,
+                 "decoder_embed_dim": gpt.cfg.dim, "decoder_normalize_before": gpt.cfg.normalize_before}
+    ckpt = {"args": None, "cfg": {"model": model_cfg, "task": {"_name": "image_generation"}}, "model": model,
+            "criterion": None, "optimizer_history": [{"criterion_name": "CrossEntropyCriterion"}],
+            "task_state": {}, "extra_state": {"epoch": 200}}
+    if config_style == "namespace":
+        ckpt["args"], ckpt["cfg"] = argparse.Namespace(**model_cfg), None
+    elif config_style == "omegaconf":
+        ckpt["cfg"] = ("omegaconf", ckpt["cfg"])
+    elif config_style != "dict":
+        raise ValueError(config_style)
+    return ckpt
+
+
+def save(ckpt: dict, path: str):
+    """torch.save, with omegaconf stand-ins importable while pickling when the config asks."""
+    cfg = ckpt.get("cfg")
+    if isinstance(cfg, tuple) and cfg[0] == "omegaconf":
+        modules, dict_config = _omegaconf_standins()
+        added = {name: m for name, m in modules.items() if name not in sys.modules}
+        sys.modules.update(added)
+        try:
+            torch.save({**ckpt, "cfg": dict_config(cfg[1])}, path)
+        finally:
+            for name in added:
+                del sys.modules[name]
+    else:
+        torch.save(ckpt, path)

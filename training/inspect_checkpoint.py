@@ -1,0 +1,46 @@
+"""Report what an official DiGIT checkpoint holds, read safely (no fairseq, no pickled code):
+
+    /usr/bin/python3 training/inspect_checkpoint.py path/to/checkpoint.pt
+
+The first step of the converter: the stage-1/stage-2 GPT shapes, classes, k-means centroids,
+and whether the DINOv2 encoder and the VQGAN are inside.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from convert.checkpoint import load_checkpoint  # noqa: E402
+from convert.gpt import attention_heads, gpt_config, n_classes  # noqa: E402
+
+
+def describe(path: str) -> str:
+    ckpt = load_checkpoint(path)
+    model = ckpt["model"]
+    groups = {}
+    for key in model:
+        groups.setdefault(key.split(".")[0], []).append(key)
+    lines = [f"{path}", f"  top-level keys: {', '.join(ckpt)}",
+             "  model: " + ", ".join(f"{g} ({len(keys)} tensors)" for g, keys in groups.items())]
+    if "centroids" in model:
+        d, k = model["centroids"].shape
+        lines.append(f"  k-means: {k} centroids of dimension {d}; stored centroid_norm: {'centroid_norm' in model}")
+    heads = attention_heads(ckpt)
+    cfg = gpt_config(model, "decoder.", heads)
+    stage = "stage 2 (DiGIT tokens -> VQ tokens)" if "decoder.embed_positions_1.weight" in model else "stage 1"
+    lines.append(f"  GPT ({stage}): {cfg.n_layer} layers x {cfg.dim}, {heads} heads, FFN {cfg.ffn_dim}, "
+                 f"{'pre' if cfg.normalize_before else 'post'}-LN, vocabulary {cfg.vocab_size}, "
+                 f"{n_classes(cfg)} classes, {cfg.max_positions} positions")
+    lines.append(f"  DINOv2 encoder inside: {'pretrained_encoder' in groups}; VQGAN inside: {'vqgan' in groups}")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("checkpoint")
+    print(describe(ap.parse_args().checkpoint))
+
+
+if __name__ == "__main__":
+    main()

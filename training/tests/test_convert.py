@@ -1,0 +1,83 @@
+"""The checkpoint reader refuses code, reads fairseq configs as inert data, and the official
+GPT layout loads into our GPT with identical logits."""
+import os
+import pickle
+
+import pytest
+import torch
+
+from convert.checkpoint import UnsafeCheckpoint, load_checkpoint
+from convert.gpt import attention_heads, load_gpt, n_classes
+from convert.synthetic import save, stage1_checkpoint
+from digit.gpt import GPT, GPTConfig
+
+
+def tiny_stage1():
+    torch.manual_seed(0)
+    cfg = GPTConfig(vocab_size=5 + 16, embed_rows=5 + 16 + 3, n_layer=2, n_head=2, dim=16, ffn_dim=32,
+                    normalize_before=False, max_positions=1024)
+    return GPT(cfg).eval(), torch.randn(16, 8)
+
+
+@pytest.mark.parametrize("style", ["dict", "omegaconf", "namespace"])
+def test_stage1_gpt_round_trips_with_every_config_style(tmp_path, style):
+    gpt, centroids = tiny_stage1()
+    path = str(tmp_path / "stage1.pt")
+    save(stage1_checkpoint(gpt, centroids, style), path)
+    ckpt = load_checkpoint(path)
+    heads = attention_heads(ckpt)
+    assert heads == 2
+    loaded = load_gpt(ckpt["model"], "decoder.", heads)
+    assert n_classes(loaded.cfg) == 3 and loaded.cfg.n_layer == 2 and not loaded.cfg.normalize_before
+    tokens = torch.randint(0, 21, (2, 9))
+    with torch.no_grad():
+        assert torch.equal(loaded(tokens), gpt(tokens))
+
+
+def test_refuses_a_pickle_that_runs_code(tmp_path):
+    marker = tmp_path / "ran"
+
+    class Exploit:
+        def __reduce__(self):
+            return os.system, (f"touch {marker}",)
+
+    path = str(tmp_path / "evil.pt")
+    torch.save({"model": {"x": torch.zeros(1)}, "cfg": Exploit()}, path)
+    with pytest.raises(UnsafeCheckpoint, match=r"asks for (posix|os)\.system"):
+        load_checkpoint(path)
+    assert not marker.exists()
+
+
+def test_lists_the_keys_that_do_not_match(tmp_path):
+    gpt, centroids = tiny_stage1()
+    ckpt = stage1_checkpoint(gpt, centroids)
+    ckpt["model"]["decoder.layers.0.extra.weight"] = torch.zeros(1)
+    del ckpt["model"]["decoder.layers.1.fc2.bias"]
+    with pytest.raises(ValueError, match=r"missing \['decoder.layers.1.fc2.bias'\], unexpected "
+                                         r"\['decoder.layers.0.extra.weight'\]"):
+        load_gpt(ckpt["model"], "decoder.", 2)
+
+
+def test_says_what_a_non_checkpoint_is(tmp_path):
+    path = tmp_path / "notes.pt"
+    path.write_bytes(b"hello")
+    with pytest.raises(ValueError, match="not a readable torch checkpoint"):
+        load_checkpoint(str(path))
+    torch.save({"weights": torch.zeros(1)}, str(tmp_path / "other.pt"))
+    with pytest.raises(ValueError, match="no 'model' state"):
+        load_checkpoint(str(tmp_path / "other.pt"))
+
+
+def test_the_reader_has_its_own_unpickler():
+    from convert.checkpoint import RestrictedUnpickler
+    assert RestrictedUnpickler is not pickle.Unpickler
+
+
+def test_inspect_reports_the_gpt_and_centroids(tmp_path):
+    from inspect_checkpoint import describe
+    gpt, centroids = tiny_stage1()
+    path = str(tmp_path / "stage1.pt")
+    save(stage1_checkpoint(gpt, centroids, "omegaconf"), path)
+    report = describe(path)
+    assert "k-means: 16 centroids of dimension 8" in report
+    assert "GPT (stage 1): 2 layers x 16, 2 heads, FFN 32, post-LN, vocabulary 21, 3 classes" in report
