@@ -10,6 +10,7 @@ from collections import OrderedDict
 
 import torch
 
+from digit.encoder import Encoder
 from digit.gpt import GPT
 
 
@@ -40,14 +41,18 @@ def _omegaconf_standins():
     return modules, DictConfig
 
 
-def stage1_checkpoint(gpt: GPT, centroids: torch.Tensor, config_style: str = "dict") -> dict:
-    """A stage-1 checkpoint dict: `model` holds centroids, centroid_norm and decoder.* ."""
+def stage1_checkpoint(gpt: GPT, centroids: torch.Tensor, config_style: str = "dict",
+                      encoder: Encoder = None) -> dict:
+    """A stage-1 checkpoint dict: `model` holds centroids, centroid_norm, decoder.* and, given an
+    encoder, its weights as pretrained_encoder.* (the official files embed the whole DINOv2)."""
     model = OrderedDict()
     model["centroids"] = centroids.t().contiguous()  # [D, K] as the official files store them
     model["centroid_norm"] = (centroids ** 2).sum(1, keepdim=True).t() + 1e-3  # stored, not recomputed
     for key, value in gpt.state_dict().items():
         model["decoder." + key] = value.clone()
     model["decoder.version"] = torch.tensor([3.0])
+    for key, value in (encoder.state_dict() if encoder else {}).items():
+        model["pretrained_encoder." + key] = value.clone()
     model_cfg = {"decoder_attention_heads": gpt.cfg.n_head, "decoder_layers": gpt.cfg.n_layer,
                  "decoder_embed_dim": gpt.cfg.dim, "decoder_normalize_before": gpt.cfg.normalize_before}
     ckpt = {"args": None, "cfg": {"model": model_cfg, "task": {"_name": "image_generation"}}, "model": model,

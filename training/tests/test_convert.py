@@ -81,3 +81,27 @@ def test_inspect_reports_the_gpt_and_centroids(tmp_path):
     report = describe(path)
     assert "k-means: 16 centroids of dimension 8" in report
     assert "GPT (stage 1): 2 layers x 16, 2 heads, FFN 32, post-LN, vocabulary 21, 3 classes" in report
+
+
+def test_encoder_and_quantizer_from_the_checkpoint_tokenize_like_the_originals(tmp_path):
+    from convert.encoder import encoder_from_checkpoint, quantizer_from_checkpoint
+    from digit.encoder import Encoder, EncoderConfig
+    from digit.quantizer import Quantizer
+    torch.manual_seed(1)
+    full = Encoder(EncoderConfig(input_size=32, encoder_size=28, patch_size=4, dim=16, n_head=2,
+                                 n_registers=2, feature_block=3, pos_grid=7)).eval()
+    gpt, _ = tiny_stage1()
+    centroids = torch.randn(16, 16)
+    path = str(tmp_path / "stage1.pt")
+    save(stage1_checkpoint(gpt, centroids, encoder=full), path)
+    model = load_checkpoint(path)["model"]
+    encoder = encoder_from_checkpoint(model, feature_block=1, heads=2, input_size=32, encoder_size=28)
+    quantizer = quantizer_from_checkpoint(model)
+    image = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        features = encoder(image)
+        assert torch.allclose(features, full.truncated(1)(image), atol=1e-6)
+        stored_norm = (centroids ** 2).sum(1) + 1e-3  # what the synthetic file stores
+        assert torch.equal(quantizer(features)[0], Quantizer(centroids, stored_norm)(features)[0])
+    with pytest.raises(ValueError, match="no preset head count for width 16"):
+        encoder_from_checkpoint(model, feature_block=1)
