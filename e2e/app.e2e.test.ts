@@ -144,6 +144,17 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n garbage'),
       });
       await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(/broken\.png could not be decoded/);
+      const huge = Buffer.from(readFileSync(`${FIXTURE_DIR}/example.png`));
+      huge.writeUInt32BE(20000, 16); // IHDR width and height
+      huge.writeUInt32BE(20000, 20);
+      await page.setInputFiles('[data-testid=file-input]', { name: 'huge.png', mimeType: 'image/png', buffer: huge });
+      await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(/huge\.png is 20000×20000 pixels; .*Shrink it first/);
+      for (const [file, type, expected] of [['empty.png', 'image/png', /empty\.png is empty/],
+        ['logo.svg', 'image/svg+xml', /logo\.svg is an SVG drawing/]] as const) {
+        await page.setInputFiles('[data-testid=file-input]', { name: file, mimeType: type,
+          buffer: file === 'empty.png' ? Buffer.alloc(0) : Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>') });
+        await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(expected);
+      }
       expect(await page.locator('[data-testid=sample]').count()).toBe(samples);
       expect(await page.locator('[data-testid=token-map]').count()).toBe(1);
       expect(pageErrors).toEqual([]);

@@ -1,11 +1,15 @@
 // A user's image file -> RGBA at the pack's input size (centre square crop, then resize).
 import type { RgbaImage } from '../workers/engine/pixels';
+import { imageSize } from './imageSize';
 
 export class ImageInputError extends Error {
   override name = 'ImageInputError';
 }
 
 const ACCEPTED = 'PNG, JPEG, WebP or GIF';
+// Beyond this, decoding alone needs hundreds of MB (a 20000×20000 image is 1.6 GB of RGBA).
+const MAX_SIDE = 8192;
+const MAX_PIXELS = 40e6;
 
 export async function fileToRgba(file: File, size: number): Promise<RgbaImage> {
   const name = file.name || 'the pasted data';
@@ -16,6 +20,11 @@ export async function fileToRgba(file: File, size: number): Promise<RgbaImage> {
   if (!file.type.startsWith('image/')) {
     throw new ImageInputError(`${name} is not an image (type ${file.type || 'unknown'}). ` +
       `Choose a ${ACCEPTED} image.`);
+  }
+  const claimed = imageSize(new Uint8Array(await file.slice(0, 256 * 1024).arrayBuffer()));
+  if (claimed && (claimed.width > MAX_SIDE || claimed.height > MAX_SIDE || claimed.width * claimed.height > MAX_PIXELS)) {
+    throw new ImageInputError(`${name} is ${claimed.width}×${claimed.height} pixels; the largest this page ` +
+      `decodes is ${MAX_SIDE}×${MAX_SIDE} (${MAX_PIXELS / 1e6} megapixels). Shrink it first.`);
   }
   let bitmap: ImageBitmap;
   try {
