@@ -84,4 +84,22 @@ describe('default pack', () => {
     const longest = await page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks));
     expect(longest).toBeLessThan(100);
   });
+
+  it('lists every pack with its size, quality and cache state; Use loads one, Clear empties the cache', async () => {
+    const page = await context.newPage();
+    await page.goto(`${BASE_URL}?backend=wasm`);
+    await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    await page.getByText('All packs').click();
+    const state = (id: string) => page.locator(`[data-testid=pack-card][data-pack="${id}"] [data-testid=cache-state]`).textContent();
+    await expect.poll(() => state(index.default)).toBe('in the browser cache');
+    const other = index.default === 'emoji-mini' ? 'fashion-mini' : 'emoji-mini';
+    await expect.poll(() => state(other)).toBe('not downloaded yet');
+    expect(await page.locator(`[data-testid=pack-card][data-pack="${other}"]`).textContent()).toMatch(/\d+\.\d MB · CAS 0\.\d\d/);
+    await page.locator(`[data-testid=pack-card][data-pack="${other}"] button`).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('pack'), { timeout: 60_000 }).toBe(other);
+    await expect.poll(() => state(other)).toBe('in the browser cache');
+    await page.getByRole('button', { name: 'Clear the pack cache' }).click();
+    await expect.poll(() => state(other)).toBe('not downloaded yet');
+    await expect.poll(() => state(index.default)).toBe('not downloaded yet');
+  });
 });

@@ -33,8 +33,19 @@ export interface TokenMapState {
   completions: { rows: number; images: RgbaImage[]; tokens: number[][] } | null;
 }
 
+/** What the pack picker shows about a pack before it is loaded. */
+export interface PackCard {
+  title: string;
+  license: string;
+  megabytes: number;
+  cas: number | null;
+  /** How many of its graphs the browser cache holds, of how many. */
+  cached: [number, number];
+}
+
 interface AppState {
   packs: PackRef[];
+  cards: Record<string, PackCard | string>;
   pack: LoadedPack | null;
   loading: { file: string; loaded: number; total: number; origin: FileOrigin } | null;
   settings: Settings | null;
@@ -50,6 +61,8 @@ interface AppState {
   /** Fill a grid: `setting` takes each of `values` across the columns, `rows` seeds go down. */
   sweep(setting: SweepSetting, values: Settings[SweepSetting][], rows: number): Promise<void>;
   importBoard(file: File): Promise<void>;
+  /** Forget the stored pack files; the next load downloads them again. */
+  clearPackCache(): Promise<void>;
   tokenMap: TokenMapState | null;
   error: string | null;
   init(): Promise<void>;
@@ -113,6 +126,24 @@ async function sample(what: string, job: { batch: number; prefix?: number[] }, d
   }
 }
 
+/** Read every listed pack's pack.json and cache state for the cards (errors shown per card). */
+async function refreshCards() {
+  for (const ref of useApp.getState().packs) {
+    let card: PackCard | string;
+    try {
+      const s = await callWorker((w) => w.packStatus(new URL(ref.path, location.href).href));
+      const m = s.manifest;
+      const cas = m.metrics?.cas_direct;
+      card = { title: m.title, license: m.license,
+        megabytes: Object.values(m.graphs).reduce((sum, g) => sum + (g?.bytes ?? 0), 0) / 2 ** 20,
+        cas: typeof cas === 'number' ? cas : null, cached: [s.cachedGraphs, s.graphs] };
+    } catch (e) {
+      card = message(e);
+    }
+    useApp.setState({ cards: { ...useApp.getState().cards, [ref.id]: card } });
+  }
+}
+
 /** Settings go into the URL (a link reproduces them) and IndexedDB (the next plain visit). */
 function keepSettings(settings: Settings) {
   history.replaceState(null, '', settingsToUrl(settings));
@@ -135,6 +166,7 @@ async function restoreBoard() {
 
 export const useApp = create<AppState>()((set, get) => ({
   packs: [],
+  cards: {},
   pack: null,
   loading: null,
   settings: null,
@@ -162,6 +194,7 @@ export const useApp = create<AppState>()((set, get) => ({
       if (loaded && (loaded.manifest.id === id || isPackUrl(id))) {
         get().update({ ...fromUrl, pack: id });
       }
+      void refreshCards();
     } catch (e) {
       set({ error: `Could not start: ${message(e)}` });
     }
@@ -178,6 +211,7 @@ export const useApp = create<AppState>()((set, get) => ({
         pack.manifest);
       set({ pack, settings, tokenMap: null });
       keepSettings(settings);
+      if (get().packs.length) void refreshCards();
     } catch (e) {
       set({ error: `Could not load pack '${id}': ${message(e)}` });
     } finally {
@@ -278,6 +312,11 @@ export const useApp = create<AppState>()((set, get) => ({
     } catch (e) {
       set({ error: `Could not import ${file.name}: ${message(e)}. The board is unchanged.` });
     }
+  },
+
+  async clearPackCache() {
+    await callWorker((w) => w.clearCache()).catch((e) => set({ error: `Could not clear the cache: ${message(e)}` }));
+    await refreshCards();
   },
 
   dismissError: () => set({ error: null }),

@@ -11,7 +11,7 @@ import type { RgbaImage } from './engine/pixels';
 import type { ProgressListener } from './engine/progress';
 import type { SamplingSettings } from './engine/sampling';
 import { browserFileStore } from './engine/fileStore';
-import { type LoadProgress, type PackFiles, readPack } from './engine/readPack';
+import { type LoadProgress, type PackFiles, packStatus, readPack } from './engine/readPack';
 import { Scheduler } from './engine/scheduler';
 
 export interface LoadedPack {
@@ -109,6 +109,11 @@ const api = {
   /** Stop downloading the pack being loaded; the loaded one stays. */
   cancelLoad() {
     loading?.abort();
+  },
+
+  /** A pack's manifest and whether its files are in the browser cache, without loading it. */
+  async packStatus(url: string) {
+    return packStatus(urlSource(url), await browserFileStore());
   },
 
   /** Forget every stored pack file; the next load downloads again. */

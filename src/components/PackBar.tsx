@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useApp } from '../store';
+import { PackCards } from './PackCards';
 
 /** Which pack is loaded, on which backend and why; switch packs or backends. */
 export function PackBar() {
@@ -49,6 +50,7 @@ export function PackBar() {
           {pack.storeSkipped && ` (${pack.storeSkipped})`}
         </span>
       )}
+      <PackCards />
       {pack && (
         <details className="capabilities">
           <summary>What this browser offers</summary>

@@ -7,7 +7,7 @@ import { fileSource } from '../node/fileSource';
 import { memoryFileStore } from './fileStore';
 import { PackError } from './manifest';
 import { urlSource } from './packSource';
-import { readPack } from './readPack';
+import { packStatus, readPack } from './readPack';
 import { FIXTURE_DIR } from './test/golden';
 
 let server: Server;
@@ -111,5 +111,17 @@ describe('file store', () => {
       return bytes;
     } };
     await expect(readPack(corrupt, { store })).rejects.toBeInstanceOf(PackError);
+  });
+});
+
+describe('pack status', () => {
+  it('counts the graphs a store already holds, without reading them from the source', async () => {
+    const store = memoryFileStore();
+    const before = await packStatus(fileSource(FIXTURE_DIR), store);
+    expect([before.cachedGraphs, before.graphs]).toEqual([0, 6]);
+    await readPack(fileSource(FIXTURE_DIR), { store });
+    const after = await packStatus(fileSource(FIXTURE_DIR), store);
+    expect([after.cachedGraphs, after.graphs]).toEqual([6, 6]);
+    expect(after.manifest.id).toBe('fixture-tiny');
   });
 });

@@ -82,3 +82,13 @@ export async function readPack(source: PackSource, { onProgress, store }: ReadOp
   }
   return { manifest, graphs, cached, storeSkipped };
 }
+
+/** A pack's manifest and how many of its graphs the store already holds (without downloading them). */
+export async function packStatus(source: PackSource, store: FileStore | null):
+Promise<{ manifest: PackManifest; cachedGraphs: number; graphs: number }> {
+  const manifest = validateManifest(parseJson(await source.text('pack.json'), source.where));
+  const entries = Object.values(manifest.graphs).filter((e) => e !== undefined);
+  const hits = store ? await Promise.all(entries.map((e) => store.get(e.sha256).catch(() => null))) : [];
+  return { manifest, cachedGraphs: hits.filter((h) => h !== null).length, graphs: entries.length };
+}
+
