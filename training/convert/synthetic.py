@@ -12,6 +12,7 @@ import torch
 
 from digit.encoder import Encoder
 from digit.gpt import GPT
+from digit.token_decoder import TokenDecoder
 
 
 def _omegaconf_standins():
@@ -81,3 +82,16 @@ def save(ckpt: dict, path: str):
                 del sys.modules[name]
     else:
         torch.save(ckpt, path)
+
+
+def stage2_checkpoint(gpt: GPT, vq_decoder: TokenDecoder, centroids: torch.Tensor, encoder: Encoder) -> dict:
+    """A stage-2 checkpoint: the stage-2 GPT under decoder.*, the MAGE VQGAN under vqgan.* (its
+    encoder too, which conversion ignores), centroids and the DINOv2 as in stage 1."""
+    ckpt = stage1_checkpoint(gpt, centroids, "dict", encoder)
+    model = ckpt["model"]
+    model["vqgan.encoder.conv_in.weight"] = torch.zeros(4, 3, 3, 3)
+    model["vqgan.quantize.embedding.weight"] = vq_decoder.codebook.weight.detach().clone()
+    for key, value in vq_decoder.decoder.state_dict().items():
+        model["vqgan.decoder." + key] = value.clone()
+    return ckpt
+

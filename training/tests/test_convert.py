@@ -105,3 +105,61 @@ def test_encoder_and_quantizer_from_the_checkpoint_tokenize_like_the_originals(t
         assert torch.equal(quantizer(features)[0], Quantizer(centroids, stored_norm)(features)[0])
     with pytest.raises(ValueError, match="no preset head count for width 16"):
         encoder_from_checkpoint(model, feature_block=1)
+
+
+def test_stage1_and_stage2_checkpoints_convert_to_a_valid_pack_that_samples_like_the_originals(tmp_path):
+    import json
+
+    from convert.synthetic import stage2_checkpoint
+    from convert_official import build_pipeline
+    from digit.conv_decoder import ConvDecoderConfig
+    from digit.encoder import Encoder, EncoderConfig
+    from digit.export import PackInfo, export_pack
+    from digit.pack_schema import validate_pack
+    from digit.pipeline import Pipeline, TokenIds
+    from digit.quantizer import Quantizer
+    from digit.sampling import SamplingSettings
+    from digit.token_decoder import TokenDecoder
+    torch.manual_seed(2)
+    ids = TokenIds(codebook_size=16, vq_codebook_size=8)
+    encoder = Encoder(EncoderConfig(input_size=32, encoder_size=28, patch_size=14, dim=16, n_head=2,
+                                    n_registers=1, feature_block=1, pos_grid=2)).eval()
+    grid = 2
+    stage1 = GPT(GPTConfig(vocab_size=ids.stage1_vocab, embed_rows=ids.stage1_vocab + 3, n_layer=2, n_head=2,
+                           dim=16, ffn_dim=32, max_positions=1024)).eval()
+    stage2 = GPT(GPTConfig(vocab_size=ids.stage2_vocab, embed_rows=ids.stage2_vocab, n_layer=1, n_head=2, dim=16,
+                           ffn_dim=32, normalize_before=True, max_positions=1024, prefix_len=grid * grid)).eval()
+    vq = TokenDecoder(ConvDecoderConfig(z_dim=4, channels=8, channel_mult=(1, 2), num_res_blocks=1, groups=32), 8, grid).eval()
+    centroids = torch.randn(16, 16)
+    save(stage1_checkpoint(stage1, centroids, "omegaconf", encoder), str(tmp_path / "s1.pt"))
+    save(stage2_checkpoint(stage2, vq, centroids, encoder), str(tmp_path / "s2.pt"))
+
+    pipe = build_pipeline(str(tmp_path / "s1.pt"), str(tmp_path / "s2.pt"), input_size=32, encoder_size=28,
+                          encoder_heads=2, feature_block=1, log=lambda _: None)
+    original = Pipeline(ids=ids, grid=grid, encoder=encoder, quantizer=Quantizer(centroids, (centroids ** 2).sum(1) + 1e-3),
+                        stage1=stage1, stage2=stage2, vq_decoder=vq)
+    s = SamplingSettings(1.0, 0, 1.0, 2.0)
+    tokens, rngs = pipe.sample_tokens(1, 5, 2, s)
+    expected, expected_rngs = original.sample_tokens(1, 5, 2, s)
+    assert torch.equal(tokens, expected)
+    images, vq_tokens = pipe.decode(tokens, "ar-vq", rngs, s)
+    expected_images, expected_vq = original.decode(expected, "ar-vq", expected_rngs, s)
+    assert torch.equal(vq_tokens, expected_vq) and torch.equal(images, expected_images)
+
+    manifest = export_pack(pipe, PackInfo(id="converted", title="t", description="d", license="MIT",
+                                          provenance={"data": "synthetic", "command": "test"},
+                                          classes=["a", "b", "c"]), str(tmp_path / "pack"))
+    validate_pack(json.load(open(tmp_path / "pack" / "pack.json")))
+    assert manifest["decoders"] == ["ar-vq"] and manifest["tokens"]["stage2_prefix_offset"] == 5 + 8 + 5
+
+    # the same files through the command line
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "convert_official.py", str(tmp_path / "s1.pt"), "--stage2", str(tmp_path / "s2.pt"),
+                          "--out", str(tmp_path / "cli-pack"), "--input-size", "32", "--encoder-size", "28",
+                          "--encoder-heads", "2", "--feature-block", "1"], capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert out.returncode == 0, out.stderr
+    assert "stage 1: 2 layers x 16, 3 classes" in out.stdout and "stage 2: 1 layers x 16; VQGAN codebook 8" in out.stdout
+    validate_pack(json.load(open(tmp_path / "cli-pack" / "pack.json")))
+

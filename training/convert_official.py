@@ -1,0 +1,90 @@
+"""Convert official DiGIT checkpoints (fairseq .pt) into a pack the app runs:
+
+    /usr/bin/python3 training/convert_official.py STAGE1.pt [--stage2 STAGE2.pt] --out public/models/digit-base \\
+        [--id digit-base] [--class-names names.txt]
+
+Read safely (no fairseq, no pickled code). The stage-1 file gives the DINOv2 tokenizer (cut at
+DiGIT's feature block), the k-means centroids and the class-conditional GPT; the stage-2 file
+gives the stage-2 GPT and the MAGE VQGAN decoder (the `ar-vq` path). Without --stage2 the pack
+has no pixel decoder and the app can only tokenize and sample tokens, so pass both.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from convert.checkpoint import load_checkpoint  # noqa: E402
+from convert.encoder import encoder_from_checkpoint, quantizer_from_checkpoint  # noqa: E402
+from convert.gpt import attention_heads, load_gpt, n_classes  # noqa: E402
+from convert.vqgan import vq_decoder_from_checkpoint  # noqa: E402
+from digit.export import PackInfo, export_pack  # noqa: E402
+from digit.pipeline import Pipeline, TokenIds  # noqa: E402
+
+SAMPLING = {"decoder": "ar-vq", "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "guidance": 1.0},
+            "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 1.0}}
+
+
+def build_pipeline(stage1_path: str, stage2_path: str = None, input_size: int = 256, encoder_size: int = 224,
+                   encoder_heads: int = None, feature_block: int = None, log=print) -> Pipeline:
+    one = load_checkpoint(stage1_path)
+    encoder = encoder_from_checkpoint(one["model"], feature_block, encoder_heads, input_size, encoder_size)
+    grid = encoder_size // encoder.cfg.patch_size
+    quantizer = quantizer_from_checkpoint(one["model"])
+    stage1 = load_gpt(one["model"], "decoder.", attention_heads(one))
+    log(f"stage 1: {stage1.cfg.n_layer} layers x {stage1.cfg.dim}, {n_classes(stage1.cfg)} classes; "
+        f"encoder: {len(encoder.blocks)} DINOv2 blocks x {encoder.cfg.dim}, grid {grid}x{grid}; "
+        f"K = {quantizer.centroids.shape[0]}")
+    stage2 = vq_decoder = None
+    vq_size = 0
+    if stage2_path:
+        two = load_checkpoint(stage2_path)
+        stage2 = load_gpt(two["model"], "decoder.", attention_heads(two), prefix_len=grid * grid)
+        vq_decoder = vq_decoder_from_checkpoint(two["model"], grid)
+        vq_size = vq_decoder.codebook.num_embeddings
+        log(f"stage 2: {stage2.cfg.n_layer} layers x {stage2.cfg.dim}; VQGAN codebook {vq_size}")
+    ids = TokenIds(codebook_size=quantizer.centroids.shape[0], vq_codebook_size=vq_size)
+    if stage1.cfg.vocab_size != ids.stage1_vocab:
+        raise ValueError(f"stage-1 vocabulary {stage1.cfg.vocab_size} is not 5 specials + {ids.codebook_size} codes")
+    if stage2 is not None and stage2.cfg.vocab_size != ids.stage2_vocab:
+        raise ValueError(f"stage-2 vocabulary {stage2.cfg.vocab_size} is not {ids.stage2_vocab} "
+                         f"(specials, {vq_size} VQ codes, specials, {ids.codebook_size} DiGIT codes)")
+    return Pipeline(ids=ids, grid=grid, encoder=encoder, quantizer=quantizer, stage1=stage1,
+                    stage2=stage2, vq_decoder=vq_decoder)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("stage1")
+    ap.add_argument("--stage2")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--id", default="digit-official")
+    ap.add_argument("--class-names", help="a text file, one class name per line")
+    ap.add_argument("--encoder-heads", type=int, help="override the DINOv2 head-count preset")
+    ap.add_argument("--feature-block", type=int, help="override DiGIT's feature block (base 9, large 21)")
+    ap.add_argument("--input-size", type=int, default=256)
+    ap.add_argument("--encoder-size", type=int, default=224)
+    args = ap.parse_args()
+    pipe = build_pipeline(args.stage1, args.stage2, args.input_size, args.encoder_size, args.encoder_heads,
+                          args.feature_block)
+    count = n_classes(pipe.stage1.cfg)
+    names = [f"class {i}" for i in range(count)]
+    if args.class_names:
+        with open(args.class_names) as f:
+            names = [line.strip() for line in f if line.strip()]
+        if len(names) != count:
+            raise SystemExit(f"{args.class_names} names {len(names)} classes; the checkpoint has {count}")
+    info = PackInfo(id=args.id, title=f"DiGIT (official weights, {args.id})",
+                    description="The official DiGIT checkpoints, converted by training/convert_official.py.",
+                    license="MIT (official DiGIT weights)",
+                    provenance={"data": "official DiGIT checkpoints",
+                                "command": "python3 training/convert_official.py " + " ".join(sys.argv[1:])},
+                    classes=names, sampling=SAMPLING if pipe.stage2 is not None else {
+                        **SAMPLING, "decoder": "direct"})
+    manifest = export_pack(pipe, info, args.out)
+    total = sum(g["bytes"] for g in manifest["graphs"].values())
+    print(f"wrote {args.out}: {', '.join(manifest['graphs'])} ({total / 2 ** 20:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
