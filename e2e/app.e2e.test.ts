@@ -112,6 +112,11 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         buffer: readFileSync('docs/models/fashion-mini-samples-direct.png') }); // some other picture first
       await expect.poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'))
         .not.toBe(golden.quantizer.tokens[0].join(','));
+      // a wide picture is cut to its centred square, and the page shows where
+      const { width, height } = await page.$eval('.crop-frame img', (img) =>
+        ({ width: (img as HTMLImageElement).naturalWidth, height: (img as HTMLImageElement).naturalHeight }));
+      const side = Math.min(width, height);
+      expect(await page.getAttribute('[data-testid=crop-box]', 'data-crop')).toBe(`${(width - side) / 2},${(height - side) / 2},${side}`);
       const bytes = Array.from(readFileSync(`${FIXTURE_DIR}/example.png`));
       await page.evaluate((data) => {
         const clipboard = new DataTransfer();

@@ -11,7 +11,16 @@ const ACCEPTED = 'PNG, JPEG, WebP or GIF';
 const MAX_SIDE = 8192;
 const MAX_PIXELS = 40e6;
 
-export async function fileToRgba(file: File, size: number): Promise<RgbaImage> {
+/** The user's picture and the centred square that was cut from it. */
+export interface Crop {
+  width: number;
+  height: number;
+  x: number;
+  y: number;
+  side: number;
+}
+
+export async function fileToRgba(file: File, size: number): Promise<{ image: RgbaImage; crop: Crop }> {
   const name = file.name || 'the pasted data';
   if (file.size === 0) throw new ImageInputError(`${name} is empty. Choose a ${ACCEPTED} image.`);
   if (file.type === 'image/svg+xml') {
@@ -34,11 +43,12 @@ export async function fileToRgba(file: File, size: number): Promise<RgbaImage> {
       `really ${file.type}. Choose a ${ACCEPTED} image.`);
   }
   const side = Math.min(bitmap.width, bitmap.height);
+  const crop = { width: bitmap.width, height: bitmap.height, x: (bitmap.width - side) / 2, y: (bitmap.height - side) / 2, side };
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, size, size);
+  ctx.drawImage(bitmap, crop.x, crop.y, side, side, 0, 0, size, size);
   bitmap.close();
   const { data } = ctx.getImageData(0, 0, size, size);
-  return { width: size, height: size, data };
+  return { image: { width: size, height: size, data }, crop };
 }

@@ -9,7 +9,7 @@ import type { RgbaImage } from '../workers/engine/pixels';
 import type { LoadedPack } from '../workers/worker';
 import { callWorker, onWorkerCrash, proxy } from './engineClient';
 import { type Board, boardFromJson, emptyBoard, loadBoard, type Pin, saveBoard, type Sweep, type SweepSetting } from './board';
-import { fileToRgba } from './imageFile';
+import { type Crop, fileToRgba } from './imageFile';
 import { loadValue, saveValue } from './persist';
 import { fitToPack, packDefaults, samplingSettings, type Settings, settingsFromUrl, settingsToUrl } from './settings';
 
@@ -27,6 +27,8 @@ export interface Sample {
 
 export interface TokenMapState {
   image: RgbaImage;
+  /** The file as the user gave it (an object URL) and the square cut from it. */
+  source: { url: string; crop: Crop };
   map: TokenMap;
   /** The tokens back to pixels through each decoder. */
   reconstructions: Partial<Record<DecoderKind, RgbaImage>>;
@@ -246,9 +248,11 @@ export const useApp = create<AppState>()((set, get) => ({
     if (!pack) return;
     set({ error: null });
     try {
-      const image = await fileToRgba(file, pack.manifest.image.size);
+      const { image, crop } = await fileToRgba(file, pack.manifest.image.size);
       const map = await callWorker((w) => w.tokenize(image));
-      set({ tokenMap: { image, map, reconstructions: {}, completions: null } });
+      const previous = get().tokenMap?.source.url;
+      if (previous) URL.revokeObjectURL(previous);
+      set({ tokenMap: { image, source: { url: URL.createObjectURL(file), crop }, map, reconstructions: {}, completions: null } });
       const { stage2 } = samplingSettings(get().settings!, pack.manifest);
       for (const decoder of pack.manifest.decoders) {
         const picture = await callWorker((w) => w.reconstruct(map.tokens, decoder, get().settings!.seed, stage2));

@@ -1,9 +1,26 @@
 import { useEffect, useState } from 'react';
-import { useApp } from '../store';
+import { type TokenMapState, useApp } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 import { TokenGrid } from './TokenGrid';
 
 const COMPLETIONS = 4;
+const SHOWN = 192;
+
+/** The picture as given, with the square the encoder sees outlined. */
+function CropView({ source }: { source: TokenMapState['source'] }) {
+  const { width, height, x, y, side } = source.crop;
+  const scale = SHOWN / Math.max(width, height);
+  return (
+    <figure className="crop-view">
+      <div className="crop-frame" style={{ width: width * scale, height: height * scale }}>
+        <img src={source.url} alt="the image as given" width={width * scale} height={height * scale} />
+        <span className="crop-box" data-testid="crop-box" data-crop={`${x},${y},${side}`}
+          style={{ left: x * scale, top: y * scale, width: side * scale, height: side * scale }} />
+      </div>
+      <figcaption>{width}×{height}, cropped to the outlined square</figcaption>
+    </figure>
+  );
+}
 
 /** Drop or pick an image; see its DiGIT token grid, the image rebuilt from those tokens by each
  *  decoder, and completions that keep its first rows of tokens. */
@@ -46,6 +63,7 @@ export function TokenMapPanel() {
       {tokenMap && (
         <>
           <div className="token-map">
+            <CropView source={tokenMap.source} />
             <RgbaCanvas image={tokenMap.image} label="input image, as the encoder sees it" testId="token-input" />
             <TokenGrid tokens={tokenMap.map.tokens} distance={tokenMap.map.distance} cols={m.grid.w}
               testId="token-map" selected={selected} onSelect={setSelected} />
