@@ -8,6 +8,7 @@ unless given.
 import re
 from typing import Optional
 
+from convert.weights import load_exactly
 from digit.encoder import Encoder, EncoderConfig
 from digit.quantizer import Quantizer
 
@@ -35,16 +36,9 @@ def encoder_from_checkpoint(model: dict, feature_block: Optional[int] = None, he
                         feature_block=FEATURE_BLOCK_BY_DEPTH.get(depth) if feature_block is None else feature_block,
                         mlp_ratio=w["blocks.0.mlp.fc1.weight"].shape[0] / dim,
                         in_channels=w["patch_embed.proj.weight"].shape[1])
-    encoder = Encoder(cfg)
-    ours = encoder.state_dict()
     kept = {k: v for k, v in w.items()
             if not (m := re.match(r"blocks\.(\d+)\.", k)) or int(m.group(1)) <= cfg.feature_block}
-    missing, unexpected = sorted(set(ours) - set(kept)), sorted(set(kept) - set(ours))
-    if missing or unexpected:
-        raise ValueError(f"the encoder does not match DINOv2's layout: missing {[PREFIX + k for k in missing]}, "
-                         f"unexpected {[PREFIX + k for k in unexpected]}")
-    encoder.load_state_dict({k: v.float() for k, v in kept.items()})
-    return encoder.eval()
+    return load_exactly(Encoder(cfg), kept, "the DINOv2 encoder", PREFIX)
 
 
 def quantizer_from_checkpoint(model: dict) -> Quantizer:

@@ -6,6 +6,7 @@ anything left over on either side is an error that lists the keys.
 """
 import re
 
+from convert.weights import load_exactly
 from digit.gpt import GPT, POSITION_OFFSET, GPTConfig
 
 
@@ -37,20 +38,9 @@ def gpt_config(model: dict, prefix: str, heads: int, prefix_len: int = 0) -> GPT
 
 
 def load_gpt(model: dict, prefix: str, heads: int, prefix_len: int = 0) -> GPT:
-    gpt = GPT(gpt_config(model, prefix, heads, prefix_len))
     weights = {k[len(prefix):]: v for k, v in model.items()
                if k.startswith(prefix) and k != prefix + "version"}
-    ours = gpt.state_dict()
-    missing = sorted(set(ours) - set(weights))
-    unexpected = sorted(set(weights) - set(ours))
-    if missing or unexpected:
-        raise ValueError(f"the GPT under '{prefix}' does not match DiGIT's layout: missing "
-                         f"{[prefix + k for k in missing]}, unexpected {[prefix + k for k in unexpected]}")
-    for key, value in weights.items():
-        if value.shape != ours[key].shape:
-            raise ValueError(f"{prefix}{key} is {tuple(value.shape)}, expected {tuple(ours[key].shape)}")
-    gpt.load_state_dict({k: v.float() for k, v in weights.items()})
-    return gpt.eval()
+    return load_exactly(GPT(gpt_config(model, prefix, heads, prefix_len)), weights, f"the GPT under '{prefix}'", prefix)
 
 
 def n_classes(cfg: GPTConfig) -> int:
