@@ -99,6 +99,10 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       expect(maxAbsDiff(rebuilt, expected)).toBeLessThanOrEqual(PIXEL_TOLERANCE[backend]);
       await page.waitForSelector('[data-testid=reconstruction-ar-vq]');
 
+      // hovering a cell says how close the runner-up centroid came
+      expect(await page.locator('[data-testid=token-map] [role=gridcell]').first().getAttribute('title'))
+        .toContain(`runner-up token ${golden.quantizer.runner_up[0][0]} at `);
+
       // clicking a token highlights every cell that holds it
       const token = golden.quantizer.tokens[0][0];
       await page.locator('[data-testid=token-map] [role=gridcell]').first().click();

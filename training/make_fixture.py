@@ -95,7 +95,7 @@ def main():
     Image.fromarray(to_uint8(image)[0].numpy()).save(os.path.join(out, "example.png"))
     with torch.no_grad():
         features = pipe.encoder(image)
-        tokens, distance = pipe.quantizer(features)
+        tokens, distance, runner_up, runner_up_distance = pipe.quantizer.nearest_two(features)
         batch_tokens = torch.stack([tokens[0], tokens[0].flip(0)])
         n = pipe.n_tokens
         ids = pipe.ids
@@ -108,7 +108,8 @@ def main():
             "rng": rng_cases(),
             "sampler": sampler_cases(),
             "encoder": {"image": flat(image), "features": flat(features)},
-            "quantizer": {"tokens": tokens.tolist(), "distance": flat(distance)},
+            "quantizer": {"tokens": tokens.tolist(), "distance": flat(distance),
+                          "runner_up": runner_up.tolist(), "runner_up_distance": flat(runner_up_distance)},
             "stage1": gpt_case(pipe.stage1, 1, s1_tokens),
             "stage2": gpt_case(pipe.stage2, n + 1, s2_tokens),
             "vq_decoder": {"tokens": (batch_tokens * 2 + 1).tolist(),

@@ -3,6 +3,8 @@ import { tokenColor } from '../palette';
 interface Props {
   tokens: number[];
   distance?: number[];
+  /** Second-nearest centroid per cell, and its distance. */
+  runnerUp?: { tokens: number[]; distance: number[] };
   cols: number;
   displaySize?: number;
   testId?: string;
@@ -13,7 +15,7 @@ interface Props {
 
 /** The DiGIT token grid: one coloured cell per token, with its id; hover for details, click
  *  (when `onSelect` is given) to pick a token. */
-export function TokenGrid({ tokens, distance, cols, displaySize = 192, testId, selected = null, onSelect }: Props) {
+export function TokenGrid({ tokens, distance, runnerUp, cols, displaySize = 192, testId, selected = null, onSelect }: Props) {
   const cell = displaySize / cols;
   return (
     <div className="token-grid" data-testid={testId} data-tokens={tokens.join(',')}
@@ -21,7 +23,8 @@ export function TokenGrid({ tokens, distance, cols, displaySize = 192, testId, s
       style={{ gridTemplateColumns: `repeat(${cols}, ${cell}px)`, width: displaySize }}>
       {tokens.map((t, i) => {
         const label = `row ${Math.floor(i / cols)}, col ${i % cols}: token ${t}` +
-          (distance ? `, distance ${distance[i].toFixed(3)}` : '');
+          (distance ? `, distance ${distance[i].toFixed(3)}` : '') +
+          (runnerUp ? `; runner-up token ${runnerUp.tokens[i]} at ${runnerUp.distance[i].toFixed(3)}` : '');
         const state = selected === null ? '' : t === selected ? 'picked' : 'dim';
         return (
           <span key={i} role="gridcell" className={state} title={label} aria-label={label}

@@ -66,6 +66,7 @@ export function TokenMapPanel() {
             <CropView source={tokenMap.source} />
             <RgbaCanvas image={tokenMap.image} label="input image, as the encoder sees it" testId="token-input" />
             <TokenGrid tokens={tokenMap.map.tokens} distance={tokenMap.map.distance} cols={m.grid.w}
+              runnerUp={tokenMap.map.runnerUp && { tokens: tokenMap.map.runnerUp, distance: tokenMap.map.runnerUpDistance! }}
               testId="token-map" selected={selected} onSelect={setSelected} />
           </div>
           {selected !== null && (

@@ -15,6 +15,7 @@ import torch.nn as nn
 from .gpt import GPT
 from .pack_schema import validate_pack
 from .pipeline import Pipeline
+from .quantizer import NearestTwo
 
 OPSET = 17
 FORMAT_VERSION = 1
@@ -108,9 +109,10 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str) -> Dict:
             [tensor_spec("image", "float32", ["batch", ch, size, size])],
             [tensor_spec("features", "float32", ["batch", n, dim])]),
         "quantizer": export_graph(
-            pipe.quantizer, (torch.randn(1, n, dim),), os.path.join(out_dir, "quantizer.onnx"),
+            NearestTwo(pipe.quantizer), (torch.randn(1, n, dim),), os.path.join(out_dir, "quantizer.onnx"),
             [tensor_spec("features", "float32", ["batch", n, dim])],
-            [tokens_spec, tensor_spec("distance", "float32", ["batch", n])]),
+            [tokens_spec, tensor_spec("distance", "float32", ["batch", n]),
+             tensor_spec("runner_up", "int64", ["batch", n]), tensor_spec("runner_up_distance", "float32", ["batch", n])]),
         "stage1": export_gpt(pipe.stage1, n, os.path.join(out_dir, "stage1.onnx")),
     }
     decoders = []

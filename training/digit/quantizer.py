@@ -20,3 +20,25 @@ class Quantizer(nn.Module):
                 - 2 * features @ self.centroids.t() + self.centroid_norm)
         distance, tokens = dist.min(-1)
         return tokens, distance
+
+    def nearest_two(self, features):
+        """(tokens, distance, runner-up token, its distance), each [B, N]: the token map shows how
+        close the second-nearest centroid came. The first two equal forward()'s."""
+        dist = ((features ** 2).sum(-1, keepdim=True)
+                - 2 * features @ self.centroids.t() + self.centroid_norm)
+        distance, tokens = dist.min(-1)
+        others = dist.scatter(-1, tokens.unsqueeze(-1), float("inf"))
+        runner_up_distance, runner_up = others.min(-1)
+        return tokens, distance, runner_up, runner_up_distance
+
+
+class NearestTwo(nn.Module):
+    """The exported tokenizer graph: Quantizer.nearest_two as a module."""
+
+    def __init__(self, quantizer: Quantizer):
+        super().__init__()
+        self.quantizer = quantizer
+
+    def forward(self, features):
+        return self.quantizer.nearest_two(features)
+

@@ -80,3 +80,17 @@ def test_seeded_generation_is_reproducible_and_seed_dependent():
     assert torch.equal(a[1], c[0])      # image 1 of seed 7 is image 0 of seed 8
     assert not torch.equal(a[0], a[1])
     assert a.min() >= 0 and a.max() < 16
+
+
+def test_nearest_two_agrees_with_the_tokenizer_and_finds_the_second_centroid():
+    from digit.quantizer import Quantizer
+    torch.manual_seed(3)
+    q = Quantizer(torch.randn(10, 4))
+    x = torch.randn(2, 5, 4)
+    tokens, distance = q(x)
+    t, d, runner_up, runner_up_distance = q.nearest_two(x)
+    assert torch.equal(t, tokens) and torch.equal(d, distance)
+    full = ((x.unsqueeze(2) - q.centroids) ** 2).sum(-1)
+    second = full.sort(-1).indices[..., 1]
+    assert torch.equal(runner_up, second)
+    assert (runner_up_distance >= distance).all()

@@ -34,6 +34,8 @@ describe('graphs match PyTorch', () => {
     const map = await engine.tokenize(goldenRgba());
     expect(map.tokens).toEqual(golden.quantizer.tokens[0]);
     expect(maxAbsDiff(map.distance, golden.quantizer.distance)).toBeLessThan(1e-3);
+    expect(map.runnerUp).toEqual(golden.quantizer.runner_up[0]);
+    expect(maxAbsDiff(map.runnerUpDistance!, golden.quantizer.runner_up_distance)).toBeLessThan(1e-3);
   });
 
   for (const name of ['stage1', 'stage2'] as const) {

@@ -51,6 +51,9 @@ export type { GenerateProgress } from './progress';
 export interface TokenMap {
   tokens: number[];
   distance: number[];
+  /** The second-nearest centroid of each cell and its distance (packs whose quantizer gives it). */
+  runnerUp?: number[];
+  runnerUpDistance?: number[];
 }
 
 export interface LoadOptions {
@@ -130,6 +133,10 @@ export class Engine {
     return {
       tokens: Array.from(out.tokens.data as BigInt64Array, Number),
       distance: Array.from(out.distance.data as Float32Array),
+      ...(out.runner_up && {
+        runnerUp: Array.from(out.runner_up.data as BigInt64Array, Number),
+        runnerUpDistance: Array.from(out.runner_up_distance.data as Float32Array),
+      }),
     };
   }
 

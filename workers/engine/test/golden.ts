@@ -24,7 +24,7 @@ export interface Golden {
     settings: { temperature: number; top_k: number; top_p: number; guidance: number };
   }[];
   encoder: { image: number[]; features: number[] };
-  quantizer: { tokens: number[][]; distance: number[] };
+  quantizer: { tokens: number[][]; distance: number[]; runner_up: number[][]; runner_up_distance: number[] };
   stage1: GptCase;
   stage2: GptCase;
   vq_decoder: { tokens: number[][]; image: number[] };
