@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngText } from '../src/pngText';
 import type { GenerationCase } from '../workers/engine/test/golden';
 import { launch } from './browser';
+import { caseUrl, generateTokens } from './generation';
 import { BASE_URL } from './server';
 
 const index = JSON.parse(readFileSync('public/models/index.json', 'utf8')) as { default: string };
@@ -38,16 +39,8 @@ describe('default pack', () => {
     expect(await page.locator('select').first().inputValue()).toBe(index.default);
     expect(await page.getByTestId('pack-origin').textContent()).toBe('downloaded');
     const c = reference.generation[0];
-    const q = new URLSearchParams({ pack: index.default, class: String(c.class_id), seed: String(c.seed),
-      batch: String(c.batch), temp: String(c.stage1.temperature), topk: String(c.stage1.top_k),
-      topp: String(c.stage1.top_p), cfg: String(c.stage1.guidance), decoder: c.decoder, backend: 'wasm' });
-    await page.goto(`${BASE_URL}?${q}`);
-    await page.getByRole('button', { name: 'Generate' }).click();
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sample]').length >= n, c.batch,
-      { timeout: 120_000 });
-    const tokens = await page.$$eval('[data-testid=sample]', (els) =>
-      els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)));
-    expect(tokens).toEqual(c.tokens);
+    await page.goto(caseUrl(c, index.default, 'wasm'));
+    expect(await generateTokens(page, c.batch)).toEqual(c.tokens);
     const levels = await page.$eval('[data-testid=sample] canvas', (el) => {
       const canvas = el as HTMLCanvasElement;
       const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
