@@ -1,12 +1,13 @@
 """Convert official DiGIT checkpoints (fairseq .pt) into a pack the app runs:
 
     /usr/bin/python3 training/convert_official.py STAGE1.pt [--stage2 STAGE2.pt] --out public/models/digit-base \\
-        [--id digit-base] [--class-names names.txt]
+        [--id digit-base] [--class-names names.txt] [--weights fp32|fp16|int8]
 
 Read safely (no fairseq, no pickled code). The stage-1 file gives the DINOv2 tokenizer (cut at
 DiGIT's feature block), the k-means centroids and the class-conditional GPT; the stage-2 file
 gives the stage-2 GPT and the MAGE VQGAN decoder (the `ar-vq` path). Without --stage2 the pack
 has no pixel decoder and the app can only tokenize and sample tokens, so pass both.
+--weights fp16 halves the download (int8 quarters the GPTs); the arithmetic stays float32.
 """
 import argparse
 import os
@@ -20,6 +21,7 @@ from convert.gpt import attention_heads, load_gpt, n_classes  # noqa: E402
 from convert.vqgan import vq_decoder_from_checkpoint  # noqa: E402
 from digit.export import PackInfo, export_pack  # noqa: E402
 from digit.pipeline import Pipeline, TokenIds  # noqa: E402
+from digit.weight_storage import STORAGES  # noqa: E402
 
 SAMPLING = {"decoder": "ar-vq", "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "guidance": 1.0},
             "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 1.0}}
@@ -60,6 +62,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--id", default="digit-official")
     ap.add_argument("--class-names", help="a text file, one class name per line")
+    ap.add_argument("--weights", choices=STORAGES, default="fp32",
+                    help="how large weights are stored: fp32 (exact), fp16 (half the size) or int8 (GPT matrices)")
     ap.add_argument("--encoder-heads", type=int, help="override the DINOv2 head-count preset")
     ap.add_argument("--feature-block", type=int, help="override DiGIT's feature block (base 9, large 21)")
     ap.add_argument("--input-size", type=int, default=256)
@@ -81,9 +85,10 @@ def main():
                                 "command": "python3 training/convert_official.py " + " ".join(sys.argv[1:])},
                     classes=names, sampling=SAMPLING if pipe.stage2 is not None else {
                         **SAMPLING, "decoder": "direct"})
-    manifest = export_pack(pipe, info, args.out)
+    manifest = export_pack(pipe, info, args.out, args.weights)
+    sizes = ", ".join(f"{name} {g['bytes'] / 2 ** 20:.1f} MB" for name, g in manifest["graphs"].items())
     total = sum(g["bytes"] for g in manifest["graphs"].values())
-    print(f"wrote {args.out}: {', '.join(manifest['graphs'])} ({total / 2 ** 20:.1f} MB)")
+    print(f"wrote {args.out} ({args.weights} weights, {total / 2 ** 20:.1f} MB): {sizes}")
 
 
 if __name__ == "__main__":

@@ -4,14 +4,19 @@ a plain nested dict (`cfg`), omegaconf objects (a re-saved file), or an argparse
 (`args`, older fairseq). omegaconf is not installed, so stand-in classes with its module and
 class names and its pickled state (`_content`, `_val`) are pickled in its place."""
 import argparse
+import os
 import sys
 import types
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import torch
+import torch.nn as nn
 
-from digit.encoder import Encoder
-from digit.gpt import GPT
+from digit.conv_decoder import ConvDecoderConfig
+from digit.encoder import Encoder, EncoderConfig
+from digit.gpt import GPT, GPTConfig
+from digit.pipeline import TokenIds
 from digit.token_decoder import TokenDecoder
 
 
@@ -95,3 +100,48 @@ def stage2_checkpoint(gpt: GPT, vq_decoder: TokenDecoder, centroids: torch.Tenso
         model["vqgan.decoder." + key] = value.clone()
     return ckpt
 
+
+
+@dataclass
+class TinyOfficial:
+    """Toy models in the official structure, and the converter options their files need."""
+    ids: TokenIds
+    grid: int
+    encoder: Encoder
+    stage1: GPT
+    stage2: GPT
+    vq_decoder: TokenDecoder
+    centroids: torch.Tensor
+    classes: tuple = ("class a", "class b", "class c")
+    convert_options: dict = field(default_factory=lambda: {
+        "input_size": 32, "encoder_size": 28, "encoder_heads": 2, "feature_block": 1})
+
+    def write(self, folder: str):
+        """Write the stage-1 (omegaconf config) and stage-2 checkpoints; returns their paths."""
+        s1, s2 = os.path.join(folder, "stage1.pt"), os.path.join(folder, "stage2.pt")
+        save(stage1_checkpoint(self.stage1, self.centroids, "omegaconf", self.encoder), s1)
+        save(stage2_checkpoint(self.stage2, self.vq_decoder, self.centroids, self.encoder), s2)
+        return s1, s2
+
+
+def _fp16_representable(module: nn.Module) -> nn.Module:
+    """Round every weight to float16 and back, as the official files are (trained in fp16)."""
+    with torch.no_grad():
+        for p in module.state_dict().values():
+            if p.is_floating_point():
+                p.copy_(p.half().float())
+    return module.eval()
+
+
+def tiny_official(seed: int = 2) -> TinyOfficial:
+    torch.manual_seed(seed)
+    ids, grid = TokenIds(codebook_size=16, vq_codebook_size=8), 2
+    encoder = Encoder(EncoderConfig(input_size=32, encoder_size=28, patch_size=14, dim=16, n_head=2,
+                                    n_registers=1, feature_block=1, pos_grid=2))
+    stage1 = GPT(GPTConfig(vocab_size=ids.stage1_vocab, embed_rows=ids.stage1_vocab + 3, n_layer=2, n_head=2,
+                           dim=16, ffn_dim=32, max_positions=1024))
+    stage2 = GPT(GPTConfig(vocab_size=ids.stage2_vocab, embed_rows=ids.stage2_vocab, n_layer=1, n_head=2, dim=16,
+                           ffn_dim=32, normalize_before=True, max_positions=1024, prefix_len=grid * grid))
+    vq = TokenDecoder(ConvDecoderConfig(z_dim=4, channels=8, channel_mult=(1, 2), num_res_blocks=1, groups=32), 8, grid)
+    centroids = torch.randn(16, 16).half().float()
+    return TinyOfficial(ids, grid, *(_fp16_representable(m) for m in (encoder, stage1, stage2, vq)), centroids)

@@ -16,6 +16,7 @@ from .gpt import GPT
 from .pack_schema import validate_pack
 from .pipeline import Pipeline
 from .quantizer import NearestTwo
+from .weight_storage import store_weights
 
 OPSET = 17
 FORMAT_VERSION = 1
@@ -43,9 +44,10 @@ def tensor_spec(name: str, dtype: str, shape: List) -> Dict:
 
 
 def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
-                 outputs: List[Dict]) -> Dict:
+                 outputs: List[Dict], weights: str = "fp32") -> Dict:
     """Export `module(*args)` to `path`; inputs/outputs are tensor specs whose 'batch' dims
-    become dynamic axes. Returns the graph's pack.json entry."""
+    become dynamic axes; `weights`: how large weights are stored (see weight_storage).
+    Returns the graph's pack.json entry."""
     dynamic = {}
     for spec in inputs + outputs:
         axes = {i: d for i, d in enumerate(spec["shape"]) if isinstance(d, str)}
@@ -56,11 +58,16 @@ def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
         torch.onnx.export(module, args, path, opset_version=OPSET, do_constant_folding=True,
                           input_names=[s["name"] for s in inputs],
                           output_names=[s["name"] for s in outputs], dynamic_axes=dynamic)
-    return {"file": os.path.basename(path), "bytes": os.path.getsize(path),
-            "sha256": sha256_of(path), "inputs": inputs, "outputs": outputs}
+    entry = {"file": os.path.basename(path)}
+    if weights != "fp32":
+        import onnx
+        onnx.save(store_weights(onnx.load(path), weights), path)
+        entry["weights"] = weights
+    return {**entry, "bytes": os.path.getsize(path), "sha256": sha256_of(path), "inputs": inputs,
+            "outputs": outputs}
 
 
-def export_gpt(gpt: GPT, capacity: int, path: str) -> Dict:
+def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32") -> Dict:
     cfg = gpt.cfg
     cache = ["layers", "batch", "heads", "capacity", "head_dim"]
     cache_shape = [cfg.n_layer, "batch", cfg.n_head, capacity, cfg.head_dim]
@@ -75,7 +82,7 @@ def export_gpt(gpt: GPT, capacity: int, path: str) -> Dict:
         tensor_spec("logits", "float32", ["batch", cfg.vocab_size]),
         tensor_spec("present_key", "float32", cache_shape),
         tensor_spec("present_value", "float32", cache_shape),
-    ])
+    ], weights=weights)
     entry["kv_cache"] = {"layout": cache, "layers": cfg.n_layer, "heads": cfg.n_head,
                          "head_dim": cfg.head_dim, "capacity": capacity}
     entry["vocab_size"] = cfg.vocab_size
@@ -94,9 +101,13 @@ class PackInfo:
     metrics: Dict = field(default_factory=dict)
 
 
-def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str) -> Dict:
-    """Write every graph of `pipe` and pack.json into out_dir; returns the manifest."""
+def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp32") -> Dict:
+    """Write every graph of `pipe` and pack.json into out_dir; returns the manifest.
+
+    weights: "fp32", "fp16" (every graph but the quantizer, whose centroids must stay exact) or
+    "int8" (the GPT matrices; the other graphs as under fp16)."""
     os.makedirs(out_dir, exist_ok=True)
+    other = "fp32" if weights == "fp32" else "fp16"
     enc_cfg = pipe.encoder.cfg
     n, size, ch = pipe.n_tokens, enc_cfg.input_size, enc_cfg.in_channels
     dim = enc_cfg.dim
@@ -107,26 +118,26 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str) -> Dict:
             pipe.encoder.with_positions_baked(), (torch.rand(1, ch, size, size),),
             os.path.join(out_dir, "encoder.onnx"),
             [tensor_spec("image", "float32", ["batch", ch, size, size])],
-            [tensor_spec("features", "float32", ["batch", n, dim])]),
+            [tensor_spec("features", "float32", ["batch", n, dim])], other),
         "quantizer": export_graph(
             NearestTwo(pipe.quantizer), (torch.randn(1, n, dim),), os.path.join(out_dir, "quantizer.onnx"),
             [tensor_spec("features", "float32", ["batch", n, dim])],
             [tokens_spec, tensor_spec("distance", "float32", ["batch", n]),
              tensor_spec("runner_up", "int64", ["batch", n]), tensor_spec("runner_up_distance", "float32", ["batch", n])]),
-        "stage1": export_gpt(pipe.stage1, n, os.path.join(out_dir, "stage1.onnx")),
+        "stage1": export_gpt(pipe.stage1, n, os.path.join(out_dir, "stage1.onnx"), weights),
     }
     decoders = []
     example_tokens = torch.zeros(1, n, dtype=torch.long)
     if pipe.stage2 is not None and pipe.vq_decoder is not None:
-        graphs["stage2"] = export_gpt(pipe.stage2, 2 * n, os.path.join(out_dir, "stage2.onnx"))
+        graphs["stage2"] = export_gpt(pipe.stage2, 2 * n, os.path.join(out_dir, "stage2.onnx"), weights)
         graphs["vq_decoder"] = export_graph(
             pipe.vq_decoder, (example_tokens,), os.path.join(out_dir, "vq_decoder.onnx"),
-            [tokens_spec], [image_out])
+            [tokens_spec], [image_out], other)
         decoders.append("ar-vq")
     if pipe.direct_decoder is not None:
         graphs["direct_decoder"] = export_graph(
             pipe.direct_decoder, (example_tokens,), os.path.join(out_dir, "direct_decoder.onnx"),
-            [tokens_spec], [image_out])
+            [tokens_spec], [image_out], other)
         decoders.append("direct")
     ids = pipe.ids
     manifest = {

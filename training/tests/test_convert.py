@@ -110,34 +110,21 @@ def test_encoder_and_quantizer_from_the_checkpoint_tokenize_like_the_originals(t
 def test_stage1_and_stage2_checkpoints_convert_to_a_valid_pack_that_samples_like_the_originals(tmp_path):
     import json
 
-    from convert.synthetic import stage2_checkpoint
+    from convert.synthetic import tiny_official
     from convert_official import build_pipeline
-    from digit.conv_decoder import ConvDecoderConfig
-    from digit.encoder import Encoder, EncoderConfig
     from digit.export import PackInfo, export_pack
     from digit.pack_schema import validate_pack
-    from digit.pipeline import Pipeline, TokenIds
+    from digit.pipeline import Pipeline
     from digit.quantizer import Quantizer
     from digit.sampling import SamplingSettings
-    from digit.token_decoder import TokenDecoder
-    torch.manual_seed(2)
-    ids = TokenIds(codebook_size=16, vq_codebook_size=8)
-    encoder = Encoder(EncoderConfig(input_size=32, encoder_size=28, patch_size=14, dim=16, n_head=2,
-                                    n_registers=1, feature_block=1, pos_grid=2)).eval()
-    grid = 2
-    stage1 = GPT(GPTConfig(vocab_size=ids.stage1_vocab, embed_rows=ids.stage1_vocab + 3, n_layer=2, n_head=2,
-                           dim=16, ffn_dim=32, max_positions=1024)).eval()
-    stage2 = GPT(GPTConfig(vocab_size=ids.stage2_vocab, embed_rows=ids.stage2_vocab, n_layer=1, n_head=2, dim=16,
-                           ffn_dim=32, normalize_before=True, max_positions=1024, prefix_len=grid * grid)).eval()
-    vq = TokenDecoder(ConvDecoderConfig(z_dim=4, channels=8, channel_mult=(1, 2), num_res_blocks=1, groups=32), 8, grid).eval()
-    centroids = torch.randn(16, 16)
-    save(stage1_checkpoint(stage1, centroids, "omegaconf", encoder), str(tmp_path / "s1.pt"))
-    save(stage2_checkpoint(stage2, vq, centroids, encoder), str(tmp_path / "s2.pt"))
+    tiny = tiny_official()
+    centroids = tiny.centroids
+    s1, s2 = tiny.write(str(tmp_path))
 
-    pipe = build_pipeline(str(tmp_path / "s1.pt"), str(tmp_path / "s2.pt"), input_size=32, encoder_size=28,
-                          encoder_heads=2, feature_block=1, log=lambda _: None)
-    original = Pipeline(ids=ids, grid=grid, encoder=encoder, quantizer=Quantizer(centroids, (centroids ** 2).sum(1) + 1e-3),
-                        stage1=stage1, stage2=stage2, vq_decoder=vq)
+    pipe = build_pipeline(s1, s2, **tiny.convert_options, log=lambda _: None)
+    original = Pipeline(ids=tiny.ids, grid=tiny.grid, encoder=tiny.encoder,
+                        quantizer=Quantizer(centroids, (centroids ** 2).sum(1) + 1e-3),
+                        stage1=tiny.stage1, stage2=tiny.stage2, vq_decoder=tiny.vq_decoder)
     s = SamplingSettings(1.0, 0, 1.0, 2.0)
     tokens, rngs = pipe.sample_tokens(1, 5, 2, s)
     expected, expected_rngs = original.sample_tokens(1, 5, 2, s)
@@ -155,7 +142,7 @@ def test_stage1_and_stage2_checkpoints_convert_to_a_valid_pack_that_samples_like
     # the same files through the command line
     import subprocess
     import sys
-    out = subprocess.run([sys.executable, "convert_official.py", str(tmp_path / "s1.pt"), "--stage2", str(tmp_path / "s2.pt"),
+    out = subprocess.run([sys.executable, "convert_official.py", s1, "--stage2", s2, "--weights", "fp16",
                           "--out", str(tmp_path / "cli-pack"), "--input-size", "32", "--encoder-size", "28",
                           "--encoder-heads", "2", "--feature-block", "1"], capture_output=True, text=True,
                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -163,3 +150,53 @@ def test_stage1_and_stage2_checkpoints_convert_to_a_valid_pack_that_samples_like
     assert "stage 1: 2 layers x 16, 3 classes" in out.stdout and "stage 2: 1 layers x 16; VQGAN codebook 8" in out.stdout
     validate_pack(json.load(open(tmp_path / "cli-pack" / "pack.json")))
 
+    cli = json.load(open(tmp_path / "cli-pack" / "pack.json"))["graphs"]
+    assert cli["stage1"]["weights"] == "fp16" and "weights" not in cli["quantizer"]
+    assert cli["stage1"]["bytes"] < manifest["graphs"]["stage1"]["bytes"]
+
+
+def test_the_converted_gpts_give_the_independent_fairseq_forward_logits(tmp_path):
+    from convert.fairseq_reference import FairseqDecoder
+    from convert.synthetic import tiny_official
+    from convert_official import build_pipeline
+    tiny = tiny_official()
+    s1, s2 = tiny.write(str(tmp_path))
+    pipe = build_pipeline(s1, s2, **tiny.convert_options, log=lambda _: None)
+    n = tiny.grid * tiny.grid
+    checks = ((s1, pipe.stage1, 0, torch.randint(0, pipe.ids.stage1_vocab + 3, (2, n))),
+              (s2, pipe.stage2, n, torch.randint(0, pipe.ids.stage2_vocab, (2, 2 * n))))
+    for path, converted, prefix_len, tokens in checks:
+        reference = FairseqDecoder(load_checkpoint(path)["model"], heads=2, prefix_len=prefix_len)
+        with torch.no_grad():
+            assert torch.allclose(converted(tokens), reference.logits(tokens), atol=1e-5)
+
+
+@pytest.mark.parametrize("storage", ["fp16", "int8"])
+def test_stored_weights_widen_back_to_the_originals(storage):
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    from digit.weight_storage import store_weights
+    weight = (np.random.default_rng(0).standard_normal((8, 4)) * 0.1).astype(np.float32)
+    bias = np.ones(4, np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Add", ["h", "b"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 8])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 4])],
+        [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "b")])
+    model = store_weights(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), storage)
+    onnx.checker.check_model(model)
+    stored = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    assert np.array_equal(stored["b"], bias)  # 1-D: left as float32
+    widen = model.graph.node[0]
+    assert widen.output == ["w"]
+    if storage == "fp16":
+        assert widen.op_type == "Cast" and stored["w_fp16"].dtype == np.float16
+        assert np.abs(stored["w_fp16"].astype(np.float32) - weight).max() <= np.abs(weight).max() * 2 ** -11
+    else:
+        assert widen.op_type == "DequantizeLinear" and stored["w_int8"].dtype == np.int8
+        restored = stored["w_int8"].astype(np.float32) * stored["w_scale"]
+        assert np.all(np.abs(restored - weight) <= stored["w_scale"] / 2 + 1e-7)
+    with pytest.raises(ValueError, match="choose one of fp32, fp16, int8"):
+        store_weights(model, "bf16")
