@@ -142,6 +142,7 @@ def tiny_official(seed: int = 2) -> TinyOfficial:
                            dim=16, ffn_dim=32, max_positions=1024))
     stage2 = GPT(GPTConfig(vocab_size=ids.stage2_vocab, embed_rows=ids.stage2_vocab, n_layer=1, n_head=2, dim=16,
                            ffn_dim=32, normalize_before=True, max_positions=1024, prefix_len=grid * grid))
-    vq = TokenDecoder(ConvDecoderConfig(z_dim=4, channels=8, channel_mult=(1, 2), num_res_blocks=1, groups=32), 8, grid)
+    vq = TokenDecoder(ConvDecoderConfig(z_dim=4, channels=8, channel_mult=(1, 1, 1, 1, 2), num_res_blocks=1, groups=32),
+                      8, grid)  # 16x upsampling, as MAGE's: 2x2 tokens -> 32x32 pixels
     centroids = torch.randn(16, 16).half().float()
     return TinyOfficial(ids, grid, *(_fp16_representable(m) for m in (encoder, stage1, stage2, vq)), centroids)

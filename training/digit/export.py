@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+import onnx
 import torch
 import torch.nn as nn
 
@@ -43,6 +44,23 @@ def tensor_spec(name: str, dtype: str, shape: List) -> Dict:
     return {"name": name, "dtype": dtype, "shape": shape}
 
 
+def declare_shapes(model: onnx.ModelProto, specs: List[Dict]) -> bool:
+    """Fix the dimensions the exporter left symbolic (it does so after slicing) that pack.json
+    declares fixed; a fixed dimension that disagrees is left for the loader to report. Returns
+    whether any changed."""
+    by_name = {s["name"]: s["shape"] for s in specs}
+    changed = False
+    for value in list(model.graph.input) + list(model.graph.output):
+        shape = by_name.get(value.name)
+        if shape is None:
+            continue
+        for dim, want in zip(value.type.tensor_type.shape.dim, shape):
+            if isinstance(want, int) and dim.HasField("dim_param"):
+                dim.dim_value = want
+                changed = True
+    return changed
+
+
 def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
                  outputs: List[Dict], weights: str = "fp32") -> Dict:
     """Export `module(*args)` to `path`; inputs/outputs are tensor specs whose 'batch' dims
@@ -59,10 +77,13 @@ def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
                           input_names=[s["name"] for s in inputs],
                           output_names=[s["name"] for s in outputs], dynamic_axes=dynamic)
     entry = {"file": os.path.basename(path)}
+    model = onnx.load(path)
+    changed = declare_shapes(model, inputs + outputs)
     if weights != "fp32":
-        import onnx
-        onnx.save(store_weights(onnx.load(path), weights), path)
+        store_weights(model, weights)
         entry["weights"] = weights
+    if changed or weights != "fp32":
+        onnx.save(model, path)
     return {**entry, "bytes": os.path.getsize(path), "sha256": sha256_of(path), "inputs": inputs,
             "outputs": outputs}
 

@@ -200,3 +200,19 @@ def test_stored_weights_widen_back_to_the_originals(storage):
         assert np.all(np.abs(restored - weight) <= stored["w_scale"] / 2 + 1e-7)
     with pytest.raises(ValueError, match="choose one of fp32, fp16, int8"):
         store_weights(model, "bf16")
+
+
+def test_the_committed_converted_fixture_is_what_the_script_writes(tmp_path):
+    """The engine's converted-pack test reads workers/engine/test/converted-tiny*: rerunning
+    make_converted_fixture.py must reproduce those files byte for byte."""
+    import subprocess
+    import sys
+    training = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    committed = os.path.join(training, "..", "workers", "engine", "test")
+    out = subprocess.run([sys.executable, "make_converted_fixture.py", "--out", str(tmp_path)],
+                         capture_output=True, text=True, cwd=training)
+    assert out.returncode == 0, out.stderr
+    for pack in ("converted-tiny", "converted-tiny-int8"):
+        for name in sorted(os.listdir(tmp_path / pack)):
+            with open(tmp_path / pack / name, "rb") as fresh, open(os.path.join(committed, pack, name), "rb") as old:
+                assert fresh.read() == old.read(), f"{pack}/{name} is stale: rerun make_converted_fixture.py"

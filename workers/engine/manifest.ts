@@ -15,6 +15,8 @@ export interface GraphEntry {
   file: string;
   bytes: number;
   sha256: string;
+  /** How the file stores its weight matrices; the graph widens them to float32 itself. */
+  weights?: 'fp32' | 'fp16' | 'int8';
   inputs: TensorSpec[];
   outputs: TensorSpec[];
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
-import { type GenerationCase, maxAbsDiff, toSettings } from './test/golden';
+import { type GenerationCase, expectReferenceGenerations } from './test/golden';
 
 const MODELS = fileURLToPath(new URL('../../public/models', import.meta.url));
 const index = JSON.parse(readFileSync(`${MODELS}/index.json`, 'utf8')) as {
@@ -42,15 +42,7 @@ describe('listed packs', () => {
     const cases = (JSON.parse(readFileSync(referencePath, 'utf8')) as { generation: GenerationCase[] }).generation;
     it(`${id}: seeded generations give PyTorch's tokens exactly and its pixels within one level`, async () => {
       const engine = await Engine.load(fileSource(`${MODELS}/${id}`), { backend: 'wasm' });
-      for (const c of cases) {
-        const result = await engine.generate({ classId: c.class_id, seed: c.seed, batch: c.batch,
-          decoder: c.decoder, prefix: c.prefix, stage1: toSettings(c.stage1), stage2: toSettings(c.stage2) });
-        expect(result.tokens).toEqual(c.tokens);
-        expect(result.vqTokens).toEqual(c.vq_tokens);
-        const rgb = result.images.flatMap((img) => Array.from(img.data).filter((_, i) => i % 4 !== 3 &&
-          (engine.manifest.image.channels === 3 || i % 4 === 0)));
-        expect(maxAbsDiff(rgb, c.pixels)).toBeLessThanOrEqual(1);
-      }
+      await expectReferenceGenerations(engine, cases);
       await engine.dispose();
     });
   }

@@ -1,6 +1,8 @@
 // The fixture pack and the golden vectors PyTorch wrote for it (training/make_fixture.py).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { Engine } from '../engine';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../../public/models/fixture-tiny', import.meta.url));
 
@@ -42,4 +44,18 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** Runs each seeded generation PyTorch wrote and requires its tokens exactly and its pixels
+ *  within one level. */
+export async function expectReferenceGenerations(engine: Engine, cases: GenerationCase[]) {
+  for (const c of cases) {
+    const result = await engine.generate({ classId: c.class_id, seed: c.seed, batch: c.batch,
+      decoder: c.decoder, prefix: c.prefix, stage1: toSettings(c.stage1), stage2: toSettings(c.stage2) });
+    expect(result.tokens).toEqual(c.tokens);
+    expect(result.vqTokens).toEqual(c.vq_tokens);
+    const rgb = result.images.flatMap((img) => Array.from(img.data).filter((_, i) => i % 4 !== 3 &&
+      (engine.manifest.image.channels === 3 || i % 4 === 0)));
+    expect(maxAbsDiff(rgb, c.pixels)).toBeLessThanOrEqual(1);
+  }
 }
