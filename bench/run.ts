@@ -1,11 +1,11 @@
-// npm run bench -- [--pack ID] [--batches 1,4,8,16] [--repeats 3] [--threads 1] [--shapes a,b]
-//                  [--no-reference]
+// npm run bench -- [--pack ID|FOLDER] [--batches 1,4,8,16] [--repeats 3] [--threads 1] [--shapes a,b]
+//                  [--no-reference] [--pack-only]
 // Times the engine stage by stage on a pack, its fixed-capacity KV cache against a growing cache,
 // a no-cache loop and the PyTorch eager reference on the same GPTs, batch scaling, and the GPT
 // step's GFLOP/s against the runtime's own MatMul peak. All in one run, same thread count; prints
 // a table and, last, one JSON line (also written to bench/results/<date>.json).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { fileSource } from '../workers/node/fileSource';
@@ -23,10 +23,11 @@ const { values: opts } = parseArgs({ options: {
   threads: { type: 'string', default: '1' },
   shapes: { type: 'string', default: 'mini-8x8,mini-16x16,base-16x16' },
   'no-reference': { type: 'boolean', default: false },
+  'pack-only': { type: 'boolean', default: false }, // just the pack's stages (e.g. a converted official pack)
 } });
 const repeats = Number(opts.repeats);
 const threads = Number(opts.threads);
-const batches = opts.batches.split(',').map(Number);
+const batches = opts.batches.split(',').filter(Boolean).map(Number);
 const shapes = opts.shapes.split(',');
 const GRAPHS = 'bench/graphs';
 ort.env.wasm.numThreads = threads;
@@ -53,13 +54,16 @@ async function timeMs(fn: () => Promise<unknown>, n = repeats): Promise<number> 
 
 const session = (file: string) => ort.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
 
-async function packStages(id: string) {
-  const dir = `public/models/${id}`;
+async function packStages(pack: string) {
+  const dir = existsSync(`public/models/${pack}`) ? `public/models/${pack}` : pack;
   const files = await readPack(fileSource(dir));
   const m = files.manifest;
   const n = gridTokens(m);
-  console.error(`[bench] pack ${id}: ${n} tokens per image`);
+  const megabytes = Object.values(m.graphs).reduce((sum, g) => sum + g!.bytes, 0) / 2 ** 20;
+  console.error(`[bench] pack ${m.id}: ${n} tokens per image, ${megabytes.toFixed(1)} MB of graphs`);
+  const created = performance.now();
   const sessions = await createSessions(files, 'wasm');
+  report('sessions_ms', 'creating every session', performance.now() - created, 'ms');
   const { size, channels } = m.image;
   const image = new ort.Tensor('float32', new Float32Array(channels * size * size).fill(0.5), [1, channels, size, size]);
   report('encoder_ms', 'encoder, one image', await timeMs(() => sessions.get('encoder')!.run({ image })), 'ms');
@@ -99,21 +103,24 @@ async function packStages(id: string) {
   }
   await Promise.all([...sessions.values()].map((s) => s.release()));
 
-  const request = (batch: number, decoder: 'direct' | 'ar-vq') => ({ classId: 0, seed: 1, batch, decoder,
+  const main = m.sampling?.decoder ?? m.decoders[0];
+  const request = (batch: number, decoder: 'direct' | 'ar-vq') => ({ classId: m.classes ? 0 : null, seed: 1, batch, decoder,
     stage1: { temperature: 1, topK: 0, topP: 0.9, guidance: 1 }, stage2: { temperature: 1, topK: 0, topP: 0.8, guidance: 1 } });
   const coldStart = performance.now();
   const engine = await Engine.fromFiles(files, 'wasm');
-  await engine.generate(request(1, 'direct'));
+  await engine.generate(request(1, main));
   report('first_image_ms', 'first image from a cached pack (sessions created cold)', performance.now() - coldStart, 'ms');
   for (const decoder of m.decoders) {
     report(`image_${decoder}_ms`, `one image, ${decoder} decoder, end to end`, await timeMs(() => engine.generate(request(1, decoder))), 'ms');
   }
   for (const batch of batches) {
-    const ms = await timeMs(() => engine.generate(request(batch, 'direct')));
-    report(`images_per_s_batch${batch}`, `images/s at batch ${batch} (direct)`, (1000 * batch) / ms, 'img/s');
+    const ms = await timeMs(() => engine.generate(request(batch, main)));
+    report(`images_per_s_batch${batch}`, `images/s at batch ${batch} (${main})`, (1000 * batch) / ms, 'img/s');
   }
-  summary.batch16_over_batch1 = Number(((summary.images_per_s_batch16 as number) / (summary.images_per_s_batch1 as number)).toFixed(2));
-  summary.batch8_over_batch1 = Number(((summary.images_per_s_batch8 as number) / (summary.images_per_s_batch1 as number)).toFixed(2));
+  for (const batch of batches.filter((b) => b > 1 && summary.images_per_s_batch1)) {
+    summary[`batch${batch}_over_batch1`] = Number(((summary[`images_per_s_batch${batch}`] as number) /
+      (summary.images_per_s_batch1 as number)).toFixed(2));
+  }
   await engine.dispose();
 }
 
@@ -169,7 +176,7 @@ async function gptShapes(peak: number) {
 }
 
 async function main() {
-  if (!opts['no-reference']) {
+  if (!opts['no-reference'] && !opts['pack-only']) {
     const py = spawnSync('/usr/bin/python3', ['training/bench.py', '--threads', String(threads), '--shapes', ...shapes],
       { stdio: ['ignore', 'inherit', 'inherit'] });
     if (py.status !== 0) throw new Error('training/bench.py failed');
@@ -180,16 +187,19 @@ async function main() {
   summary.threads = threads;
   summary.backend = 'onnxruntime-web wasm (Node)';
   await packStages(pack);
-  const peak = await matmulPeak();
-  report('matmul_peak_gflops', 'runtime MatMul peak (64x1024 @ 1024x4096)', peak, 'GFLOP/s');
-  await gptShapes(peak);
+  if (!opts['pack-only']) {
+    const peak = await matmulPeak();
+    report('matmul_peak_gflops', 'runtime MatMul peak (64x1024 @ 1024x4096)', peak, 'GFLOP/s');
+    await gptShapes(peak);
+  }
 
   const width = Math.max(...rows.map((r) => r[0].length));
   console.log(`\nbench: pack ${pack}, ${threads} thread(s), onnxruntime-web ${ort.env.versions.web} WASM in Node ${process.version}\n`);
   for (const [label, value, unit] of rows) console.log(`${label.padEnd(width)}  ${value.padStart(10)} ${unit}`);
   const date = new Date().toISOString().slice(0, 10);
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync(`bench/results/${date}.json`, `${JSON.stringify({ date, ...summary }, null, 1)}\n`);
+  const file = opts['pack-only'] ? `${date}-${String(summary.pack).split('/').pop()}` : date;
+  writeFileSync(`bench/results/${file}.json`, `${JSON.stringify({ date, ...summary }, null, 1)}\n`);
   console.log(JSON.stringify({ date, ...summary }));
 }
 

@@ -7,11 +7,15 @@ Read safely (no fairseq, no pickled code). The stage-1 file gives the DINOv2 tok
 DiGIT's feature block), the k-means centroids and the class-conditional GPT; the stage-2 file
 gives the stage-2 GPT and the MAGE VQGAN decoder (the `ar-vq` path). Without --stage2 the pack
 has no pixel decoder and the app can only tokenize and sample tokens, so pass both.
---weights fp16 halves the download (int8 quarters the GPTs); the arithmetic stays float32.
+--weights fp16 (the default) halves the download and is lossless for the official files, which
+were trained in fp16; it also keeps the large model's GPT under the 2 GB ONNX file limit. int8
+quarters the GPT matrices (approximate). The arithmetic stays float32 either way.
 """
 import argparse
 import os
 import sys
+
+import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -55,6 +59,14 @@ def build_pipeline(stage1_path: str, stage2_path: str = None, input_size: int = 
                     stage2=stage2, vq_decoder=vq_decoder)
 
 
+def not_fp16_exact(pipe: Pipeline) -> list:
+    """Names of the weight matrices that fp16 storage would round."""
+    modules = {"encoder": pipe.encoder, "stage1": pipe.stage1, "stage2": pipe.stage2, "vq_decoder": pipe.vq_decoder}
+    return [f"{name}.{key}" for name, module in modules.items() if module is not None
+            for key, w in module.state_dict().items()
+            if w.is_floating_point() and w.dim() >= 2 and not torch.equal(w.half().float(), w)]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("stage1")
@@ -62,8 +74,9 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--id", default="digit-official")
     ap.add_argument("--class-names", help="a text file, one class name per line")
-    ap.add_argument("--weights", choices=STORAGES, default="fp32",
-                    help="how large weights are stored: fp32 (exact), fp16 (half the size) or int8 (GPT matrices)")
+    ap.add_argument("--weights", choices=STORAGES, default="fp16",
+                    help="how weight matrices are stored: fp16 (default; lossless for the official files), "
+                         "fp32, or int8 for the GPT matrices")
     ap.add_argument("--encoder-heads", type=int, help="override the DINOv2 head-count preset")
     ap.add_argument("--feature-block", type=int, help="override DiGIT's feature block (base 9, large 21)")
     ap.add_argument("--input-size", type=int, default=256)
@@ -85,6 +98,11 @@ def main():
                                 "command": "python3 training/convert_official.py " + " ".join(sys.argv[1:])},
                     classes=names, sampling=SAMPLING if pipe.stage2 is not None else {
                         **SAMPLING, "decoder": "direct"})
+    if args.weights != "fp32":
+        inexact = not_fp16_exact(pipe)
+        print("every weight is exactly representable in fp16" if not inexact else
+              f"{len(inexact)} weight tensors are not exact in fp16 (e.g. {inexact[0]}): "
+              "--weights fp32 keeps them exact")
     manifest = export_pack(pipe, info, args.out, args.weights)
     sizes = ", ".join(f"{name} {g['bytes'] / 2 ** 20:.1f} MB" for name, g in manifest["graphs"].items())
     total = sum(g["bytes"] for g in manifest["graphs"].values())

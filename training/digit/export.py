@@ -21,6 +21,7 @@ from .weight_storage import store_weights
 
 OPSET = 17
 FORMAT_VERSION = 1
+MAX_FP32_WEIGHT_BYTES = 2 ** 31 - 2 ** 26  # one ONNX file holds < 2 GB; leave room for the graph
 
 
 class GPTStep(nn.Module):
@@ -66,6 +67,10 @@ def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
     """Export `module(*args)` to `path`; inputs/outputs are tensor specs whose 'batch' dims
     become dynamic axes; `weights`: how large weights are stored (see weight_storage).
     Returns the graph's pack.json entry."""
+    weight_bytes = sum(t.numel() * t.element_size() for t in module.state_dict().values())
+    if weight_bytes > MAX_FP32_WEIGHT_BYTES:
+        raise ValueError(f"{os.path.basename(path)}: {weight_bytes / 2 ** 30:.1f} GB of float32 weights do not fit "
+                         "one ONNX file (2 GB); this exporter does not split weights into external files")
     dynamic = {}
     for spec in inputs + outputs:
         axes = {i: d for i, d in enumerate(spec["shape"]) if isinstance(d, str)}

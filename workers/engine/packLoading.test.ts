@@ -13,6 +13,9 @@ import { FIXTURE_DIR } from './test/golden';
 let server: Server;
 let base = '';
 const failuresLeft = new Map<string, number>();
+const breaksAfter = new Map<string, number>(); // file -> bytes sent before the connection drops, once
+const rangeHeaders: (string | undefined)[] = [];
+let honourRanges = true;
 const requests: string[] = [];
 
 beforeAll(async () => {
@@ -30,6 +33,19 @@ beforeAll(async () => {
       body = readFileSync(`${FIXTURE_DIR}/${file}`);
     } catch {
       res.writeHead(404).end();
+      return;
+    }
+    rangeHeaders.push(req.headers.range);
+    const cut = breaksAfter.get(file);
+    if (cut !== undefined) {
+      breaksAfter.delete(file);
+      res.writeHead(200, { 'content-length': body.length });
+      res.write(body.subarray(0, cut), () => res.destroy());
+      return;
+    }
+    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? NaN);
+    if (honourRanges && from > 0) {
+      res.writeHead(206, { 'content-range': `bytes ${from}-${body.length - 1}/${body.length}` }).end(body.subarray(from));
       return;
     }
     res.writeHead(200).end(body);
@@ -56,6 +72,20 @@ describe('pack loading over HTTP', () => {
       .rejects.toThrow(/encoder\.onnx: HTTP 503/);
     failuresLeft.clear();
   });
+
+  for (const resumes of [true, false]) {
+    it(`finishes a download that broke off ${resumes ? 'from where it stopped' : 'from the start when the server ignores Range'}`, async () => {
+      honourRanges = resumes;
+      breaksAfter.set('stage1.onnx', 5000);
+      rangeHeaders.length = 0;
+      const seen: number[] = [];
+      const bytes = await urlSource(base, noWait).bytes('stage1.onnx', (loaded) => seen.push(loaded));
+      expect(Buffer.from(bytes).equals(readFileSync(`${FIXTURE_DIR}/stage1.onnx`))).toBe(true);
+      expect(rangeHeaders).toEqual([undefined, 'bytes=5000-']);
+      expect(Math.max(...seen)).toBe(bytes.length);
+      honourRanges = true;
+    });
+  }
 
   it('does not retry a 404', async () => {
     requests.length = 0;

@@ -13,7 +13,8 @@ export interface PackSource {
 export interface UrlSourceOptions {
   /** Aborting stops the download; the load rejects. */
   signal?: AbortSignal;
-  /** Delays before each retry of a failed request (network error, HTTP 408, 429 or 5xx). */
+  /** Delays before each retry of a failed request (network error, HTTP 408, 429 or 5xx); a
+   *  download that broke off resumes with an HTTP Range request where the server allows it. */
   retryDelaysMs?: number[];
   sleep?: (ms: number) => Promise<void>;
 }
@@ -23,26 +24,54 @@ class TransientError extends PackError {}
 
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
-async function readBody(res: Response, onProgress?: Progress): Promise<Uint8Array> {
-  const total = Number(res.headers.get('content-length') ?? 0);
-  if (!res.body) return new Uint8Array(await res.arrayBuffer());
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    onProgress?.(loaded, total);
+/** One file's bytes as they arrive, kept across attempts so a retry can resume where the last
+ *  one broke off. */
+class PartialFile {
+  chunks: Uint8Array[] = [];
+  loaded = 0;
+  total = 0;
+
+  /** The request header that asks for the rest, once something has arrived. */
+  get range(): HeadersInit | undefined {
+    return this.loaded ? { Range: `bytes=${this.loaded}-` } : undefined;
   }
-  const out = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+
+  /** Reads a response into the file: a 206 continues it, anything else starts it over. */
+  async read(res: Response, onProgress?: Progress) {
+    const length = Number(res.headers.get('content-length') ?? 0);
+    const resumedAt = res.status === 206 ? Number(/^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1]) : 0;
+    if (resumedAt !== this.loaded) {
+      this.chunks = [];
+      this.loaded = 0;
+    }
+    this.total = this.loaded + length;
+    if (!res.body) {
+      this.add(new Uint8Array(await res.arrayBuffer()), onProgress);
+      return;
+    }
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      this.add(value, onProgress);
+    }
   }
-  return out;
+
+  private add(chunk: Uint8Array, onProgress?: Progress) {
+    this.chunks.push(chunk);
+    this.loaded += chunk.length;
+    onProgress?.(this.loaded, this.total);
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.loaded);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
 }
 
 export function urlSource(base: string, options: UrlSourceOptions = {}): PackSource {
@@ -50,10 +79,10 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): PackSou
   const { signal, retryDelaysMs = [500, 2000, 5000] } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
-  async function attempt<T>(url: string, read: (res: Response) => Promise<T>): Promise<T> {
+  async function attempt<T>(url: string, read: (res: Response) => Promise<T>, headers?: HeadersInit): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(url, { signal });
+      res = await fetch(url, { signal, headers });
     } catch (e) {
       if (signal?.aborted) throw e;
       throw new TransientError(`could not fetch ${url}: ${(e as Error).message}`);
@@ -70,10 +99,10 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): PackSou
     }
   }
 
-  async function get<T>(file: string, read: (res: Response) => Promise<T>): Promise<T> {
+  async function get<T>(file: string, read: (res: Response) => Promise<T>, headers?: () => HeadersInit | undefined): Promise<T> {
     for (let i = 0; ; i++) {
       try {
-        return await attempt(root + file, read);
+        return await attempt(root + file, read, headers?.());
       } catch (e) {
         if (!(e instanceof TransientError) || i >= retryDelaysMs.length) throw e;
         await sleep(retryDelaysMs[i]);
@@ -84,6 +113,10 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): PackSou
   return {
     where: root,
     text: (file) => get(file, (res) => res.text()),
-    bytes: (file, onProgress) => get(file, (res) => readBody(res, onProgress)),
+    bytes: async (file, onProgress) => {
+      const partial = new PartialFile();
+      await get(file, (res) => partial.read(res, onProgress), () => partial.range);
+      return partial.bytes();
+    },
   };
 }
