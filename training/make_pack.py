@@ -10,7 +10,8 @@ that file exists; an interrupted stage resumes from runs/<pack>/<stage>.pt.ckpt.
             every image
   stage1    class-conditional GPT over DiGIT tokens (with class dropout)
   stage2    GPT from DiGIT tokens to VQ tokens
-  direct    direct pixel decoder from DiGIT tokens
+  direct    direct pixel decoder from DiGIT tokens (then, if the recipe asks, adversarial
+            fine-tuning against a patch critic)
   export    evaluation, the pack in public/models/<pack>/ and its model card in docs/models/
 """
 import argparse
@@ -133,11 +134,15 @@ def stage_stage2(run: Run, log: Log):
 
 
 def stage_direct(run: Run, log: Log):
-    from stages import direct
+    from stages import adversarial, direct
     r = run.recipe
-    model = direct.train(r.PIXEL_DECODER, run.ids().codebook_size, r.ENCODER.grid,
-                         run.load("codebook")["tokens"]["train"], run.data["train"][0], run.encoder(),
-                         r.DIRECT, run.ckpt("direct"), log, run.data.get("train_weights"))
+    codes, images, weights = run.load("codebook")["tokens"]["train"], run.data["train"][0], run.data.get("train_weights")
+    model = direct.train(r.PIXEL_DECODER, run.ids().codebook_size, r.ENCODER.grid, codes, images, run.encoder(),
+                         r.DIRECT, run.ckpt("direct"), log, weights)
+    if r.ADVERSARIAL.steps:
+        loss = direct.reconstruction_loss(direct.frozen(run.encoder()), r.DIRECT.feature_weight)
+        model = adversarial.finetune(model, loss, codes, images, r.ADVERSARIAL, run.ckpt("direct_adversarial"),
+                                     log, weights)
     run.save("direct", log, model=model.state_dict())
 
 

@@ -2,8 +2,8 @@
 from dataclasses import replace
 
 from digit.encoder import EncoderConfig
-from packs.mini import (CODEBOOK, DIRECT, EVAL_PER_CLASS, JUDGE_STEPS, SAMPLING, SSL, STAGE1,  # noqa: F401
-                        STAGE2, VQ, pixel_decoder, stage1_gpt, stage2_gpt)
+from packs.mini import (ADVERSARIAL, CODEBOOK, DIRECT, EVAL_PER_CLASS, JUDGE_STEPS, SAMPLING,  # noqa: F401
+                        SSL, STAGE1, STAGE2, VQ, pixel_decoder, stage1_gpt, stage2_gpt)
 
 
 ID = "emoji-mini"
@@ -47,6 +47,7 @@ DATA = ("npm emoji-datasource-google and emoji-datasource-twitter 16.0.0, 64 px 
 # 0.22 (no guidance) to 0.34; 3 gave 0.33, 4 gave 0.29, and lower top-p or temperature did worse.
 SAMPLING = {**SAMPLING, "stage1": {**SAMPLING["stage1"], "guidance": 2.0}}
 STAGE1 = replace(STAGE1, steps=2000)
+ADVERSARIAL = replace(ADVERSARIAL, steps=400)
 
 ENCODER = EncoderConfig(input_size=32, encoder_size=32, patch_size=4, conv_stem=True, dim=64,
                         n_head=2, n_registers=0, feature_block=3, pos_grid=8, in_channels=3)

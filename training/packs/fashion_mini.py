@@ -1,7 +1,7 @@
 """fashion-mini: DiGIT on Fashion-MNIST (28x28 gray, 10 classes), trained on a 2-core CPU."""
 from digit.encoder import EncoderConfig
-from packs.mini import (CODEBOOK, DIRECT, EVAL_PER_CLASS, JUDGE_STEPS, SAMPLING, SSL, STAGE1,  # noqa: F401
-                        STAGE2, VQ, pixel_decoder, stage1_gpt, stage2_gpt)
+from packs.mini import (ADVERSARIAL, CODEBOOK, DIRECT, EVAL_PER_CLASS, JUDGE_STEPS, SAMPLING,  # noqa: F401
+                        SSL, STAGE1, STAGE2, VQ, pixel_decoder, stage1_gpt, stage2_gpt)
 
 
 ID = "fashion-mini"

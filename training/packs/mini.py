@@ -2,6 +2,7 @@
 (about 1.5 hours a pack, two stages side by side)."""
 from digit.conv_decoder import ConvDecoderConfig
 from digit.gpt import GPTConfig
+from stages.adversarial import AdversarialConfig
 from stages.codebook import CodebookConfig
 from stages.direct import DirectConfig
 from stages.gpt_train import GPTTrainConfig
@@ -26,6 +27,7 @@ def stage2_gpt(vocab: int, n_tokens: int) -> GPTConfig:
 STAGE1 = GPTTrainConfig(steps=1200, batch=64, lr=2e-3, class_dropout=0.1)
 STAGE2 = GPTTrainConfig(steps=600, batch=64, lr=2e-3)
 DIRECT = DirectConfig(steps=600, batch=128, feature_weight=0.1)
+ADVERSARIAL = AdversarialConfig(steps=0)
 SAMPLING = {"decoder": "direct", "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 0.9, "guidance": 1.0},
             "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8}}
 JUDGE_STEPS = 800

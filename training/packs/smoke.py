@@ -4,6 +4,7 @@ import torch
 from digit.conv_decoder import ConvDecoderConfig
 from digit.encoder import EncoderConfig
 from digit.gpt import GPTConfig
+from stages.adversarial import AdversarialConfig
 from stages.codebook import CodebookConfig
 from stages.direct import DirectConfig
 from stages.gpt_train import GPTTrainConfig
@@ -42,6 +43,7 @@ def stage2_gpt(vocab: int, n_tokens: int) -> GPTConfig:
 STAGE1 = GPTTrainConfig(steps=3, batch=16, warmup=1)
 STAGE2 = GPTTrainConfig(steps=3, batch=16, warmup=1)
 DIRECT = DirectConfig(steps=3, batch=16, warmup=1)
+ADVERSARIAL = AdversarialConfig(steps=2, batch=16)
 SAMPLING = {"decoder": "direct", "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 0.9, "guidance": 1.0},
             "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8}}
 JUDGE_STEPS = 20

@@ -26,6 +26,25 @@ class DirectConfig:
     seed: int = 0
 
 
+def reconstruction_loss(encoder: Encoder, feature_weight: float):
+    """Pixel L2 + L1/2, plus feature matching through the frozen encoder: fn(recon, x)."""
+    def loss(recon, x):
+        pixels = F.mse_loss(recon, x) + 0.5 * F.l1_loss(recon, x)
+        if not feature_weight:
+            return pixels
+        with torch.no_grad():
+            target = encoder(x)
+        return pixels + feature_weight * F.mse_loss(encoder(recon.clamp(0, 1)), target)
+    return loss
+
+
+def frozen(encoder: Encoder) -> Encoder:
+    encoder = encoder.to(device()).eval()
+    for p in encoder.parameters():
+        p.requires_grad = False
+    return encoder
+
+
 def train(dec_cfg: ConvDecoderConfig, codebook_size: int, grid: int, codes, images,
           encoder: Encoder, cfg: DirectConfig, ckpt: Checkpoint, log: Log,
           weights=None) -> TokenDecoder:
@@ -33,9 +52,7 @@ def train(dec_cfg: ConvDecoderConfig, codebook_size: int, grid: int, codes, imag
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     model = TokenDecoder(dec_cfg, codebook_size, grid).to(dev)
-    encoder = encoder.to(dev).eval()
-    for p in encoder.parameters():
-        p.requires_grad = False
+    loss_fn = reconstruction_loss(frozen(encoder), cfg.feature_weight)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
     trainer = Trainer(ckpt, log, {"model": model}, opt, gen, cfg)
     order = batches(len(codes), cfg.batch, gen, weights)
@@ -44,11 +61,7 @@ def train(dec_cfg: ConvDecoderConfig, codebook_size: int, grid: int, codes, imag
         idx = next(order)
         x, tok = images[idx].to(dev), codes[idx].to(dev)
         recon = model(tok)
-        loss = F.mse_loss(recon, x) + 0.5 * F.l1_loss(recon, x)
-        if cfg.feature_weight:
-            with torch.no_grad():
-                target = encoder(x)
-            loss = loss + cfg.feature_weight * F.mse_loss(encoder(recon.clamp(0, 1)), target)
+        loss = loss_fn(recon, x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
