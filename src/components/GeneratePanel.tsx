@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { addPngText } from '../pngText';
 import { MAX_BATCH, type Settings, settingsToUrl } from '../settings';
 import { useApp } from '../store';
+import { ClassPicker } from './ClassPicker';
 import { RgbaCanvas } from './RgbaCanvas';
 import { TokenGrid } from './TokenGrid';
 
@@ -50,14 +51,7 @@ export function GeneratePanel() {
         if (!seedLocked) update({ seed: randomSeed() });
         void generate();
       }}>
-        <label>
-          Class
-          <select value={settings.classId ?? 'none'}
-            onChange={(e) => update({ classId: e.target.value === 'none' ? null : Number(e.target.value) })}>
-            <option value="none">unconditional</option>
-            {(m.classes ?? []).map((c, i) => <option key={c} value={i}>{c}</option>)}
-          </select>
-        </label>
+        <ClassPicker classes={m.classes ?? []} value={settings.classId} onChange={(classId) => update({ classId })} />
         <NumberField label="Seed" value={settings.seed} min={0} max={0xffffffff} step={1} onChange={(seed) => update({ seed })} />
         <button type="button" aria-label="random seed" title="random seed" onClick={() => update({ seed: randomSeed() })}>Random</button>
         <label title="unlocked: every Generate draws a new seed">
