@@ -55,6 +55,25 @@ describe('default pack', () => {
     expect(saved.link).toContain(`seed=${c.seed}`);
   });
 
+  it('shows the training patches nearest a clicked token, from the pack\'s exemplar atlas', async () => {
+    const pack = JSON.parse(readFileSync(`public/models/${index.default}/pack.json`, 'utf8')) as
+      { exemplars: { counts: number[]; per_token: number } };
+    const page = await context.newPage();
+    await page.goto(`${BASE_URL}?backend=wasm`);
+    await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    await page.setInputFiles('[data-testid=file-input]', { name: 'samples.png', mimeType: 'image/png',
+      buffer: readFileSync(`docs/models/${index.default}-samples-direct.png`) });
+    const cell = page.locator('[data-testid=token-map] [role=gridcell]').first();
+    await cell.click();
+    const token = Number((await page.textContent('[data-testid=token-selection]'))!.match(/Token (\d+):/)![1]);
+    const expected = Math.min(pack.exemplars.counts[token], pack.exemplars.per_token);
+    expect(Number(await page.getAttribute('[data-testid=exemplars]', 'data-count'))).toBe(expected);
+    const tiles = page.locator('[data-testid=exemplars] [role=img]');
+    expect(await tiles.count()).toBe(expected);
+    expect(await tiles.first().evaluate((el) => getComputedStyle(el).backgroundImage)).toMatch(/^url\("blob:/);
+    await page.close();
+  });
+
   it('reads the pack from the browser cache on the next visit, stops a generation, and generates again', async () => {
     const page = await context.newPage();
     await page.goto(`${BASE_URL}?backend=wasm&batch=16&decoder=ar-vq`);

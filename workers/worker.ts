@@ -26,6 +26,8 @@ export interface LoadedPack {
   cached: string[];
   /** Why the files were not kept for next time, if they were not. */
   storeSkipped: string | null;
+  /** The exemplar atlas PNG (what each token stands for), if the pack has one. */
+  exemplars: Uint8Array | null;
 }
 
 // Threads need cross-origin isolation (SharedArrayBuffer); ORT's own default, made explicit so
@@ -95,7 +97,8 @@ async function createEngine(url: string, prefer: BackendPreference, onProgress?:
   await swapEngine(next, pack);
   if (backend === 'webgpu') void watchDevice(next);
   return { manifest: pack.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1,
-    crossOriginIsolated: self.crossOriginIsolated, gpu: choice.gpu, cached: pack.cached, storeSkipped: pack.storeSkipped };
+    crossOriginIsolated: self.crossOriginIsolated, gpu: choice.gpu, cached: pack.cached, storeSkipped: pack.storeSkipped,
+    exemplars: pack.exemplars };
 }
 
 const api = {

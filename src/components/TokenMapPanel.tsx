@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { type TokenMapState, useApp } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
+import { TokenExemplars } from './TokenExemplars';
 import { TokenGrid } from './TokenGrid';
 
 const COMPLETIONS = 4;
@@ -70,9 +71,12 @@ export function TokenMapPanel() {
               testId="token-map" selected={selected} onSelect={setSelected} />
           </div>
           {selected !== null && (
-            <p role="status" data-testid="token-selection">
-              Token {selected}: {tokenMap.map.tokens.filter((t) => t === selected).length} of {tokenMap.map.tokens.length} cells
-            </p>
+            <>
+              <p role="status" data-testid="token-selection">
+                Token {selected}: {tokenMap.map.tokens.filter((t) => t === selected).length} of {tokenMap.map.tokens.length} cells
+              </p>
+              <TokenExemplars token={selected} atlas={pack.exemplars} entry={m.exemplars} />
+            </>
           )}
           <h3>Rebuilt from the tokens</h3>
           <div className="reconstructions">

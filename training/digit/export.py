@@ -125,6 +125,7 @@ class PackInfo:
     classes: Optional[List[str]] = None
     sampling: Dict = field(default_factory=dict)
     metrics: Dict = field(default_factory=dict)
+    exemplars: Optional[Dict] = None  # the exemplar atlas' entry (digit/exemplars.py), if written
 
 
 def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp32") -> Dict:
@@ -189,6 +190,8 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
         "sampling": info.sampling,
         "metrics": info.metrics,
     }
+    if info.exemplars:
+        manifest["exemplars"] = info.exemplars
     validate_pack(manifest)
     with open(os.path.join(out_dir, "pack.json"), "w") as f:
         json.dump(manifest, f, indent=2)

@@ -6,6 +6,7 @@ import subprocess
 import torch
 from PIL import Image
 
+from digit.exemplars import write_atlas
 from digit.export import PackInfo, export_pack
 from digit.reference_samples import pack_cases
 from digit.pipeline import Pipeline
@@ -195,13 +196,23 @@ def evaluate_and_export(run, log, reuse_metrics: bool = False):
     return export_with(run, pipe, metrics, log)
 
 
+@torch.no_grad()
+def exemplar_atlas(run, pipe: Pipeline, out_dir: str) -> dict:
+    """exemplars.png: the training patches nearest each centroid (what a token stands for)."""
+    images = run.data["train"][0]
+    tokens, distances = pipe.quantizer(evaluate.patch_features(pipe.encoder, images))
+    os.makedirs(out_dir, exist_ok=True)
+    return write_atlas(out_dir, images, tokens, distances, pipe.grid, pipe.ids.codebook_size)
+
+
 def export_with(run, pipe: Pipeline, metrics: dict, log):
     r = run.recipe
     out = run.pack_dir
     info = PackInfo(id=r.ID, title=r.TITLE, description=r.DESCRIPTION, license=r.LICENSE,
                     provenance={"data": r.DATA, "command": f"python3 training/make_pack.py {r.ID}",
                                 "commit": git_commit()},
-                    classes=list(run.data["classes"]), sampling=r.SAMPLING, metrics=metrics)
+                    classes=list(run.data["classes"]), sampling=r.SAMPLING, metrics=metrics,
+                    exemplars=exemplar_atlas(run, pipe, out))
     manifest = export_pack(pipe, info, out)
     with open(os.path.join(out, "NOTICE.md"), "w") as f:
         f.write(r.NOTICE)

@@ -39,6 +39,18 @@ export interface SamplingDefaults {
 }
 export type DecoderKind = 'ar-vq' | 'direct';
 
+/** The exemplar atlas: row k holds up to `per_token` tiles of `tile` px, the training patches
+ *  nearest centroid k, each a `cell`-px token cell in the middle of its context. */
+export interface ExemplarsEntry {
+  file: string;
+  bytes: number;
+  sha256: string;
+  per_token: number;
+  tile: number;
+  cell: number;
+  counts: number[];
+}
+
 export interface PackManifest {
   format: 'digit-pack';
   format_version: number;
@@ -72,6 +84,7 @@ export interface PackManifest {
   decoders: DecoderKind[];
   sampling: { decoder?: DecoderKind; stage1?: SamplingDefaults; stage2?: SamplingDefaults };
   metrics: Record<string, unknown>;
+  exemplars?: ExemplarsEntry;
 }
 
 export type GraphName = keyof PackManifest['graphs'];
@@ -103,6 +116,10 @@ export function validateManifest(json: unknown): PackManifest {
         throw new PackError(`pack.json is invalid at graphs/${g}: decoder '${kind}' needs it`);
       }
     }
+  }
+  if (m.exemplars && m.exemplars.counts.length !== m.codebook.size) {
+    throw new PackError(`pack.json is invalid at exemplars/counts: ${m.exemplars.counts.length} ` +
+      `entries for a codebook of ${m.codebook.size}`);
   }
   return m;
 }

@@ -8,6 +8,8 @@ import type { PackSource, Progress } from './packSource';
 export interface PackFiles {
   manifest: PackManifest;
   graphs: Map<GraphName, Uint8Array>;
+  /** The exemplar atlas (a PNG), when the pack has one. */
+  exemplars: Uint8Array | null;
   /** Files that came from the store rather than the source. */
   cached: string[];
   /** Why files were not stored, if they were not (e.g. too little free storage). */
@@ -44,7 +46,7 @@ async function fromStore(store: FileStore, entry: { sha256: string }): Promise<U
 
 export async function readPack(source: PackSource, { onProgress, store }: ReadOptions = {}): Promise<PackFiles> {
   const manifest = validateManifest(parseJson(await source.text('pack.json'), source.where));
-  const entries = Object.values(manifest.graphs).filter((e) => e !== undefined);
+  const entries = [...Object.values(manifest.graphs), manifest.exemplars].filter((e) => e !== undefined);
   const total = entries.reduce((sum, e) => sum + e.bytes, 0);
   let storeSkipped: string | null = store ? null : 'this page has no cache storage';
   const free = store ? await store.free().catch(() => null) : null;
@@ -52,16 +54,14 @@ export async function readPack(source: PackSource, { onProgress, store }: ReadOp
     storeSkipped = `the pack needs ${(total / 2 ** 20).toFixed(1)} MB and the browser allows ` +
       `${(free / 2 ** 20).toFixed(1)} MB more, so it is not kept for next time`;
   }
-  const graphs = new Map<GraphName, Uint8Array>();
   const cached: string[] = [];
-  for (const [name, entry] of Object.entries(manifest.graphs) as [GraphName, PackManifest['graphs'][GraphName]][]) {
-    if (!entry) continue;
+  /** One file, from the store when it holds it, else from the source, size and sha256 checked. */
+  async function verified(entry: { file: string; bytes: number; sha256: string }): Promise<Uint8Array> {
     const hit = store ? await fromStore(store, entry) : null;
     if (hit) {
       onProgress?.(entry.file, hit.length, hit.length, 'cache');
-      graphs.set(name, hit);
       cached.push(entry.file);
-      continue;
+      return hit;
     }
     const progress: Progress = (loaded, size) => onProgress?.(entry.file, loaded, size || entry.bytes, 'network');
     const bytes = await source.bytes(entry.file, progress);
@@ -73,14 +73,19 @@ export async function readPack(source: PackSource, { onProgress, store }: ReadOp
       throw new PackError(`${entry.file}: sha256 mismatch (pack.json ${entry.sha256.slice(0, 12)}…, ` +
         `file ${digest.slice(0, 12)}…); the file is corrupt or from another pack`);
     }
-    graphs.set(name, bytes);
     if (store && !storeSkipped) {
       await store.put(entry.sha256, bytes).catch((e) => {
         storeSkipped = `the browser refused to store ${entry.file}: ${(e as Error).message}`;
       });
     }
+    return bytes;
   }
-  return { manifest, graphs, cached, storeSkipped };
+  const graphs = new Map<GraphName, Uint8Array>();
+  for (const [name, entry] of Object.entries(manifest.graphs) as [GraphName, PackManifest['graphs'][GraphName]][]) {
+    if (entry) graphs.set(name, await verified(entry));
+  }
+  const exemplars = manifest.exemplars ? await verified(manifest.exemplars) : null;
+  return { manifest, graphs, exemplars, cached, storeSkipped };
 }
 
 /** A pack's manifest and how many of its graphs the store already holds (without downloading them). */
