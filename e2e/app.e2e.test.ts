@@ -158,5 +158,30 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       expect(await page.locator('[data-testid=token-map]').count()).toBe(1);
       expect(pageErrors).toEqual([]);
     });
+
+    it.runIf(backend === 'webgpu')('cancels 50 generations without leaking GPU buffers, then generates again', async () => {
+      await page.getByLabel('Batch').fill('4');
+      await page.getByLabel('Decoder', { exact: false }).first().selectOption('ar-vq');
+      const generateOnce = async () => {
+        const before = await page.locator('[data-testid=sample]').count();
+        await page.getByRole('button', { name: 'Generate', exact: true }).click();
+        await expect.poll(() => page.locator('[data-testid=sample]').count(), { timeout: 60_000 }).toBeGreaterThan(before);
+        await page.getByRole('button', { name: 'Generate', exact: true }).waitFor();
+      };
+      const liveBuffers = async () => Number(await page.getAttribute('[data-testid=gpu-memory]', 'data-buffers'));
+      await generateOnce();
+      const settled = await liveBuffers();
+      const samples = await page.locator('[data-testid=sample]').count();
+      for (let i = 0; i < 50; i++) {
+        await page.getByRole('button', { name: 'Generate', exact: true }).click();
+        await page.getByRole('button', { name: 'Stop' }).click({ timeout: 10_000 });
+        await page.getByRole('button', { name: 'Generate', exact: true }).waitFor({ timeout: 10_000 });
+      }
+      expect(await page.locator('[data-testid=sample]').count()).toBe(samples); // every one was cancelled
+      expect(await page.getByRole('alert').count()).toBe(0);
+      expect(await liveBuffers()).toBeLessThanOrEqual(settled);
+      await generateOnce();
+      expect(await liveBuffers()).toBeLessThanOrEqual(settled);
+    });
   });
 }

@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { BackendPreference } from '../workers/engine/backend';
 import type { GenerateResult, TokenMap } from '../workers/engine/engine';
+import type { GpuMemory } from '../workers/engine/gpuBuffers';
 import type { GenerateProgress } from '../workers/engine/progress';
 import type { FileOrigin } from '../workers/engine/readPack';
 import type { DecoderKind } from '../workers/engine/manifest';
@@ -56,6 +57,8 @@ interface AppState {
   /** The first image's partial decode while stage 1 runs. */
   preview: RgbaImage | null;
   samples: Sample[];
+  /** Live WebGPU buffers in the worker (null on WASM), read after every job. */
+  gpuMemory: GpuMemory | null;
   board: Board;
   pin(sample: Sample): void;
   unpin(id: string): void;
@@ -125,6 +128,7 @@ async function sample(what: string, job: { batch: number; prefix?: number[] }, d
   } finally {
     currentJob = null;
     useApp.setState({ busy: false, progress: null, preview: null });
+    callWorker((w) => w.gpuMemory()).then((gpuMemory) => useApp.setState({ gpuMemory })).catch(() => undefined);
   }
 }
 
@@ -176,6 +180,7 @@ export const useApp = create<AppState>()((set, get) => ({
   progress: null,
   preview: null,
   samples: [],
+  gpuMemory: null,
   board: emptyBoard(),
   tokenMap: null,
   error: null,

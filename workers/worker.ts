@@ -11,6 +11,7 @@ import type { RgbaImage } from './engine/pixels';
 import type { ProgressListener } from './engine/progress';
 import type { SamplingSettings } from './engine/sampling';
 import { browserFileStore } from './engine/fileStore';
+import { countGpuBuffers, gpuMemory } from './engine/gpuBuffers';
 import { type LoadProgress, type PackFiles, packStatus, readPack } from './engine/readPack';
 import { Scheduler } from './engine/scheduler';
 
@@ -35,6 +36,7 @@ export interface LoadedPack {
 ort.env.wasm.numThreads = self.crossOriginIsolated
   ? Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)) : 1;
 
+countGpuBuffers();
 const scheduler = new Scheduler();
 let engine: Engine | null = null;
 let files: PackFiles | null = null; // kept, so that falling back to WASM never downloads again
@@ -156,6 +158,11 @@ const api = {
   async reconstruct(tokens: number[], decoder: DecoderKind, seed: number, stage2: SamplingSettings): Promise<RgbaImage> {
     const image = await requireEngine().reconstruct(tokens, decoder, seed, stage2);
     return Comlink.transfer(image, [image.data.buffer as ArrayBuffer]);
+  },
+
+  /** Live WebGPU buffers (count and bytes); null where there is no WebGPU. */
+  gpuMemory() {
+    return gpuMemory();
   },
 
   /** Be told when the worker leaves WebGPU for WASM on its own (device lost, failing runs). */

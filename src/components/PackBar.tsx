@@ -4,7 +4,7 @@ import { PackCards } from './PackCards';
 
 /** Which pack is loaded, on which backend and why; switch packs or backends. */
 export function PackBar() {
-  const { packs, pack, settings, loading, busy, loadPack } = useApp();
+  const { packs, pack, settings, loading, busy, gpuMemory, loadPack } = useApp();
   const [url, setUrl] = useState('');
   const custom = settings && !packs.some((p) => p.id === settings.pack) ? settings.pack : null;
   return (
@@ -58,6 +58,11 @@ export function PackBar() {
             <li>WebGPU: {pack.gpu ? `${pack.gpu.adapter}; shader-f16 ${pack.gpu.shaderF16 ? 'yes' : 'no'}; ` +
               `largest buffer ${(pack.gpu.maxBufferSize / 2 ** 20).toFixed(0)} MB` : 'no adapter'}</li>
             <li>WASM threads: {pack.threads}{pack.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated, so one)'}</li>
+            {gpuMemory && (
+              <li data-testid="gpu-memory" data-buffers={gpuMemory.buffers}>
+                WebGPU buffers alive after the last job: {gpuMemory.buffers} ({(gpuMemory.bytes / 2 ** 20).toFixed(1)} MB)
+              </li>
+            )}
           </ul>
         </details>
       )}
