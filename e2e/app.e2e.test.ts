@@ -97,6 +97,15 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       const picked = await page.locator('[data-testid=token-map] [aria-selected=true]').count();
       expect(picked).toBe(golden.quantizer.tokens[0].filter((t) => t === token).length);
       expect(await page.textContent('[data-testid=token-selection]')).toContain(`Token ${token}:`);
+
+      // by keyboard: the grid is one tab stop, arrows move, Enter picks
+      expect(await page.locator('[data-testid=token-map] [tabindex="0"]').count()).toBe(1);
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('Enter');
+      const next = golden.quantizer.tokens[0][1];
+      if (next === token) expect(await page.locator('[data-testid=token-selection]').count()).toBe(0);
+      else expect(await page.textContent('[data-testid=token-selection]')).toContain(`Token ${next}:`);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/^row 0, col 1:/);
     });
 
     it('maps a pasted image too', async () => {

@@ -1,3 +1,4 @@
+import { type KeyboardEvent, useState } from 'react';
 import { tokenColor } from '../palette';
 
 interface Props {
@@ -13,10 +14,31 @@ interface Props {
   onSelect?: (token: number | null) => void;
 }
 
+/** Where an arrow, Home or End key moves the focus from cell `i`; null for other keys. */
+export function nextCell(key: string, i: number, cols: number, count: number): number | null {
+  const moves: Record<string, number> = { ArrowLeft: i - 1, ArrowRight: i + 1, ArrowUp: i - cols, ArrowDown: i + cols,
+    Home: i - (i % cols), End: i - (i % cols) + cols - 1 };
+  return key in moves ? Math.min(count - 1, Math.max(0, moves[key])) : null;
+}
+
 /** The DiGIT token grid: one coloured cell per token, with its id; hover for details, click
- *  (when `onSelect` is given) to pick a token. */
+ *  (when `onSelect` is given) to pick a token. With the keyboard the grid is one tab stop: the
+ *  arrow keys move between cells, Enter or Space picks. */
 export function TokenGrid({ tokens, distance, runnerUp, cols, displaySize = 192, testId, selected = null, onSelect }: Props) {
   const cell = displaySize / cols;
+  const [focused, setFocused] = useState(0);
+  const onKeyDown = (e: KeyboardEvent<HTMLSpanElement>, i: number, t: number) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      onSelect!(t === selected ? null : t);
+      return;
+    }
+    const next = nextCell(e.key, i, cols, tokens.length);
+    if (next === null) return;
+    e.preventDefault();
+    setFocused(next);
+    (e.currentTarget.parentElement!.children[next] as HTMLElement).focus();
+  };
   return (
     <div className="token-grid" data-testid={testId} data-tokens={tokens.join(',')}
       role="grid" aria-label={`token grid, ${tokens.length} tokens`}
@@ -29,9 +51,9 @@ export function TokenGrid({ tokens, distance, runnerUp, cols, displaySize = 192,
         return (
           <span key={i} role="gridcell" className={state} title={label} aria-label={label}
             aria-selected={selected === null ? undefined : t === selected}
-            tabIndex={onSelect ? 0 : undefined}
-            onClick={onSelect && (() => onSelect(t === selected ? null : t))}
-            onKeyDown={onSelect && ((e) => (e.key === 'Enter' || e.key === ' ') && onSelect(t === selected ? null : t))}
+            tabIndex={onSelect ? (i === Math.min(focused, tokens.length - 1) ? 0 : -1) : undefined}
+            onClick={onSelect && (() => { setFocused(i); onSelect(t === selected ? null : t); })}
+            onKeyDown={onSelect && ((e) => onKeyDown(e, i, t))}
             style={{ background: tokenColor(t), height: cell, fontSize: Math.min(12, cell / 2.5) }}>
             {cell >= 14 ? t : ''}
           </span>
