@@ -168,6 +168,17 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       expect(pageErrors).toEqual([]);
     });
 
+    it.runIf(backend === 'wasm')('restarts a crashed worker, reloads the pack, and generates the same image again', async () => {
+      const [worker] = page.workers();
+      await worker.evaluate(() => { setTimeout(() => { throw new Error('simulated crash'); }, 0); });
+      await expect.poll(() => page.textContent('[data-testid=error]'), { timeout: 60_000 })
+        .toMatch(/The inference worker crashed \(.*simulated crash\); it was restarted and the pack reloaded\./);
+      expect(page.workers()).toHaveLength(1);
+      await page.goto(caseUrl(CASE, 'fixture-tiny', backend));
+      await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+      expect((await generateAndRead(page)).tokens).toEqual(CASE.tokens);
+    });
+
     it.runIf(backend === 'webgpu')('cancels 50 generations without leaking GPU buffers, then generates again', async () => {
       await page.getByLabel('Batch').fill('4');
       await page.getByLabel('Decoder', { exact: false }).first().selectOption('ar-vq');
