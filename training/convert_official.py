@@ -96,7 +96,7 @@ def main():
                     license="MIT (official DiGIT weights)",
                     provenance={"data": "official DiGIT checkpoints",
                                 "command": "python3 training/convert_official.py " + " ".join(sys.argv[1:])},
-                    classes=names, sampling=SAMPLING if pipe.stage2 is not None else {
+                    classes=names or None, sampling=SAMPLING if pipe.stage2 is not None else {
                         **SAMPLING, "decoder": "direct"})
     if args.weights != "fp32":
         inexact = not_fp16_exact(pipe)

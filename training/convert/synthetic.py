@@ -133,16 +133,18 @@ def _fp16_representable(module: nn.Module) -> nn.Module:
     return module.eval()
 
 
-def tiny_official(seed: int = 2) -> TinyOfficial:
+def tiny_official(seed: int = 2, conditional: bool = True) -> TinyOfficial:
+    """conditional=False: an unconditional stage 1 (no class rows), like base_8k_stage1."""
     torch.manual_seed(seed)
     ids, grid = TokenIds(codebook_size=16, vq_codebook_size=8), 2
+    classes = ("class a", "class b", "class c") if conditional else ()
     encoder = Encoder(EncoderConfig(input_size=32, encoder_size=28, patch_size=14, dim=16, n_head=2,
                                     n_registers=1, feature_block=1, pos_grid=2))
-    stage1 = GPT(GPTConfig(vocab_size=ids.stage1_vocab, embed_rows=ids.stage1_vocab + 3, n_layer=2, n_head=2,
+    stage1 = GPT(GPTConfig(vocab_size=ids.stage1_vocab, embed_rows=ids.stage1_vocab + len(classes), n_layer=2, n_head=2,
                            dim=16, ffn_dim=32, max_positions=1024))
     stage2 = GPT(GPTConfig(vocab_size=ids.stage2_vocab, embed_rows=ids.stage2_vocab, n_layer=1, n_head=2, dim=16,
                            ffn_dim=32, normalize_before=True, max_positions=1024, prefix_len=grid * grid))
     vq = TokenDecoder(ConvDecoderConfig(z_dim=4, channels=8, channel_mult=(1, 1, 1, 1, 2), num_res_blocks=1, groups=32),
                       8, grid)  # 16x upsampling, as MAGE's: 2x2 tokens -> 32x32 pixels
     centroids = torch.randn(16, 16).half().float()
-    return TinyOfficial(ids, grid, *(_fp16_representable(m) for m in (encoder, stage1, stage2, vq)), centroids)
+    return TinyOfficial(ids, grid, *(_fp16_representable(m) for m in (encoder, stage1, stage2, vq)), centroids, classes)

@@ -155,15 +155,17 @@ def test_stage1_and_stage2_checkpoints_convert_to_a_valid_pack_that_samples_like
     assert cli["stage1"]["bytes"] < manifest["graphs"]["stage1"]["bytes"]
 
 
-def test_the_converted_gpts_give_the_independent_fairseq_forward_logits(tmp_path):
+@pytest.mark.parametrize("conditional", [True, False])
+def test_the_converted_gpts_give_the_independent_fairseq_forward_logits(tmp_path, conditional):
     from convert.fairseq_reference import FairseqDecoder
     from convert.synthetic import tiny_official
     from convert_official import build_pipeline
-    tiny = tiny_official()
+    tiny = tiny_official(conditional=conditional)
     s1, s2 = tiny.write(str(tmp_path))
     pipe = build_pipeline(s1, s2, **tiny.convert_options, log=lambda _: None)
     n = tiny.grid * tiny.grid
-    checks = ((s1, pipe.stage1, 0, torch.randint(0, pipe.ids.stage1_vocab + 3, (2, n))),
+    assert n_classes(pipe.stage1.cfg) == len(tiny.classes)
+    checks = ((s1, pipe.stage1, 0, torch.randint(0, pipe.ids.stage1_vocab + len(tiny.classes), (2, n))),
               (s2, pipe.stage2, n, torch.randint(0, pipe.ids.stage2_vocab, (2, 2 * n))))
     for path, converted, prefix_len, tokens in checks:
         reference = FairseqDecoder(load_checkpoint(path)["model"], heads=2, prefix_len=prefix_len)
@@ -212,7 +214,7 @@ def test_the_committed_converted_fixture_is_what_the_script_writes(tmp_path):
     out = subprocess.run([sys.executable, "make_converted_fixture.py", "--out", str(tmp_path)],
                          capture_output=True, text=True, cwd=training)
     assert out.returncode == 0, out.stderr
-    for pack in ("converted-tiny", "converted-tiny-int8"):
+    for pack in ("converted-tiny", "converted-tiny-int8", "converted-tiny-uncond"):
         for name in sorted(os.listdir(tmp_path / pack)):
             with open(tmp_path / pack / name, "rb") as fresh, open(os.path.join(committed, pack, name), "rb") as old:
                 assert fresh.read() == old.read(), f"{pack}/{name} is stale: rerun make_converted_fixture.py"

@@ -11,8 +11,9 @@ import { GptRunner } from './gptRunner';
 import { type GenerationCase, expectReferenceGenerations } from './test/golden';
 
 const dir = (name: string) => fileURLToPath(new URL(`./test/${name}`, import.meta.url));
-const cases = (JSON.parse(readFileSync(`${dir('converted-tiny')}/reference.json`, 'utf8')) as
+const referenceOf = (name: string) => (JSON.parse(readFileSync(`${dir(name)}/reference.json`, 'utf8')) as
   { generation: GenerationCase[] }).generation;
+const cases = referenceOf('converted-tiny');
 
 const sessionOf = (engine: Engine, name: string) =>
   (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions.get(name)!;
@@ -29,12 +30,15 @@ async function stage1Logits(engine: Engine, tokens: number[]) {
 }
 
 describe('a converted official-layout pack', () => {
-  it('stores its weights in fp16 and generates what the fairseq reference generates', async () => {
-    const engine = await Engine.load(fileSource(dir('converted-tiny')), { backend: 'wasm' });
-    expect(engine.manifest.graphs.stage1.weights).toBe('fp16');
-    await expectReferenceGenerations(engine, cases);
-    await engine.dispose();
-  });
+  for (const [name, classes] of [['converted-tiny', 3], ['converted-tiny-uncond', null]] as const) {
+    it(`${name}: stores its weights in fp16 and generates what the fairseq reference generates`, async () => {
+      const engine = await Engine.load(fileSource(dir(name)), { backend: 'wasm' });
+      expect(engine.manifest.graphs.stage1.weights).toBe('fp16');
+      expect(engine.manifest.classes?.length ?? null).toBe(classes);
+      await expectReferenceGenerations(engine, referenceOf(name));
+      await engine.dispose();
+    });
+  }
 
   it('with int8 GPT matrices gives stage-1 logits within 2% of the fp16 pack', async () => {
     const [fp16, int8] = await Promise.all(['converted-tiny', 'converted-tiny-int8'].map((name) =>
