@@ -85,4 +85,21 @@ describe('compare board', () => {
     await page.getByRole('button', { name: 'Run sweep' }).click();
     expect(await page.textContent('[data-testid=sweep-problem]')).toContain("'pixels' is not a decoder of this pack");
   });
+
+  it('sweeps across packs, unconditionally, and comes back to the pack it started from', async () => {
+    await page.getByLabel('Sweep').selectOption('pack');
+    await page.getByLabel('Values (comma-separated)').fill('fixture-tiny, nowhere');
+    await page.getByRole('button', { name: 'Run sweep' }).click();
+    expect(await page.textContent('[data-testid=sweep-problem]')).toContain("'nowhere' is not a listed pack");
+    const title = await page.textContent('[data-testid=backend]');
+    const sweepsBefore = await page.locator('[data-testid=sweep]').count();
+    await page.getByLabel('Values (comma-separated)').fill('fashion-mini, fixture-tiny');
+    await page.getByRole('button', { name: 'Run sweep' }).click();
+    const last = page.locator('[data-testid=sweep]').nth(sweepsBefore);
+    await expect.poll(async () => (await last.locator('[data-testid=sweep-cell][data-filled=yes]').count()),
+      { timeout: 120_000 }).toBe(4);
+    expect(await last.locator('thead th').allTextContents()).toEqual(['seed', 'fashion-mini', 'fixture-tiny']);
+    await expect.poll(() => page.textContent('[data-testid=backend]'), { timeout: 60_000 }).toBe(title);
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
 });

@@ -11,7 +11,7 @@ export interface Pin {
   settings: Settings;
 }
 
-export const SWEEP_SETTINGS = ['temperature', 'topK', 'topP', 'guidance', 'decoder', 'classId'] as const;
+export const SWEEP_SETTINGS = ['temperature', 'topK', 'topP', 'guidance', 'decoder', 'classId', 'pack'] as const;
 export type SweepSetting = (typeof SWEEP_SETTINGS)[number];
 
 export interface Sweep {

@@ -302,15 +302,26 @@ export const useApp = create<AppState>()((set, get) => ({
       cells: seeds.map(() => values.map(() => null)) };
     setBoard({ ...get().board, sweeps: [...get().board.sweeps, sweep] });
     for (let col = 0; col < values.length; col++) {
-      const column = { ...settings, [setting]: values[col] };
+      // across packs, each column loads its pack and samples unconditionally (classes differ)
+      const acrossPacks = setting === 'pack';
+      if (acrossPacks) {
+        await get().loadPack(values[col] as string, settings.backend);
+        if (get().error) break;
+      }
+      const override = acrossPacks ? { classId: null } : { [setting]: values[col] };
+      const column = { ...(acrossPacks ? get().settings! : settings), ...override };
       await sample('Sweep', { batch: rows }, (result) => {
         const board = get().board;
         setBoard({ ...board, sweeps: board.sweeps.map((s) => (s.id !== sweep.id ? s : { ...s,
           cells: s.cells.map((row, r) => row.map((cell, c) => (c !== col ? cell : {
             id: `${sweep.id}-${r}-${c}`, image: result.images[r], tokens: result.tokens[r],
             settings: { ...column, seed: seeds[r], batch: 1 } }))) })) });
-      }, { [setting]: values[col] });
-      if (get().error) return;
+      }, override);
+      if (get().error) break;
+    }
+    if (setting === 'pack') { // back to the pack and settings the sweep started from
+      if (get().settings?.pack !== settings.pack) await get().loadPack(settings.pack, settings.backend);
+      get().update(settings);
     }
   },
 

@@ -15,12 +15,15 @@ function download(name: string, blob: Blob) {
 }
 
 /** "0.5, 1, 1.5" -> the values of `setting`, or an error naming the bad one. */
-function parseValues(setting: SweepSetting, text: string, m: PackManifest): Settings[SweepSetting][] | string {
+function parseValues(setting: SweepSetting, text: string, m: PackManifest, packIds: string[]): Settings[SweepSetting][] | string {
   const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
   if (parts.length === 0) return 'give at least one value';
   const out: Settings[SweepSetting][] = [];
   for (const part of parts) {
-    if (setting === 'decoder') {
+    if (setting === 'pack') {
+      if (!packIds.includes(part)) return `'${part}' is not a listed pack (${packIds.join(', ')})`;
+      out.push(part);
+    } else if (setting === 'decoder') {
       if (!m.decoders.includes(part as 'direct')) return `'${part}' is not a decoder of this pack (${m.decoders.join(', ')})`;
       out.push(part as Settings['decoder']);
     } else if (setting === 'classId') {
@@ -43,7 +46,7 @@ const caption = (s: Settings, m: PackManifest) =>
 
 /** Pinned samples and sweeps, side by side; kept across reloads, exported as PNG or JSON. */
 export function ComparePanel() {
-  const { pack, board, busy, unpin, clearBoard, sweep, importBoard } = useApp();
+  const { pack, packs, board, busy, unpin, clearBoard, sweep, importBoard } = useApp();
   const [setting, setSetting] = useState<SweepSetting>('temperature');
   const [values, setValues] = useState('0.5, 1, 1.5');
   const [rows, setRows] = useState(2);
@@ -55,7 +58,7 @@ export function ComparePanel() {
       <h2 id="compare-title">Compare</h2>
       <form className="controls" onSubmit={(e) => {
         e.preventDefault();
-        const parsed = parseValues(setting, values, m);
+        const parsed = parseValues(setting, values, m, packs.map((p) => p.id));
         if (typeof parsed === 'string') return setProblem(parsed);
         setProblem(null);
         void sweep(setting, parsed, rows);
@@ -102,7 +105,7 @@ export function ComparePanel() {
       </ul>
       {board.sweeps.map((s) => (
         <table key={s.id} className="sweep" data-testid="sweep">
-          <caption>{s.setting} across, seeds down</caption>
+          <caption>{s.setting} across, seeds down{s.setting === 'pack' ? ' (unconditional, each pack\'s decoder)' : ''}</caption>
           <thead>
             <tr><th scope="col">seed</th>{s.values.map((v) => <th key={String(v)} scope="col">{s.setting === 'classId' ? m.classes?.[v as number] : String(v)}</th>)}</tr>
           </thead>
