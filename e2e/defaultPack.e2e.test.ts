@@ -12,6 +12,7 @@ import { BASE_URL } from './server';
 const index = JSON.parse(readFileSync('public/models/index.json', 'utf8')) as { default: string };
 const reference = JSON.parse(readFileSync(`public/models/${index.default}/reference.json`, 'utf8')) as {
   generation: GenerationCase[];
+  tokenize: { file: string; tokens: number[] }[];
 };
 
 describe('default pack', () => {
@@ -55,22 +56,56 @@ describe('default pack', () => {
     expect(saved.link).toContain(`seed=${c.seed}`);
   });
 
-  it('shows the training patches nearest a clicked token, from the pack\'s exemplar atlas', async () => {
+  it('gives the same image after a reload of the link; pins and sweeps, and finds the board after a reload', async () => {
+    const page = await context.newPage();
+    const c = reference.generation[0];
+    await page.goto(caseUrl(c, index.default, 'wasm'));
+    await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    expect(await generateTokens(page, c.batch)).toEqual(c.tokens);
+    await page.reload();
+    await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    expect(await generateTokens(page, c.batch)).toEqual(c.tokens);
+
+    await page.getByRole('button', { name: 'Pin' }).first().click();
+    await page.getByLabel('Sweep').selectOption('guidance');
+    await page.getByLabel('Values (comma-separated)').fill('1, 3');
+    await page.getByLabel('Seeds (rows)').fill('1');
+    await page.getByRole('button', { name: 'Run sweep' }).click();
+    const filled = () => page.locator('[data-testid=sweep-cell][data-filled=yes]').count();
+    await expect.poll(filled, { timeout: 120_000 }).toBe(2);
+    await page.goto(BASE_URL); // a plain visit: the board comes back from IndexedDB
+    await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    await expect.poll(() => page.getAttribute('[data-testid=pin]', 'data-tokens')).toBe(c.tokens[0].join(','));
+    expect(await filled()).toBe(2);
+    await page.close();
+  });
+
+  it("tokenizes each shipped example as PyTorch did, shows a token's training patches, completes from the first rows", async () => {
     const pack = JSON.parse(readFileSync(`public/models/${index.default}/pack.json`, 'utf8')) as
-      { exemplars: { counts: number[]; per_token: number } };
+      { exemplars: { counts: number[]; per_token: number }; grid: { w: number } };
     const page = await context.newPage();
     await page.goto(`${BASE_URL}?backend=wasm`);
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
-    await page.setInputFiles('[data-testid=file-input]', { name: 'samples.png', mimeType: 'image/png',
-      buffer: readFileSync(`docs/models/${index.default}-samples-direct.png`) });
-    const cell = page.locator('[data-testid=token-map] [role=gridcell]').first();
-    await cell.click();
-    const token = Number((await page.textContent('[data-testid=token-selection]'))!.match(/Token (\d+):/)![1]);
+    for (const [i, example] of reference.tokenize.entries()) {
+      await page.locator('[data-testid=example]').nth(i).click();
+      await expect.poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens')).toBe(example.tokens.join(','));
+    }
+
+    await page.locator('[data-testid=token-map] [role=gridcell]').first().click();
+    const token = reference.tokenize.at(-1)!.tokens[0];
+    expect(await page.textContent('[data-testid=token-selection]')).toContain(`Token ${token}:`);
     const expected = Math.min(pack.exemplars.counts[token], pack.exemplars.per_token);
     expect(Number(await page.getAttribute('[data-testid=exemplars]', 'data-count'))).toBe(expected);
     const tiles = page.locator('[data-testid=exemplars] [role=img]');
     expect(await tiles.count()).toBe(expected);
     expect(await tiles.first().evaluate((el) => getComputedStyle(el).backgroundImage)).toMatch(/^url\("blob:/);
+
+    await page.getByRole('button', { name: /Complete/ }).click();
+    await page.waitForSelector('[data-testid=completions] canvas', { timeout: 120_000 });
+    const prefix = reference.tokenize.at(-1)!.tokens.slice(0, 2 * pack.grid.w);
+    const completions = await page.$$eval('[data-testid=completion]', (els) =>
+      els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)));
+    for (const tokens of completions) expect(tokens.slice(0, prefix.length)).toEqual(prefix);
     await page.close();
   });
 

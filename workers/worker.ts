@@ -29,6 +29,8 @@ export interface LoadedPack {
   storeSkipped: string | null;
   /** The exemplar atlas PNG (what each token stands for), if the pack has one. */
   exemplars: Uint8Array | null;
+  /** Example images (PNG) the token map offers. */
+  examples: { file: string; bytes: Uint8Array }[];
 }
 
 // Threads need cross-origin isolation (SharedArrayBuffer); ORT's own default, made explicit so
@@ -100,7 +102,7 @@ async function createEngine(url: string, prefer: BackendPreference, onProgress?:
   if (backend === 'webgpu') void watchDevice(next);
   return { manifest: pack.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1,
     crossOriginIsolated: self.crossOriginIsolated, gpu: choice.gpu, cached: pack.cached, storeSkipped: pack.storeSkipped,
-    exemplars: pack.exemplars };
+    exemplars: pack.exemplars, examples: pack.examples };
 }
 
 const api = {

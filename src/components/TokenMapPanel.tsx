@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { type TokenMapState, useApp } from '../store';
+import { ExamplePicker } from './ExamplePicker';
 import { RgbaCanvas } from './RgbaCanvas';
 import { TokenExemplars } from './TokenExemplars';
 import { TokenGrid } from './TokenGrid';
@@ -61,6 +62,7 @@ export function TokenMapPanel() {
         It is cropped to a square and resized to {m.image.size}×{m.image.size}.
         <input type="file" accept="image/*" data-testid="file-input" onChange={(e) => { first(e.target.files); e.target.value = ''; }} />
       </label>
+      <ExamplePicker examples={pack.examples} onPick={(file) => { setSelected(null); void tokenizeFile(file); }} />
       {tokenMap && (
         <>
           <div className="token-map">

@@ -126,6 +126,7 @@ class PackInfo:
     sampling: Dict = field(default_factory=dict)
     metrics: Dict = field(default_factory=dict)
     exemplars: Optional[Dict] = None  # the exemplar atlas' entry (digit/exemplars.py), if written
+    examples: Optional[List[Dict]] = None  # example images' entries (digit/examples.py), if written
 
 
 def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp32") -> Dict:
@@ -192,6 +193,8 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
     }
     if info.exemplars:
         manifest["exemplars"] = info.exemplars
+    if info.examples:
+        manifest["examples"] = info.examples
     validate_pack(manifest)
     with open(os.path.join(out_dir, "pack.json"), "w") as f:
         json.dump(manifest, f, indent=2)

@@ -6,6 +6,7 @@ import subprocess
 import torch
 from PIL import Image
 
+from digit.examples import write_examples
 from digit.exemplars import write_atlas
 from digit.export import PackInfo, export_pack
 from digit.reference_samples import pack_cases
@@ -213,13 +214,14 @@ def export_with(run, pipe: Pipeline, metrics: dict, log):
                                 "commit": git_commit()},
                     classes=list(run.data["classes"]), sampling=r.SAMPLING, metrics=metrics,
                     exemplars=exemplar_atlas(run, pipe, out))
+    info.examples, tokenize_cases = write_examples(out, pipe, *run.data["test"], len(run.data["classes"]))
     manifest = export_pack(pipe, info, out)
     with open(os.path.join(out, "NOTICE.md"), "w") as f:
         f.write(r.NOTICE)
     cases = pack_cases(pipe, settings_from(r.SAMPLING["stage1"]), settings_from(r.SAMPLING["stage2"]),
                        len(run.data["classes"]))
     with open(os.path.join(out, "reference.json"), "w") as f:
-        json.dump({"generation": cases}, f)
+        json.dump({"generation": cases, "tokenize": tokenize_cases}, f)
     write_card(r, metrics, manifest, run.data["classes"], run.docs_dir)
     register(out, r.ID)
     total = sum(g["bytes"] for g in manifest["graphs"].values())

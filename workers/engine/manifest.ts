@@ -85,6 +85,8 @@ export interface PackManifest {
   sampling: { decoder?: DecoderKind; stage1?: SamplingDefaults; stage2?: SamplingDefaults };
   metrics: Record<string, unknown>;
   exemplars?: ExemplarsEntry;
+  /** Held-out images the token map offers to click. */
+  examples?: { file: string; bytes: number; sha256: string; class_id?: number }[];
 }
 
 export type GraphName = keyof PackManifest['graphs'];

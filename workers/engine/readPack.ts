@@ -10,6 +10,8 @@ export interface PackFiles {
   graphs: Map<GraphName, Uint8Array>;
   /** The exemplar atlas (a PNG), when the pack has one. */
   exemplars: Uint8Array | null;
+  /** The pack's example images (PNG), by file name. */
+  examples: { file: string; bytes: Uint8Array }[];
   /** Files that came from the store rather than the source. */
   cached: string[];
   /** Why files were not stored, if they were not (e.g. too little free storage). */
@@ -46,7 +48,8 @@ async function fromStore(store: FileStore, entry: { sha256: string }): Promise<U
 
 export async function readPack(source: PackSource, { onProgress, store }: ReadOptions = {}): Promise<PackFiles> {
   const manifest = validateManifest(parseJson(await source.text('pack.json'), source.where));
-  const entries = [...Object.values(manifest.graphs), manifest.exemplars].filter((e) => e !== undefined);
+  const entries = [...Object.values(manifest.graphs), manifest.exemplars, ...(manifest.examples ?? [])]
+    .filter((e) => e !== undefined);
   const total = entries.reduce((sum, e) => sum + e.bytes, 0);
   let storeSkipped: string | null = store ? null : 'this page has no cache storage';
   const free = store ? await store.free().catch(() => null) : null;
@@ -85,7 +88,9 @@ export async function readPack(source: PackSource, { onProgress, store }: ReadOp
     if (entry) graphs.set(name, await verified(entry));
   }
   const exemplars = manifest.exemplars ? await verified(manifest.exemplars) : null;
-  return { manifest, graphs, exemplars, cached, storeSkipped };
+  const examples = [];
+  for (const entry of manifest.examples ?? []) examples.push({ file: entry.file, bytes: await verified(entry) });
+  return { manifest, graphs, exemplars, examples, cached, storeSkipped };
 }
 
 /** A pack's manifest and how many of its graphs the store already holds (without downloading them). */
