@@ -1,0 +1,75 @@
+// npm run bench:browser -- [--pack ID] [--batches 1,4,8] [--repeats 2] [--backends wasm,webgpu]
+// The real app in headless Chromium (built app, `vite preview` on the e2e port): wall time from
+// clicking Generate to the batch in the gallery, per backend and batch, after one warm-up run.
+// Reports the backend the app chose and the WebGPU adapter; in headless Chromium that adapter is
+// SwiftShader (software), so its numbers say nothing about a real GPU. Prints a table and one
+// JSON line (also written to bench/results/<date>-browser.json).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { launch } from '../e2e/browser';
+import { BASE_URL, setup, teardown } from '../e2e/server';
+
+const { values: opts } = parseArgs({ options: {
+  pack: { type: 'string', default: 'emoji-mini' },
+  batches: { type: 'string', default: '1,4,8' },
+  repeats: { type: 'string', default: '2' },
+  backends: { type: 'string', default: 'wasm,webgpu' },
+} });
+const batches = opts.batches.split(',').map(Number);
+const repeats = Number(opts.repeats);
+
+/** Seconds from clicking Generate until `batch` more samples are in the gallery. */
+async function generationSeconds(page: Page, batch: number): Promise<number> {
+  const before = await page.locator('[data-testid=sample]').count();
+  const start = performance.now();
+  await page.getByRole('button', { name: 'Generate', exact: true }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sample]').length >= n,
+    before + batch, { timeout: 600_000 });
+  return (performance.now() - start) / 1000;
+}
+
+async function main() {
+  await setup();
+  const summary: Record<string, number | string> = { pack: opts.pack };
+  const rows: string[] = [];
+  try {
+    for (const backend of opts.backends.split(',')) {
+      const browser = await launch(backend === 'webgpu');
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${BASE_URL}?pack=${opts.pack}&backend=${backend}&seed=1&batch=1`);
+        await page.waitForSelector('[data-testid=backend]', { timeout: 120_000 });
+        const used = (await page.getAttribute('[data-testid=backend]', 'data-backend'))!;
+        const banner = (await page.textContent('[data-testid=backend]'))!;
+        summary[`${backend}_runs_on`] = used === 'webgpu' ? banner.split(' — ')[1] ?? 'webgpu' : banner.split(' · ')[1];
+        for (const batch of batches) {
+          await page.getByLabel('Batch').fill(String(batch));
+          await generationSeconds(page, batch); // warm-up
+          const times: number[] = [];
+          for (let i = 0; i < repeats; i++) times.push(await generationSeconds(page, batch));
+          const seconds = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+          summary[`${backend}_images_per_s_batch${batch}`] = Number((batch / seconds).toPrecision(4));
+          rows.push(`${backend.padEnd(7)} batch ${String(batch).padStart(2)}  ${(batch / seconds).toPrecision(4).padStart(8)} images/s  (${seconds.toFixed(2)} s per batch)`);
+          console.error(rows.at(-1));
+        }
+      } finally {
+        await browser.close();
+      }
+    }
+  } finally {
+    await teardown();
+  }
+  console.log(`\nbench:browser, pack ${opts.pack}, the built app in headless Chromium`);
+  for (const [key, value] of Object.entries(summary)) if (key.endsWith('_runs_on')) console.log(`${key}: ${value}`);
+  for (const row of rows) console.log(row);
+  const date = new Date().toISOString().slice(0, 10);
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(`bench/results/${date}-browser.json`, `${JSON.stringify({ date, ...summary }, null, 1)}\n`);
+  console.log(JSON.stringify({ date, ...summary }));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
