@@ -2,10 +2,10 @@
 the size, shape and timing check of the converter and the engine on a real-size pack (the real
 files cannot be downloaded here). About 1.3 GB (stage 1) and 1.6 GB (stage 2); not for CI.
 
-    /usr/bin/python3 training/make_base_checkpoints.py --out /tmp/digit-base
-    /usr/bin/python3 training/convert_official.py /tmp/digit-base/stage1.pt --stage2 /tmp/digit-base/stage2.pt \\
-        --weights fp16 --out /tmp/digit-base/pack
-    npm run bench -- --pack /tmp/digit-base/pack --pack-only --batches 1 --repeats 1
+    /usr/bin/python3 training/make_base_checkpoints.py --out ../digit-base
+    /usr/bin/python3 training/convert_official.py ../digit-base/stage1.pt --stage2 ../digit-base/stage2.pt \\
+        --weights fp16 --out ../digit-base/pack
+    npm run bench -- --pack ../digit-base/pack --pack-only --batches 1 --repeats 1
 
 Shapes (DESIGN.md): DINOv2 ViT-B/14 with 4 registers (12 blocks, the tokenizer keeps 0-9);
 K = 8192 centroids of width 768; class-conditional stage-1 GPT of 16 layers x 1024, 16 heads,
