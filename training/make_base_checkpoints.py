@@ -22,7 +22,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from convert.synthetic import save, stage1_checkpoint, stage2_checkpoint  # noqa: E402
+from convert.synthetic import fp16_representable, save, stage1_checkpoint, stage2_checkpoint  # noqa: E402
 from digit.conv_decoder import ConvDecoderConfig  # noqa: E402
 from digit.encoder import Encoder, EncoderConfig, init_weights  # noqa: E402
 from digit.gpt import GPT, GPTConfig  # noqa: E402
@@ -34,12 +34,7 @@ CLASSES = 1000
 
 def fp16_exact(module: torch.nn.Module) -> torch.nn.Module:
     """Random weights, rounded to fp16 like the official (fp16-trained) files."""
-    init_weights(module)
-    with torch.no_grad():
-        for p in module.state_dict().values():
-            if p.is_floating_point():
-                p.copy_(p.half().float())
-    return module
+    return fp16_representable(init_weights(module))
 
 
 def main():

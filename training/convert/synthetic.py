@@ -124,7 +124,7 @@ class TinyOfficial:
         return s1, s2
 
 
-def _fp16_representable(module: nn.Module) -> nn.Module:
+def fp16_representable(module: nn.Module) -> nn.Module:
     """Round every weight to float16 and back, as the official files are (trained in fp16)."""
     with torch.no_grad():
         for p in module.state_dict().values():
@@ -147,4 +147,4 @@ def tiny_official(seed: int = 2, conditional: bool = True) -> TinyOfficial:
     vq = TokenDecoder(ConvDecoderConfig(z_dim=4, channels=8, channel_mult=(1, 1, 1, 1, 2), num_res_blocks=1, groups=32),
                       8, grid)  # 16x upsampling, as MAGE's: 2x2 tokens -> 32x32 pixels
     centroids = torch.randn(16, 16).half().float()
-    return TinyOfficial(ids, grid, *(_fp16_representable(m) for m in (encoder, stage1, stage2, vq)), centroids, classes)
+    return TinyOfficial(ids, grid, *(fp16_representable(m) for m in (encoder, stage1, stage2, vq)), centroids, classes)
