@@ -44,6 +44,7 @@ describe('compare board', () => {
 
   it('finds the board and the settings again on a plain visit', async () => {
     const before = await boardState(page);
+    await page.waitForSelector('[data-testid=board-saved][data-saved=yes]'); // the last write has landed
     await page.goto(BASE_URL); // no settings in the link: the last ones come back from IndexedDB
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
     await expect.poll(() => boardState(page)).toEqual(before);

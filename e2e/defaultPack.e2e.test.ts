@@ -73,6 +73,7 @@ describe('default pack', () => {
     await page.getByRole('button', { name: 'Run sweep' }).click();
     const filled = () => page.locator('[data-testid=sweep-cell][data-filled=yes]').count();
     await expect.poll(filled, { timeout: 120_000 }).toBe(2);
+    await page.waitForSelector('[data-testid=board-saved][data-saved=yes]'); // the last write has landed
     await page.goto(BASE_URL); // a plain visit: the board comes back from IndexedDB
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
     await expect.poll(() => page.getAttribute('[data-testid=pin]', 'data-tokens')).toBe(c.tokens[0].join(','));

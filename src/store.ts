@@ -60,6 +60,8 @@ interface AppState {
   /** Live WebGPU buffers in the worker (null on WASM), read after every job. */
   gpuMemory: GpuMemory | null;
   board: Board;
+  /** Board writes to IndexedDB not yet finished (leaving the page now could lose the latest). */
+  boardSaving: number;
   pin(sample: Sample): void;
   unpin(id: string): void;
   clearBoard(): void;
@@ -158,8 +160,10 @@ function keepSettings(settings: Settings) {
 
 /** Replace the board and keep it in IndexedDB (a failure to store is shown, the board stays). */
 function setBoard(board: Board) {
-  useApp.setState({ board });
-  saveBoard(board).catch((e) => useApp.setState({ error: `The board could not be saved in this browser: ${message(e)}` }));
+  useApp.setState({ board, boardSaving: useApp.getState().boardSaving + 1 });
+  saveBoard(board)
+    .catch((e) => useApp.setState({ error: `The board could not be saved in this browser: ${message(e)}` }))
+    .finally(() => useApp.setState({ boardSaving: useApp.getState().boardSaving - 1 }));
 }
 
 async function restoreBoard() {
@@ -182,6 +186,7 @@ export const useApp = create<AppState>()((set, get) => ({
   samples: [],
   gpuMemory: null,
   board: emptyBoard(),
+  boardSaving: 0,
   tokenMap: null,
   error: null,
 

@@ -46,7 +46,7 @@ const caption = (s: Settings, m: PackManifest) =>
 
 /** Pinned samples and sweeps, side by side; kept across reloads, exported as PNG or JSON. */
 export function ComparePanel() {
-  const { pack, packs, board, busy, unpin, clearBoard, sweep, importBoard } = useApp();
+  const { pack, packs, board, boardSaving, busy, unpin, clearBoard, sweep, importBoard } = useApp();
   const [setting, setSetting] = useState<SweepSetting>('temperature');
   const [values, setValues] = useState('0.5, 1, 1.5');
   const [rows, setRows] = useState(2);
@@ -93,6 +93,9 @@ export function ComparePanel() {
             onChange={(e) => { const f = e.target.files?.[0]; if (f) void importBoard(f); e.target.value = ''; }} />
         </label>
         <button type="button" onClick={clearBoard} disabled={!board.pins.length && !board.sweeps.length}>Clear board</button>
+        <span className="backend" role="status" data-testid="board-saved" data-saved={boardSaving ? 'no' : 'yes'}>
+          {boardSaving ? 'Saving the board…' : 'Board kept in this browser'}
+        </span>
       </div>
       <ul className="gallery" aria-label="pinned samples" data-testid="pins">
         {board.pins.map((p) => (
