@@ -1,7 +1,8 @@
-// Three ways to sample a whole image from a GPT graph, with the app's sampler, for comparison:
-// our fixed-capacity KV cache, a cache that grows every step, and no cache at all.
+// Four ways to sample a whole image from a GPT graph, with the app's sampler, for comparison:
+// our two KV caches (fixed-capacity, and the row cache the WASM backend runs), a cache that
+// grows every step, and no cache at all.
 import * as ort from 'onnxruntime-web';
-import { GptRunner, int64 } from '../workers/engine/gptRunner';
+import { gptRunner, int64 } from '../workers/engine/gptRunner';
 import type { GptGraphEntry } from '../workers/engine/manifest';
 import { imageRng } from '../workers/engine/rng';
 import { sampleToken } from '../workers/engine/sampling';
@@ -25,17 +26,19 @@ function sampleRows(logits: Float32Array, shape: GptShape, rngs: ReturnType<type
     rng.uniform(), range, SETTINGS));
 }
 
-export type Loop = (batch: number, steps?: number) => Promise<void>;
+/** Sample `batch` images' tokens at positions `from .. from + steps - 1` (all of them by default). */
+export type Loop = (batch: number, steps?: number, from?: number) => Promise<void>;
 
-export function fixedCacheLoop(session: ort.InferenceSession, shape: GptShape): Loop {
+/** Our engine's loop over a step graph with either cache layout (as in pack.json). */
+export function engineLoop(session: ort.InferenceSession, shape: GptShape, layout: 'fixed' | 'rows'): Loop {
   const spec = { kv_cache: { layers: shape.layers, heads: shape.heads, head_dim: shape.headDim,
-    capacity: shape.tokens } } as GptGraphEntry;
-  const runner = new GptRunner((feeds) => session.run(feeds), spec);
-  return async (batch, steps = shape.tokens) => {
+    capacity: shape.tokens, layout: [layout === 'rows' ? 'rows' : 'layers'] } } as GptGraphEntry;
+  const runner = gptRunner((feeds) => session.run(feeds), spec);
+  return async (batch, steps = shape.tokens, from = 0) => {
     const rngs = Array.from({ length: batch }, (_, i) => imageRng(0, i));
     runner.reset(batch);
     let next = new Array<number>(batch).fill(CLASS_0);
-    for (let pos = 0; pos < steps; pos++) next = sampleRows(await runner.step(next, pos), shape, rngs);
+    for (let pos = from; pos < from + steps; pos++) next = sampleRows(await runner.step(next, pos), shape, rngs);
     runner.release();
   };
 }

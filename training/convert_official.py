@@ -77,6 +77,9 @@ def main():
     ap.add_argument("--weights", choices=STORAGES, default="fp16",
                     help="how weight matrices are stored: fp16 (default; lossless for the official files), "
                          "fp32, or int8 for the GPT matrices")
+    ap.add_argument("--no-wasm-steps", action="store_true",
+                    help="leave out the GPTs' row-cache steps that the WASM backend runs (about 1.9x faster "
+                         "there); the pack is then about 40%% smaller and runs the fixed-cache steps on WASM too")
     ap.add_argument("--encoder-heads", type=int, help="override the DINOv2 head-count preset")
     ap.add_argument("--feature-block", type=int, help="override DiGIT's feature block (base 9, large 21)")
     ap.add_argument("--input-size", type=int, default=256)
@@ -103,7 +106,7 @@ def main():
         print("every weight is exactly representable in fp16" if not inexact else
               f"{len(inexact)} weight tensors are not exact in fp16 (e.g. {inexact[0]}): "
               "--weights fp32 keeps them exact")
-    manifest = export_pack(pipe, info, args.out, args.weights)
+    manifest = export_pack(pipe, info, args.out, args.weights, wasm_steps=not args.no_wasm_steps)
     sizes = ", ".join(f"{name} {g['bytes'] / 2 ** 20:.1f} MB" for name, g in manifest["graphs"].items())
     total = sum(g["bytes"] for g in manifest["graphs"].values())
     print(f"wrote {args.out} ({args.weights} weights, {total / 2 ** 20:.1f} MB): {sizes}")

@@ -25,12 +25,16 @@ MAX_FP32_WEIGHT_BYTES = 2 ** 31 - 2 ** 26  # one ONNX file holds < 2 GB; leave r
 
 
 class GPTStep(nn.Module):
-    def __init__(self, gpt: GPT):
+    """GPT.step (`rows=False`) or GPT.step_rows (`rows=True`) as a module to export."""
+
+    def __init__(self, gpt: GPT, rows: bool):
         super().__init__()
         self.gpt = gpt
+        self.rows = rows
 
     def forward(self, tokens, position, past_key, past_value):
-        return self.gpt.step(tokens, position, past_key, past_value)
+        step = self.gpt.step_rows if self.rows else self.gpt.step
+        return step(tokens, position, past_key, past_value)
 
 
 def sha256_of(path: str) -> str:
@@ -93,24 +97,33 @@ def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
             "outputs": outputs}
 
 
-def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32") -> Dict:
+FIXED_CACHE = ["layers", "batch", "heads", "capacity", "head_dim"]
+ROW_CACHE = ["rows", "layers", "batch", "heads", "head_dim"]
+
+
+def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32", rows: bool = False) -> Dict:
+    """The GPT as a one-token step: with the whole fixed-capacity cache in and out (GPT.step), or
+    with `rows=True` the cache's used rows in and the new row out (GPT.step_rows)."""
     cfg = gpt.cfg
-    cache = ["layers", "batch", "heads", "capacity", "head_dim"]
-    cache_shape = [cfg.n_layer, "batch", cfg.n_head, capacity, cfg.head_dim]
-    past_key, past_value = gpt.empty_cache(1, capacity)
-    args = (torch.tensor([[2]]), torch.tensor([0]), past_key, past_value)
-    entry = export_graph(GPTStep(gpt), args, path, inputs=[
+    if rows:
+        cache_shape = ["rows", cfg.n_layer, "batch", cfg.n_head, cfg.head_dim]
+        new_row = [cfg.n_layer, "batch", cfg.n_head, cfg.head_dim]
+        past = torch.zeros(3, cfg.n_layer, 1, cfg.n_head, cfg.head_dim)
+        args = (torch.tensor([[2]]), torch.tensor([2]), past, past.clone())
+        outputs = [tensor_spec("key", "float32", new_row), tensor_spec("value", "float32", new_row)]
+    else:
+        cache_shape = [cfg.n_layer, "batch", cfg.n_head, capacity, cfg.head_dim]
+        args = (torch.tensor([[2]]), torch.tensor([0]), *gpt.empty_cache(1, capacity))
+        outputs = [tensor_spec("present_key", "float32", cache_shape),
+                   tensor_spec("present_value", "float32", cache_shape)]
+    entry = export_graph(GPTStep(gpt, rows), args, path, inputs=[
         tensor_spec("tokens", "int64", ["batch", 1]),
         tensor_spec("position", "int64", [1]),
         tensor_spec("past_key", "float32", cache_shape),
         tensor_spec("past_value", "float32", cache_shape),
-    ], outputs=[
-        tensor_spec("logits", "float32", ["batch", cfg.vocab_size]),
-        tensor_spec("present_key", "float32", cache_shape),
-        tensor_spec("present_value", "float32", cache_shape),
-    ], weights=weights)
-    entry["kv_cache"] = {"layout": cache, "layers": cfg.n_layer, "heads": cfg.n_head,
-                         "head_dim": cfg.head_dim, "capacity": capacity}
+    ], outputs=[tensor_spec("logits", "float32", ["batch", cfg.vocab_size])] + outputs, weights=weights)
+    entry["kv_cache"] = {"layout": ROW_CACHE if rows else FIXED_CACHE, "layers": cfg.n_layer,
+                         "heads": cfg.n_head, "head_dim": cfg.head_dim, "capacity": capacity}
     entry["vocab_size"] = cfg.vocab_size
     return entry
 
@@ -129,11 +142,14 @@ class PackInfo:
     examples: Optional[List[Dict]] = None  # example images' entries (digit/examples.py), if written
 
 
-def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp32") -> Dict:
+def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp32",
+                wasm_steps: bool = True) -> Dict:
     """Write every graph of `pipe` and pack.json into out_dir; returns the manifest.
 
     weights: "fp32", "fp16" (every graph but the quantizer, whose centroids must stay exact) or
-    "int8" (the GPT matrices; the other graphs as under fp16)."""
+    "int8" (the GPT matrices; the other graphs as under fp16).
+    wasm_steps: also write each GPT as a row-cache step (`stage1_wasm`, `stage2_wasm`), which
+    the WASM backend runs instead of the fixed-capacity one; it repeats the GPT's weights."""
     os.makedirs(out_dir, exist_ok=True)
     other = "fp32" if weights == "fp32" else "fp16"
     enc_cfg = pipe.encoder.cfg
@@ -152,12 +168,12 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
             [tensor_spec("features", "float32", ["batch", n, dim])],
             [tokens_spec, tensor_spec("distance", "float32", ["batch", n]),
              tensor_spec("runner_up", "int64", ["batch", n]), tensor_spec("runner_up_distance", "float32", ["batch", n])]),
-        "stage1": export_gpt(pipe.stage1, n, os.path.join(out_dir, "stage1.onnx"), weights),
     }
+    gpts = [("stage1", pipe.stage1, n)]
     decoders = []
     example_tokens = torch.zeros(1, n, dtype=torch.long)
     if pipe.stage2 is not None and pipe.vq_decoder is not None:
-        graphs["stage2"] = export_gpt(pipe.stage2, 2 * n, os.path.join(out_dir, "stage2.onnx"), weights)
+        gpts.append(("stage2", pipe.stage2, 2 * n))
         graphs["vq_decoder"] = export_graph(
             pipe.vq_decoder, (example_tokens,), os.path.join(out_dir, "vq_decoder.onnx"),
             [tokens_spec], [image_out], other)
@@ -167,6 +183,11 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
             pipe.direct_decoder, (example_tokens,), os.path.join(out_dir, "direct_decoder.onnx"),
             [tokens_spec], [image_out], other)
         decoders.append("direct")
+    for name, gpt, capacity in gpts:
+        graphs[name] = export_gpt(gpt, capacity, os.path.join(out_dir, f"{name}.onnx"), weights)
+        if wasm_steps:
+            graphs[f"{name}_wasm"] = export_gpt(gpt, capacity, os.path.join(out_dir, f"{name}_wasm.onnx"),
+                                                weights, rows=True)
     ids = pipe.ids
     manifest = {
         "format": "digit-pack",

@@ -5,8 +5,11 @@ positions skip the padding row, so sequence index t reads row t + 2. Stage 2 rea
 `prefix_len` positions (the DiGIT-token prefix) from a second table, `embed_positions_1`, and
 restarts the first table at the separator.
 
-Two ways to run it: `forward` over a whole sequence (the reference), and `step` over one token
-with a fixed-capacity KV cache (what the ONNX graph does).
+Three ways to run it: `forward` over a whole sequence (the reference); `step` over one token
+with a fixed-capacity KV cache that is passed in and out whole (the ONNX graph the WebGPU
+backend runs: the cache stays in GPU buffers); `step_rows` over one token given only the cache's
+used rows, returning just the new row (the ONNX graph the WASM backend runs: the runtime copies
+every input into its heap, so passing less is faster).
 """
 from dataclasses import dataclass
 
@@ -154,6 +157,37 @@ class GPT(nn.Module):
                 keys.append(k_all)
                 values.append(v_all)
                 return attn.attend(q, k_all, v_all, mask)
+
+            x = layer(x, attend)
+        return self.head(x[:, -1]), torch.stack(keys), torch.stack(values)
+
+    def step_rows(self, tokens, position, past_key, past_value):
+        """One token per row, given only the used rows of a position-major cache.
+
+        tokens [B, 1] int64; position [1] int64 (= t); past_key / past_value
+        [t + 1, n_layer, B, n_head, head_dim]: rows 0..t-1 hold the keys/values of the earlier
+        tokens, row t is this token's slot (zeros; it is ignored: runtimes divide by zero on
+        empty tensors, so the input is never empty).
+        Returns logits [B, vocab] and this token's key/value [n_layer, B, n_head, head_dim],
+        which the caller writes into row t. On WASM this moves the used rows into the runtime
+        once per step instead of the whole fixed-capacity cache in and out.
+        """
+        slot = torch.arange(past_key.shape[0]) == position  # the last row
+        pos_row = self.position_table(self.cfg.max_positions).index_select(0, position).unsqueeze(0)
+        x = self.embed(tokens, pos_row)
+        keys, values = [], []
+        for i, layer in enumerate(self.layers):
+            attn = layer.self_attn
+
+            def attend(h, i=i, attn=attn):
+                q, k, v = attn.project(h)  # [B, H, 1, hd]
+                keys.append(k[:, :, 0])
+                values.append(v[:, :, 0])
+                scores = q @ past_key[:, i].permute(1, 2, 3, 0)  # [B, H, 1, t + 1]
+                p = torch.where(slot, (q * k).sum(-1, keepdim=True), scores).softmax(-1)
+                y = p.masked_fill(slot, 0.0) @ past_value[:, i].permute(1, 2, 0, 3) + p[..., -1:] * v
+                b, n_head, _, head_dim = y.shape
+                return attn.out_proj(y.transpose(1, 2).reshape(b, 1, n_head * head_dim))
 
             x = layer(x, attend)
         return self.head(x[:, -1]), torch.stack(keys), torch.stack(values)

@@ -7,7 +7,7 @@ import type * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
-import { GptRunner } from './gptRunner';
+import { gptRunner } from './gptRunner';
 import { type GenerationCase, expectReferenceGenerations } from './test/golden';
 
 const dir = (name: string) => fileURLToPath(new URL(`./test/${name}`, import.meta.url));
@@ -20,8 +20,8 @@ const sessionOf = (engine: Engine, name: string) =>
 
 /** Stage-1 logits at every position of a token sequence, through the KV-cache steps. */
 async function stage1Logits(engine: Engine, tokens: number[]) {
-  const session = sessionOf(engine, 'stage1');
-  const runner = new GptRunner((feeds) => session.run(feeds), engine.manifest.graphs.stage1);
+  const session = sessionOf(engine, 'stage1_wasm');
+  const runner = gptRunner((feeds) => session.run(feeds), engine.manifest.graphs.stage1_wasm!);
   runner.reset(1);
   const out: number[] = [];
   for (let t = 0; t < tokens.length; t++) out.push(...await runner.step([tokens[t]], t));

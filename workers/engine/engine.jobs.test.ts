@@ -21,7 +21,7 @@ function session(name: string): ort.InferenceSession {
 
 /** Count the stage-1 runs made while `body` runs. */
 async function countingStage1Runs<T>(body: (runs: () => number) => Promise<T>): Promise<T> {
-  const s = session('stage1');
+  const s = session('stage1_wasm');
   const run = s.run.bind(s);
   let count = 0;
   s.run = ((...args: Parameters<typeof run>) => { count++; return run(...args); }) as typeof s.run;
@@ -75,7 +75,7 @@ describe('engine jobs', () => {
   });
 
   it('a failing run rejects with its error and the engine serves the next request', async () => {
-    const s = session('stage1');
+    const s = session('stage1_wasm');
     const run = s.run.bind(s);
     let calls = 0;
     s.run = ((...args: Parameters<typeof run>) => {

@@ -4,7 +4,8 @@ import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
-import { GptRunner } from './gptRunner';
+import { gptRunner } from './gptRunner';
+import { readPack } from './readPack';
 import { FIXTURE_DIR, golden, maxAbsDiff, toSettings } from './test/golden';
 
 let engine: Engine;
@@ -38,11 +39,13 @@ describe('graphs match PyTorch', () => {
     expect(maxAbsDiff(map.runnerUpDistance!, golden.quantizer.runner_up_distance)).toBeLessThan(1e-3);
   });
 
-  for (const name of ['stage1', 'stage2'] as const) {
+  // both kinds of step: the fixed-capacity cache (WebGPU) and the row cache (WASM)
+  for (const name of ['stage1', 'stage2', 'stage1_wasm', 'stage2_wasm'] as const) {
     it(`${name}: KV-cache steps reproduce the full-sequence logits within 1e-4`, async () => {
-      const c = golden[name];
-      const session = (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions.get(name)!;
-      const runner = new GptRunner((feeds) => session.run(feeds), engine.manifest.graphs[name]!);
+      const c = golden[name.replace('_wasm', '') as 'stage1' | 'stage2'];
+      const files = await readPack(fileSource(FIXTURE_DIR));
+      const session = await ort.InferenceSession.create(files.graphs.get(name)!);
+      const runner = gptRunner((feeds) => session.run(feeds), files.manifest.graphs[name]!);
       const [batch, length, vocab] = c.shape;
       runner.reset(batch);
       let worst = 0;
@@ -55,6 +58,7 @@ describe('graphs match PyTorch', () => {
         }
       }
       runner.release();
+      await session.release();
       expect(worst).toBeLessThan(1e-4);
     });
   }

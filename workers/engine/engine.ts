@@ -1,7 +1,7 @@
 // The DiGIT engine: tokenize an image, sample stage 1, decode to pixels with either decoder.
 // Runs unchanged in the browser worker and in Node (tests, benchmarks).
 import * as ort from 'onnxruntime-web';
-import { GptRunner, int64 } from './gptRunner';
+import { type GptRunner, gptRunner, int64 } from './gptRunner';
 import { type DecoderKind, type GraphName, type PackManifest, gridTokens } from './manifest';
 import type { PackSource } from './packSource';
 import { type RgbaImage, rgbaToTensorData, tensorDataToRgba } from './pixels';
@@ -69,9 +69,15 @@ export class Engine {
 
   private constructor(readonly manifest: PackManifest, readonly backend: Backend,
     private sessions: Sessions, private readonly scheduler: Scheduler) {
-    this.stage1 = new GptRunner((feeds) => this.run('stage1', feeds, 'background'), manifest.graphs.stage1);
-    this.stage2 = sessions.has('stage2')
-      ? new GptRunner((feeds) => this.run('stage2', feeds, 'background'), manifest.graphs.stage2!) : null;
+    this.stage1 = this.runnerFor('stage1')!;
+    this.stage2 = this.runnerFor('stage2');
+  }
+
+  /** The GPT's step graph this backend runs (see graphsFor), or null if the pack has neither. */
+  private runnerFor(gpt: 'stage1' | 'stage2'): GptRunner | null {
+    const graph = this.sessions.has(`${gpt}_wasm`) ? `${gpt}_wasm` as const : gpt;
+    if (!this.sessions.has(graph)) return null;
+    return gptRunner((feeds) => this.run(graph, feeds, 'background'), this.manifest.graphs[graph]!);
   }
 
   static async load(source: PackSource, options: LoadOptions): Promise<Engine> {

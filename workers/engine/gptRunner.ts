@@ -1,5 +1,10 @@
-// One GPT step graph driven token by token with its fixed-capacity KV cache. The cache tensors
-// returned by one step are fed to the next; on WebGPU they stay GPU buffers throughout.
+// A GPT step graph driven token by token with its KV cache. Packs carry two kinds of step
+// (docs/model-pack.md), and each has its runner:
+// - FixedCacheRunner: the whole fixed-capacity cache goes in and comes out of every step; on
+//   WebGPU those tensors stay GPU buffers throughout, so only logits reach the CPU.
+// - RowCacheRunner: the cache lives here, in one position-major array; each step passes only
+//   the rows used so far and gets back the new row. On WASM, where the runtime copies every input
+//   and output across the WebAssembly heap boundary, this moves a fraction of the bytes.
 import * as ort from 'onnxruntime-web';
 import type { GptGraphEntry } from './manifest';
 
@@ -8,14 +13,35 @@ export const int64 = (values: number[], dims: number[]) =>
 
 export type RunGraph = (feeds: Record<string, ort.Tensor>) => Promise<ort.InferenceSession.ReturnType>;
 
-export class GptRunner {
+export interface GptRunner {
+  readonly spec: GptGraphEntry;
+  /** Whether a KV cache is allocated (between reset and release). */
+  readonly holdsCache: boolean;
+  readonly capacity: number;
+  /** Allocate an empty cache for `batch` rows. */
+  reset(batch: number): void;
+  /** Feed one token per row at sequence index `position`; returns logits [batch * vocab]. */
+  step(tokens: number[], position: number): Promise<Float32Array>;
+  release(): void;
+}
+
+/** The runner for a step graph, by the cache layout its pack.json entry declares. */
+export function gptRunner(run: RunGraph, spec: GptGraphEntry): GptRunner {
+  return spec.kv_cache.layout[0] === 'rows' ? new RowCacheRunner(run, spec) : new FixedCacheRunner(run, spec);
+}
+
+function checkStep(runner: GptRunner, batch: number, tokens: number[], position: number) {
+  if (!runner.holdsCache || tokens.length !== batch) throw new Error('GptRunner.step before reset');
+  if (position >= runner.capacity) throw new Error(`position ${position} is past the cache capacity ${runner.capacity}`);
+}
+
+export class FixedCacheRunner implements GptRunner {
   private key: ort.Tensor | null = null;
   private value: ort.Tensor | null = null;
   private batch = 0;
 
   constructor(private run: RunGraph, readonly spec: GptGraphEntry) {}
 
-  /** Whether a KV cache is allocated (between reset and release). */
   get holdsCache() {
     return this.key !== null;
   }
@@ -34,15 +60,13 @@ export class GptRunner {
     this.batch = batch;
   }
 
-  /** Feed one token per row at sequence index `position`; returns logits [batch * vocab]. */
   async step(tokens: number[], position: number): Promise<Float32Array> {
-    if (!this.key || !this.value || tokens.length !== this.batch) throw new Error('GptRunner.step before reset');
-    if (position >= this.capacity) throw new Error(`position ${position} is past the cache capacity ${this.capacity}`);
+    checkStep(this, this.batch, tokens, position);
     const out = await this.run({
       tokens: int64(tokens, [this.batch, 1]),
       position: int64([position], [1]),
-      past_key: this.key,
-      past_value: this.value,
+      past_key: this.key!,
+      past_value: this.value!,
     });
     this.release();
     this.key = out.present_key;
@@ -53,6 +77,55 @@ export class GptRunner {
   release() {
     this.key?.dispose();
     this.value?.dispose();
+    this.key = this.value = null;
+  }
+}
+
+export class RowCacheRunner implements GptRunner {
+  private key: Float32Array | null = null;
+  private value: Float32Array | null = null;
+  private batch = 0;
+
+  constructor(private run: RunGraph, readonly spec: GptGraphEntry) {}
+
+  get holdsCache() {
+    return this.key !== null;
+  }
+
+  get capacity() {
+    return this.spec.kv_cache.capacity;
+  }
+
+  /** Floats in one cache row: one position's keys (or values) for every layer, row and head. */
+  private get rowSize() {
+    const { layers, heads, head_dim } = this.spec.kv_cache;
+    return layers * this.batch * heads * head_dim;
+  }
+
+  reset(batch: number) {
+    this.batch = batch;
+    // zeros: the row of the token being fed is multiplied by a zero weight, so it must be finite
+    this.key = new Float32Array(this.capacity * this.rowSize);
+    this.value = new Float32Array(this.capacity * this.rowSize);
+  }
+
+  async step(tokens: number[], position: number): Promise<Float32Array> {
+    checkStep(this, this.batch, tokens, position);
+    const { layers, heads, head_dim } = this.spec.kv_cache;
+    const dims = [position + 1, layers, this.batch, heads, head_dim];
+    const used = this.rowSize * (position + 1);
+    const out = await this.run({
+      tokens: int64(tokens, [this.batch, 1]),
+      position: int64([position], [1]),
+      past_key: new ort.Tensor('float32', this.key!.subarray(0, used), dims),
+      past_value: new ort.Tensor('float32', this.value!.subarray(0, used), dims),
+    });
+    this.key!.set(out.key.data as Float32Array, position * this.rowSize);
+    this.value!.set(out.value.data as Float32Array, position * this.rowSize);
+    return out.logits.data as Float32Array;
+  }
+
+  release() {
     this.key = this.value = null;
   }
 }

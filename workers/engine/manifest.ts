@@ -5,7 +5,7 @@ import schema from '../../docs/model-pack.schema.json';
 
 export const FORMAT_VERSION = 1;
 
-export type Dim = number | 'batch';
+export type Dim = number | 'batch' | 'rows';
 export interface TensorSpec {
   name: string;
   dtype: 'float32' | 'float16' | 'int64' | 'int32' | 'uint8';
@@ -21,6 +21,8 @@ export interface GraphEntry {
   outputs: TensorSpec[];
 }
 export interface KvCacheSpec {
+  /** ['layers', 'batch', 'heads', 'capacity', 'head_dim'] (fixed-capacity step) or
+   *  ['rows', 'layers', 'batch', 'heads', 'head_dim'] (row-cache step). */
   layout: string[];
   layers: number;
   heads: number;
@@ -78,6 +80,9 @@ export interface PackManifest {
     quantizer: GraphEntry;
     stage1: GptGraphEntry;
     stage2?: GptGraphEntry;
+    /** The same GPTs as row-cache steps, which the WASM backend runs when present. */
+    stage1_wasm?: GptGraphEntry;
+    stage2_wasm?: GptGraphEntry;
     vq_decoder?: GraphEntry;
     direct_decoder?: GraphEntry;
   };

@@ -74,11 +74,11 @@ describe('pack validation', () => {
   });
 
   it('refuses a graph whose shapes differ from pack.json', async () => {
-    const source = patched((m) => { m.graphs.stage1.kv_cache.capacity = 99;
-      m.graphs.stage1.inputs[2].shape[3] = 99; });
+    const source = patched((m) => { m.graphs.stage1_wasm!.kv_cache.layers = 99;
+      m.graphs.stage1_wasm!.inputs[2].shape[1] = 99; });
     const err = await Engine.load(source, { backend: 'wasm' }).catch((e) => e);
     expect(err).toBeInstanceOf(PackError);
-    expect(err.message).toMatch(/stage1\.onnx: past_key is float32 \[2×batch×2×16×8\] but pack\.json says float32 \[2×batch×2×99×8\]/);
+    expect(err.message).toMatch(/stage1_wasm\.onnx: past_key is float32 \[rows×2×batch×2×8\] but pack\.json says float32 \[rows×99×batch×2×8\]/);
   });
 
   it('refuses a graph whose input names differ from pack.json', async () => {

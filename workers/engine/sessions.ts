@@ -22,7 +22,7 @@ function checkSignature(entry: GraphEntry, session: ort.InferenceSession) {
     specs.forEach((spec, i) => {
       const meta = metas[i];
       if (!meta.isTensor) return;
-      const shape = meta.shape.map((d) => (typeof d === 'number' ? d : 'batch'));
+      const shape = meta.shape.map((d) => (typeof d === 'number' || d === 'rows' ? d : 'batch'));
       const want = spec.shape.join('×');
       if (meta.type !== spec.dtype || shape.join('×') !== want) {
         throw new PackError(`${entry.file}: ${spec.name} is ${meta.type} [${shape.join('×')}] ` +
@@ -32,9 +32,18 @@ function checkSignature(entry: GraphEntry, session: ort.InferenceSession) {
   }
 }
 
+/** The graphs a backend runs: on WASM the row-cache GPT steps where the pack has them, on
+ *  WebGPU the fixed-capacity ones (their cache stays on the GPU). */
+export function graphsFor(graphs: Iterable<GraphName>, backend: Backend): GraphName[] {
+  const all = [...graphs];
+  return all.filter((name) => (name.endsWith('_wasm') ? backend === 'wasm'
+    : !(backend === 'wasm' && all.includes(`${name}_wasm` as GraphName))));
+}
+
 export async function createSessions(pack: PackFiles, backend: Backend): Promise<Sessions> {
   const sessions: Sessions = new Map();
-  for (const [name, bytes] of pack.graphs) {
+  for (const name of graphsFor(pack.graphs.keys(), backend)) {
+    const bytes = pack.graphs.get(name)!;
     const entry = pack.manifest.graphs[name]!;
     const isGpt = 'kv_cache' in entry;
     const options: ort.InferenceSession.SessionOptions = { executionProviders: [backend] };
