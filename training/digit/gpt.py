@@ -166,8 +166,8 @@ class GPT(nn.Module):
 
         tokens [B, 1] int64; position [1] int64 (= t); past_key / past_value
         [t + 1, n_layer, B, n_head, head_dim]: rows 0..t-1 hold the keys/values of the earlier
-        tokens, row t is this token's slot (zeros; it is ignored: runtimes divide by zero on
-        empty tensors, so the input is never empty).
+        tokens, row t is this token's slot: any finite values, ignored (it is there so that the
+        input is never empty, which onnxruntime-web's WASM kernels cannot take).
         Returns logits [B, vocab] and this token's key/value [n_layer, B, n_head, head_dim],
         which the caller writes into row t. On WASM this moves the used rows into the runtime
         once per step instead of the whole fixed-capacity cache in and out.

@@ -49,6 +49,23 @@ def test_kv_cache_step_matches_full_forward():
                 torch.testing.assert_close(logits, full[:, t], rtol=1e-4, atol=1e-4)
 
 
+def test_row_cache_step_matches_full_forward():
+    """step_rows sees only rows 0..t of a position-major cache; row t (this token's) is ignored."""
+    pipe = tiny_pipeline()
+    for gpt, length in ((pipe.stage1, 16), (pipe.stage2, 32)):
+        cfg = gpt.cfg
+        tokens = torch.randint(5, cfg.vocab_size, (2, length))
+        keys = torch.zeros(length, cfg.n_layer, 2, cfg.n_head, cfg.head_dim)
+        values = torch.zeros_like(keys)
+        with torch.no_grad():
+            full = gpt(tokens)
+            for t in range(length):
+                keys[t] = values[t] = 7.0  # whatever the slot holds must not matter
+                logits, k, v = gpt.step_rows(tokens[:, t:t + 1], torch.tensor([t]), keys[:t + 1], values[:t + 1])
+                torch.testing.assert_close(logits, full[:, t], rtol=1e-4, atol=1e-4)
+                keys[t], values[t] = k, v
+
+
 def test_post_ln_and_pre_ln_differ_only_by_config():
     pipe = tiny_pipeline()
     assert not pipe.stage1.cfg.normalize_before and not hasattr(pipe.stage1, "layer_norm")
