@@ -102,22 +102,25 @@ ROW_CACHE = ["rows", "layers", "batch", "heads", "head_dim"]
 
 
 def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32", rows: bool = False) -> Dict:
-    """The GPT as a one-token step: with the whole fixed-capacity cache in and out (GPT.step), or
-    with `rows=True` the cache's used rows in and the new row out (GPT.step_rows)."""
+    """The GPT as a one-token step with the whole fixed-capacity cache in and out (GPT.step), or
+    with `rows=True` as a step over any number of new tokens, the cache's used rows in and the
+    new rows out (GPT.step_rows)."""
     cfg = gpt.cfg
     if rows:
         cache_shape = ["rows", cfg.n_layer, "batch", cfg.n_head, cfg.head_dim]
-        new_row = [cfg.n_layer, "batch", cfg.n_head, cfg.head_dim]
-        past = torch.zeros(3, cfg.n_layer, 1, cfg.n_head, cfg.head_dim)
-        args = (torch.tensor([[2]]), torch.tensor([2]), past, past.clone())
-        outputs = [tensor_spec("key", "float32", new_row), tensor_spec("value", "float32", new_row)]
+        new_rows = ["new", cfg.n_layer, "batch", cfg.n_head, cfg.head_dim]
+        past = torch.zeros(5, cfg.n_layer, 1, cfg.n_head, cfg.head_dim)
+        args = (torch.tensor([[2, 3]]), torch.tensor([3]), past, past.clone())
+        tokens = tensor_spec("tokens", "int64", ["batch", "new"])
+        outputs = [tensor_spec("key", "float32", new_rows), tensor_spec("value", "float32", new_rows)]
     else:
         cache_shape = [cfg.n_layer, "batch", cfg.n_head, capacity, cfg.head_dim]
         args = (torch.tensor([[2]]), torch.tensor([0]), *gpt.empty_cache(1, capacity))
+        tokens = tensor_spec("tokens", "int64", ["batch", 1])
         outputs = [tensor_spec("present_key", "float32", cache_shape),
                    tensor_spec("present_value", "float32", cache_shape)]
     entry = export_graph(GPTStep(gpt, rows), args, path, inputs=[
-        tensor_spec("tokens", "int64", ["batch", 1]),
+        tokens,
         tensor_spec("position", "int64", [1]),
         tensor_spec("past_key", "float32", cache_shape),
         tensor_spec("past_value", "float32", cache_shape),

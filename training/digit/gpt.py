@@ -162,35 +162,43 @@ class GPT(nn.Module):
         return self.head(x[:, -1]), torch.stack(keys), torch.stack(values)
 
     def step_rows(self, tokens, position, past_key, past_value):
-        """One token per row, given only the used rows of a position-major cache.
+        """T tokens per row (one while sampling, a whole prompt when prefilling), given only the
+        used rows of a position-major cache.
 
-        tokens [B, 1] int64; position [1] int64 (= t); past_key / past_value
-        [t + 1, n_layer, B, n_head, head_dim]: rows 0..t-1 hold the keys/values of the earlier
-        tokens, row t is this token's slot: any finite values, ignored (it is there so that the
-        input is never empty, which onnxruntime-web's WASM kernels cannot take).
-        Returns logits [B, vocab] and this token's key/value [n_layer, B, n_head, head_dim],
-        which the caller writes into row t. On WASM this moves the used rows into the runtime
-        once per step instead of the whole fixed-capacity cache in and out.
+        tokens [B, T] int64 at sequence indices position .. position + T - 1; position [1] int64;
+        past_key / past_value [position + T, n_layer, B, n_head, head_dim]: rows before
+        `position` hold the keys/values of the earlier tokens, the last T rows are these tokens'
+        slots: any finite values, ignored (they are there so that the input is never empty,
+        which onnxruntime-web's WASM kernels cannot take).
+        Returns the last token's logits [B, vocab] and these tokens' keys/values
+        [T, n_layer, B, n_head, head_dim], which the caller writes into the slots. On WASM this
+        moves the used rows into the runtime once per step instead of the whole fixed-capacity
+        cache in and out.
         """
-        slot = torch.arange(past_key.shape[0]) == position  # the last row
-        pos_row = self.position_table(self.cfg.max_positions).index_select(0, position).unsqueeze(0)
-        x = self.embed(tokens, pos_row)
+        n_new, n_rows = tokens.shape[1], past_key.shape[0]
+        slot = torch.arange(n_rows) >= position  # the last n_new rows
+        new = torch.arange(n_new)
+        future = new.unsqueeze(1) < new.unsqueeze(0)  # causal mask among the new tokens
+        positions = self.position_table(self.cfg.max_positions).index_select(0, position + new)
+        x = self.embed(tokens, positions)
         keys, values = [], []
         for i, layer in enumerate(self.layers):
             attn = layer.self_attn
 
             def attend(h, i=i, attn=attn):
-                q, k, v = attn.project(h)  # [B, H, 1, hd]
-                keys.append(k[:, :, 0])
-                values.append(v[:, :, 0])
-                scores = q @ past_key[:, i].permute(1, 2, 3, 0)  # [B, H, 1, t + 1]
-                p = torch.where(slot, (q * k).sum(-1, keepdim=True), scores).softmax(-1)
-                y = p.masked_fill(slot, 0.0) @ past_value[:, i].permute(1, 2, 0, 3) + p[..., -1:] * v
-                b, n_head, _, head_dim = y.shape
-                return attn.out_proj(y.transpose(1, 2).reshape(b, 1, n_head * head_dim))
+                q, k, v = attn.project(h)  # [B, H, T, hd]
+                keys.append(k.permute(2, 0, 1, 3))
+                values.append(v.permute(2, 0, 1, 3))
+                past = q @ past_key[:, i].permute(1, 2, 3, 0)  # [B, H, T, rows]
+                among_new = (q @ k.transpose(-2, -1)).masked_fill(future, float("-inf"))
+                scores = torch.where(slot, F.pad(among_new, (n_rows - n_new, 0)), past)
+                p = scores.softmax(-1)
+                y = p.masked_fill(slot, 0.0) @ past_value[:, i].permute(1, 2, 0, 3) + p[..., n_rows - n_new:] @ v
+                b, n_head, t, head_dim = y.shape
+                return attn.out_proj(y.transpose(1, 2).reshape(b, t, n_head * head_dim))
 
             x = layer(x, attend)
-        return self.head(x[:, -1]), torch.stack(keys), torch.stack(values)
+        return self.head(x[:, -1]), torch.stack(keys, 1), torch.stack(values, 1)
 
     def empty_cache(self, batch: int, capacity: int):
         shape = (self.cfg.n_layer, batch, self.cfg.n_head, capacity, self.cfg.head_dim)

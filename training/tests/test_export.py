@@ -23,8 +23,8 @@ def exported(tmp_path_factory):
 
 def test_every_graph_is_valid_onnx_at_opset_17(exported):
     out, manifest = exported
-    assert set(manifest["graphs"]) == {"encoder", "quantizer", "stage1", "stage2",
-                                       "vq_decoder", "direct_decoder"}
+    assert set(manifest["graphs"]) == {"encoder", "quantizer", "stage1", "stage2", "stage1_wasm",
+                                       "stage2_wasm", "vq_decoder", "direct_decoder"}
     for name, entry in manifest["graphs"].items():
         model = onnx.load(os.path.join(out, entry["file"]))
         onnx.checker.check_model(model)
@@ -39,6 +39,15 @@ def test_gpt_graphs_have_static_cache_shapes(exported):
     dims = [d.dim_value or d.dim_param for d in model.graph.input[2].type.tensor_type.shape.dim]
     assert dims == [2, "batch", 2, 16, 8]
     assert manifest["graphs"]["stage2"]["kv_cache"]["capacity"] == 32
+
+
+def test_row_cache_graphs_take_any_number_of_rows_and_new_tokens(exported):
+    out, _ = exported
+    model = onnx.load(os.path.join(out, "stage1_wasm.onnx"))
+    shapes = [[d.dim_value or d.dim_param for d in v.type.tensor_type.shape.dim]
+              for v in list(model.graph.input) + list(model.graph.output)]
+    assert shapes == [["batch", "new"], [1], ["rows", 2, "batch", 2, 8], ["rows", 2, "batch", 2, 8],
+                      ["batch", 21], ["new", 2, "batch", 2, 8], ["new", 2, "batch", 2, 8]]
 
 
 def test_encoder_graph_does_not_resize_positions(exported):

@@ -63,7 +63,23 @@ def test_row_cache_step_matches_full_forward():
                 keys[t] = values[t] = 7.0  # whatever the slot holds must not matter
                 logits, k, v = gpt.step_rows(tokens[:, t:t + 1], torch.tensor([t]), keys[:t + 1], values[:t + 1])
                 torch.testing.assert_close(logits, full[:, t], rtol=1e-4, atol=1e-4)
-                keys[t], values[t] = k, v
+                keys[t], values[t] = k[0], v[0]
+
+
+def test_row_cache_prefill_matches_the_steps():
+    """Feeding a prompt's tokens in one call gives its last logits and the rows the steps write."""
+    gpt = tiny_pipeline().stage2
+    cfg = gpt.cfg
+    tokens = torch.randint(5, cfg.vocab_size, (2, 12))
+    full = gpt(tokens)
+    rows = torch.full((12, cfg.n_layer, 2, cfg.n_head, cfg.head_dim), 7.0)
+    with torch.no_grad():
+        logits, k, v = gpt.step_rows(tokens[:, :9], torch.tensor([0]), rows[:9], rows[:9].clone())
+        torch.testing.assert_close(logits, full[:, 8], rtol=1e-4, atol=1e-4)
+        keys, values = rows.clone(), rows.clone()
+        keys[:9], values[:9] = k, v
+        logits, k, v = gpt.step_rows(tokens[:, 9:], torch.tensor([9]), keys, values)  # then 3 more at once
+        torch.testing.assert_close(logits, full[:, 11], rtol=1e-4, atol=1e-4)
 
 
 def test_post_ln_and_pre_ln_differ_only_by_config():

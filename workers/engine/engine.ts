@@ -158,10 +158,9 @@ export class Engine {
     const promptLen = prompts[0].length;
     const sampled: number[][] = rngs.map(() => []);
     try {
-      for (let pos = 0; pos < promptLen + count - 1; pos++) {
-        if (signal?.aborted) throw new CancelledError();
-        const logits = await runner.step(rows.map((r) => r[pos]), pos);
-        if (pos + 1 < promptLen) continue;
+      if (signal?.aborted) throw new CancelledError();
+      let logits = await runner.feed(prompts, 0); // the whole prompt in one run where the step allows
+      for (let pos = promptLen; ; pos++) {
         for (let b = 0; b < batch; b++) {
           const cond = logits.subarray(b * vocab, (b + 1) * vocab);
           const uncond = guided ? logits.subarray((b + batch) * vocab, (b + batch + 1) * vocab) : null;
@@ -171,6 +170,9 @@ export class Engine {
           if (guided) rows[b + batch].push(token);
         }
         await onToken(sampled);
+        if (sampled[0].length === count) break;
+        if (signal?.aborted) throw new CancelledError();
+        logits = await runner.step(rows.map((r) => r[pos]), pos);
       }
     } finally {
       runner.release(); // the KV cache, even when a step fails

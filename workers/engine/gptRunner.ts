@@ -2,9 +2,10 @@
 // (docs/model-pack.md), and each has its runner:
 // - FixedCacheRunner: the whole fixed-capacity cache goes in and comes out of every step; on
 //   WebGPU those tensors stay GPU buffers throughout, so only logits reach the CPU.
-// - RowCacheRunner: the cache lives here, in one position-major array; each step passes only
-//   the rows used so far and gets back the new row. On WASM, where the runtime copies every input
-//   and output across the WebAssembly heap boundary, this moves a fraction of the bytes.
+// - RowCacheRunner: the cache lives here, in one position-major array; each run passes only
+//   the rows used so far and gets back the new rows. On WASM, where the runtime copies every input
+//   and output across the WebAssembly heap boundary, this moves a fraction of the bytes; and a
+//   whole prompt goes through in one run.
 import * as ort from 'onnxruntime-web';
 import type { GptGraphEntry } from './manifest';
 
@@ -22,6 +23,9 @@ export interface GptRunner {
   reset(batch: number): void;
   /** Feed one token per row at sequence index `position`; returns logits [batch * vocab]. */
   step(tokens: number[], position: number): Promise<Float32Array>;
+  /** Feed each row's `tokens` (all of one length) from `position` on; returns the logits after
+   *  the last of them. */
+  feed(tokens: number[][], position: number): Promise<Float32Array>;
   release(): void;
 }
 
@@ -30,9 +34,9 @@ export function gptRunner(run: RunGraph, spec: GptGraphEntry): GptRunner {
   return spec.kv_cache.layout[0] === 'rows' ? new RowCacheRunner(run, spec) : new FixedCacheRunner(run, spec);
 }
 
-function checkStep(runner: GptRunner, batch: number, tokens: number[], position: number) {
-  if (!runner.holdsCache || tokens.length !== batch) throw new Error('GptRunner.step before reset');
-  if (position >= runner.capacity) throw new Error(`position ${position} is past the cache capacity ${runner.capacity}`);
+function checkFeed(runner: GptRunner, batch: number, rows: number, end: number) {
+  if (!runner.holdsCache || rows !== batch) throw new Error('GptRunner.step before reset');
+  if (end > runner.capacity) throw new Error(`position ${end - 1} is past the cache capacity ${runner.capacity}`);
 }
 
 export class FixedCacheRunner implements GptRunner {
@@ -60,8 +64,14 @@ export class FixedCacheRunner implements GptRunner {
     this.batch = batch;
   }
 
+  async feed(tokens: number[][], position: number): Promise<Float32Array> {
+    let logits: Float32Array | null = null;
+    for (let t = 0; t < tokens[0].length; t++) logits = await this.step(tokens.map((row) => row[t]), position + t);
+    return logits!;
+  }
+
   async step(tokens: number[], position: number): Promise<Float32Array> {
-    checkStep(this, this.batch, tokens, position);
+    checkFeed(this, this.batch, tokens.length, position + 1);
     const out = await this.run({
       tokens: int64(tokens, [this.batch, 1]),
       position: int64([position], [1]),
@@ -104,18 +114,23 @@ export class RowCacheRunner implements GptRunner {
 
   reset(batch: number) {
     this.batch = batch;
-    // zeros: the row of the token being fed is multiplied by a zero weight, so it must be finite
+    // zeros: the rows of the tokens being fed are multiplied by a zero weight, so must be finite
     this.key = new Float32Array(this.capacity * this.rowSize);
     this.value = new Float32Array(this.capacity * this.rowSize);
   }
 
-  async step(tokens: number[], position: number): Promise<Float32Array> {
-    checkStep(this, this.batch, tokens, position);
+  step(tokens: number[], position: number): Promise<Float32Array> {
+    return this.feed(tokens.map((t) => [t]), position);
+  }
+
+  async feed(tokens: number[][], position: number): Promise<Float32Array> {
+    const count = tokens[0].length;
+    checkFeed(this, this.batch, tokens.length, position + count);
     const { layers, heads, head_dim } = this.spec.kv_cache;
-    const dims = [position + 1, layers, this.batch, heads, head_dim];
-    const used = this.rowSize * (position + 1);
+    const dims = [position + count, layers, this.batch, heads, head_dim];
+    const used = this.rowSize * (position + count);
     const out = await this.run({
-      tokens: int64(tokens, [this.batch, 1]),
+      tokens: int64(tokens.flat(), [this.batch, count]),
       position: int64([position], [1]),
       past_key: new ort.Tensor('float32', this.key!.subarray(0, used), dims),
       past_value: new ort.Tensor('float32', this.value!.subarray(0, used), dims),

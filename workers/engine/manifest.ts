@@ -5,7 +5,7 @@ import schema from '../../docs/model-pack.schema.json';
 
 export const FORMAT_VERSION = 1;
 
-export type Dim = number | 'batch' | 'rows';
+export type Dim = number | 'batch' | 'rows' | 'new';
 export interface TensorSpec {
   name: string;
   dtype: 'float32' | 'float16' | 'int64' | 'int32' | 'uint8';
