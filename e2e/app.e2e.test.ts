@@ -47,6 +47,9 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       const used = await page.getAttribute('[data-testid=backend]', 'data-backend');
       const reason = await page.textContent('[data-testid=backend]');
       expect(used, reason ?? '').toBe(backend);
+      // the WebGPU-capable runtime only where there is an adapter (it slows WASM down)
+      expect(await page.getAttribute('[data-testid=ort-build]', 'data-build'))
+        .toBe(backend === 'webgpu' ? 'webgpu-capable' : 'plain');
     });
 
     it('generates the golden tokens and pixels for a class and a seed', async () => {

@@ -39,6 +39,8 @@ describe('default pack', () => {
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
     expect(await page.locator('select').first().inputValue()).toBe(index.default);
     expect(await page.getByTestId('pack-origin').textContent()).toBe('downloaded');
+    // no WebGPU adapter in this browser: the plain WebAssembly build runs
+    expect(await page.getByTestId('ort-build').getAttribute('data-build')).toBe('plain');
     const c = reference.generation[0];
     await page.goto(caseUrl(c, index.default, 'wasm'));
     expect(await generateTokens(page, c.batch)).toEqual(c.tokens);

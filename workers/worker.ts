@@ -3,6 +3,8 @@
 // maps ahead of generation steps; a generation can be cancelled between two steps.
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
+import plainGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
+import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import { type BackendPreference, chooseBackend, type GpuCapabilities } from './engine/backend';
 import { CancelledError, Engine, type GenerateRequest, type GenerateResult, type TokenMap } from './engine/engine';
 import type { DecoderKind, PackManifest } from './engine/manifest';
@@ -23,6 +25,8 @@ export interface LoadedPack {
   crossOriginIsolated: boolean;
   /** What the WebGPU adapter offers, if there is one (used or not). */
   gpu: GpuCapabilities | null;
+  /** Which onnxruntime-web WebAssembly build runs (see chooseOrtBuild). */
+  ortBuild: 'plain' | 'webgpu-capable';
   /** Files read from the browser's cache rather than downloaded. */
   cached: string[];
   /** Why the files were not kept for next time, if they were not. */
@@ -37,6 +41,14 @@ export interface LoadedPack {
 // the UI can say how many run.
 ort.env.wasm.numThreads = self.crossOriginIsolated
   ? Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)) : 1;
+
+/** onnxruntime-web's default browser build can drive WebGPU too, but its WebAssembly goes through
+ *  Asyncify, which slows the WASM backend; without a WebGPU adapter there is nothing to gain from
+ *  it, so the plain WASM build (half the download) is loaded instead. ORT loads one build, on its
+ *  first session, so this holds for the worker's life. */
+function chooseOrtBuild(hasGpuAdapter: boolean) {
+  if (!hasGpuAdapter && engine === null) ort.env.wasm.wasmPaths = { mjs: plainGlueUrl, wasm: plainWasmUrl };
+}
 
 countGpuBuffers();
 const scheduler = new Scheduler();
@@ -88,6 +100,7 @@ async function createEngine(url: string, prefer: BackendPreference, onProgress?:
   const pack = await readPack(urlSource(url, { signal: loading.signal }),
     { onProgress, store: await browserFileStore() });
   const choice = await chooseBackend(prefer);
+  chooseOrtBuild(choice.gpu !== null);
   let { backend, reason } = choice;
   let next: Engine;
   try {
@@ -101,7 +114,8 @@ async function createEngine(url: string, prefer: BackendPreference, onProgress?:
   await swapEngine(next, pack);
   if (backend === 'webgpu') void watchDevice(next);
   return { manifest: pack.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1,
-    crossOriginIsolated: self.crossOriginIsolated, gpu: choice.gpu, cached: pack.cached, storeSkipped: pack.storeSkipped,
+    crossOriginIsolated: self.crossOriginIsolated, gpu: choice.gpu,
+    ortBuild: ort.env.wasm.wasmPaths ? 'plain' : 'webgpu-capable', cached: pack.cached, storeSkipped: pack.storeSkipped,
     exemplars: pack.exemplars, examples: pack.examples };
 }
 

@@ -57,6 +57,9 @@ export function PackBar() {
           <ul>
             <li>WebGPU: {pack.gpu ? `${pack.gpu.adapter}; shader-f16 ${pack.gpu.shaderF16 ? 'yes' : 'no'}; ` +
               `largest buffer ${(pack.gpu.maxBufferSize / 2 ** 20).toFixed(0)} MB` : 'no adapter'}</li>
+            <li data-testid="ort-build" data-build={pack.ortBuild}>Runtime build: {pack.ortBuild === 'plain'
+              ? 'plain WebAssembly (no WebGPU adapter, so the faster build without WebGPU support)'
+              : 'WebGPU-capable (its WebAssembly runs slower than the plain build)'}</li>
             <li>WASM threads: {pack.threads}{pack.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated, so one)'}</li>
             {gpuMemory && (
               <li data-testid="gpu-memory" data-buffers={gpuMemory.buffers}>
