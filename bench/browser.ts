@@ -1,6 +1,8 @@
-// npm run bench:browser -- [--pack ID] [--batches 1,4,8] [--repeats 2] [--backends wasm,webgpu]
+// npm run bench:browser -- [--pack ID] [--batches 1,4,8] [--repeats 2] [--backends wasm,wasm-with-adapter,webgpu]
 // The real app in headless Chromium (built app, `vite preview` on the e2e port): wall time from
 // clicking Generate to the batch in the gallery, per backend and batch, after one warm-up run.
+// `wasm` runs in a browser without a WebGPU adapter (the app loads the plain WASM runtime);
+// `wasm-with-adapter` asks for WASM in a browser that has one (the WebGPU-capable runtime).
 // Reports the backend the app chose and the WebGPU adapter; in headless Chromium that adapter is
 // SwiftShader (software), so its numbers say nothing about a real GPU. Prints a table and one
 // JSON line (also written to bench/results/<date>-browser.json).
@@ -14,7 +16,7 @@ const { values: opts } = parseArgs({ options: {
   pack: { type: 'string', default: 'emoji-mini' },
   batches: { type: 'string', default: '1,4,8' },
   repeats: { type: 'string', default: '2' },
-  backends: { type: 'string', default: 'wasm,webgpu' },
+  backends: { type: 'string', default: 'wasm,wasm-with-adapter,webgpu' },
 } });
 const batches = opts.batches.split(',').map(Number);
 const repeats = Number(opts.repeats);
@@ -35,14 +37,16 @@ async function main() {
   const rows: string[] = [];
   try {
     for (const backend of opts.backends.split(',')) {
-      const browser = await launch(backend === 'webgpu');
+      const browser = await launch(backend !== 'wasm');
       try {
         const page = await browser.newPage();
-        await page.goto(`${BASE_URL}?pack=${opts.pack}&backend=${backend}&seed=1&batch=1`);
+        const ask = backend === 'webgpu' ? 'webgpu' : 'wasm';
+        await page.goto(`${BASE_URL}?pack=${opts.pack}&backend=${ask}&seed=1&batch=1`);
         await page.waitForSelector('[data-testid=backend]', { timeout: 120_000 });
         const used = (await page.getAttribute('[data-testid=backend]', 'data-backend'))!;
         const banner = (await page.textContent('[data-testid=backend]'))!;
         summary[`${backend}_runs_on`] = used === 'webgpu' ? banner.split(' — ')[1] ?? 'webgpu' : banner.split(' · ')[1];
+        summary[`${backend}_runtime_build`] = (await page.getAttribute('[data-testid=ort-build]', 'data-build'))!;
         for (const batch of batches) {
           await page.getByLabel('Batch').fill(String(batch));
           await generationSeconds(page, batch); // warm-up
@@ -50,7 +54,7 @@ async function main() {
           for (let i = 0; i < repeats; i++) times.push(await generationSeconds(page, batch));
           const seconds = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
           summary[`${backend}_images_per_s_batch${batch}`] = Number((batch / seconds).toPrecision(4));
-          rows.push(`${backend.padEnd(7)} batch ${String(batch).padStart(2)}  ${(batch / seconds).toPrecision(4).padStart(8)} images/s  (${seconds.toFixed(2)} s per batch)`);
+          rows.push(`${backend.padEnd(17)} batch ${String(batch).padStart(2)}  ${(batch / seconds).toPrecision(4).padStart(8)} images/s  (${seconds.toFixed(2)} s per batch)`);
           console.error(rows.at(-1));
         }
       } finally {
@@ -61,7 +65,7 @@ async function main() {
     await teardown();
   }
   console.log(`\nbench:browser, pack ${opts.pack}, the built app in headless Chromium`);
-  for (const [key, value] of Object.entries(summary)) if (key.endsWith('_runs_on')) console.log(`${key}: ${value}`);
+  for (const [key, value] of Object.entries(summary)) if (key.endsWith('_runs_on') || key.endsWith('_runtime_build')) console.log(`${key}: ${value}`);
   for (const row of rows) console.log(row);
   const date = new Date().toISOString().slice(0, 10);
   mkdirSync('bench/results', { recursive: true });
