@@ -34,17 +34,13 @@ export function gptRunner(run: RunGraph, spec: GptGraphEntry): GptRunner {
   return spec.kv_cache.layout[0] === 'rows' ? new RowCacheRunner(run, spec) : new FixedCacheRunner(run, spec);
 }
 
-function checkFeed(runner: GptRunner, batch: number, rows: number, end: number) {
-  if (!runner.holdsCache || rows !== batch) throw new Error('GptRunner.step before reset');
-  if (end > runner.capacity) throw new Error(`position ${end - 1} is past the cache capacity ${runner.capacity}`);
-}
+/** What both runners share: the graph, its spec, and a key and a value cache of type `C`. */
+abstract class CacheHolder<C> {
+  protected key: C | null = null;
+  protected value: C | null = null;
+  protected batch = 0;
 
-export class FixedCacheRunner implements GptRunner {
-  private key: ort.Tensor | null = null;
-  private value: ort.Tensor | null = null;
-  private batch = 0;
-
-  constructor(private run: RunGraph, readonly spec: GptGraphEntry) {}
+  constructor(protected run: RunGraph, readonly spec: GptGraphEntry) {}
 
   get holdsCache() {
     return this.key !== null;
@@ -53,6 +49,15 @@ export class FixedCacheRunner implements GptRunner {
   get capacity() {
     return this.spec.kv_cache.capacity;
   }
+
+  /** Refuse a feed of `rows` rows that would end at position `end` - 1. */
+  protected checkFeed(rows: number, end: number) {
+    if (!this.holdsCache || rows !== this.batch) throw new Error('GptRunner.step before reset');
+    if (end > this.capacity) throw new Error(`position ${end - 1} is past the cache capacity ${this.capacity}`);
+  }
+}
+
+export class FixedCacheRunner extends CacheHolder<ort.Tensor> implements GptRunner {
 
   reset(batch: number) {
     this.release();
@@ -71,7 +76,7 @@ export class FixedCacheRunner implements GptRunner {
   }
 
   async step(tokens: number[], position: number): Promise<Float32Array> {
-    checkFeed(this, this.batch, tokens.length, position + 1);
+    this.checkFeed(tokens.length, position + 1);
     const out = await this.run({
       tokens: int64(tokens, [this.batch, 1]),
       position: int64([position], [1]),
@@ -91,20 +96,7 @@ export class FixedCacheRunner implements GptRunner {
   }
 }
 
-export class RowCacheRunner implements GptRunner {
-  private key: Float32Array | null = null;
-  private value: Float32Array | null = null;
-  private batch = 0;
-
-  constructor(private run: RunGraph, readonly spec: GptGraphEntry) {}
-
-  get holdsCache() {
-    return this.key !== null;
-  }
-
-  get capacity() {
-    return this.spec.kv_cache.capacity;
-  }
+export class RowCacheRunner extends CacheHolder<Float32Array> implements GptRunner {
 
   /** Floats in one cache row: one position's keys (or values) for every layer, row and head. */
   private get rowSize() {
@@ -125,7 +117,7 @@ export class RowCacheRunner implements GptRunner {
 
   async feed(tokens: number[][], position: number): Promise<Float32Array> {
     const count = tokens[0].length;
-    checkFeed(this, this.batch, tokens.length, position + count);
+    this.checkFeed(tokens.length, position + count);
     const { layers, heads, head_dim } = this.spec.kv_cache;
     const dims = [position + count, layers, this.batch, heads, head_dim];
     const used = this.rowSize * (position + count);
