@@ -143,7 +143,7 @@ async function refreshCards() {
       const m = s.manifest;
       const cas = m.metrics?.cas_direct;
       card = { title: m.title, license: m.license,
-        megabytes: Object.values(m.graphs).reduce((sum, g) => sum + (g?.bytes ?? 0), 0) / 2 ** 20,
+        megabytes: s.bytes / 2 ** 20,
         cas: typeof cas === 'number' ? cas : null, cached: [s.cachedGraphs, s.graphs] };
     } catch (e) {
       card = message(e);

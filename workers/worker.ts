@@ -97,11 +97,12 @@ async function watchDevice(engineOnGpu: Engine) {
 
 async function createEngine(url: string, prefer: BackendPreference, onProgress?: LoadProgress): Promise<LoadedPack> {
   loading = new AbortController();
-  const pack = await readPack(urlSource(url, { signal: loading.signal }),
-    { onProgress, store: await browserFileStore() });
   const choice = await chooseBackend(prefer);
   chooseOrtBuild(choice.gpu !== null);
   let { backend, reason } = choice;
+  // only the graphs this backend runs; should WebGPU fail, WASM runs the same files
+  const pack = await readPack(urlSource(url, { signal: loading.signal }),
+    { onProgress, store: await browserFileStore(), backend });
   let next: Engine;
   try {
     next = await startEngine(pack, backend);
@@ -134,7 +135,7 @@ const api = {
 
   /** A pack's manifest and whether its files are in the browser cache, without loading it. */
   async packStatus(url: string) {
-    return packStatus(urlSource(url), await browserFileStore());
+    return packStatus(urlSource(url), await browserFileStore(), engine?.backend);
   },
 
   /** Forget every stored pack file; the next load downloads again. */

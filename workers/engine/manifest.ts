@@ -2,6 +2,7 @@
 // the Python exporter validates against.
 import Ajv from 'ajv';
 import schema from '../../docs/model-pack.schema.json';
+import type { Backend } from './sessions';
 
 export const FORMAT_VERSION = 1;
 
@@ -95,6 +96,14 @@ export interface PackManifest {
 }
 
 export type GraphName = keyof PackManifest['graphs'];
+
+/** The graphs a backend runs: on WASM the row-cache GPT steps where the pack has them, on
+ *  WebGPU the fixed-capacity ones (their cache stays on the GPU). */
+export function graphsFor(graphs: Iterable<GraphName>, backend: Backend): GraphName[] {
+  const all = [...graphs];
+  return all.filter((name) => (name.endsWith('_wasm') ? backend === 'wasm'
+    : !(backend === 'wasm' && all.includes(`${name}_wasm` as GraphName))));
+}
 
 export class PackError extends Error {
   override name = 'PackError';

@@ -6,7 +6,7 @@ import { Engine } from './engine';
 import { PackError, validateManifest } from './manifest';
 import type { PackSource } from './packSource';
 import { readPack } from './readPack';
-import { FIXTURE_DIR } from './test/golden';
+import { FIXTURE_DIR, golden, toSettings } from './test/golden';
 
 const manifestText = readFileSync(`${FIXTURE_DIR}/pack.json`, 'utf8');
 const disk = fileSource(FIXTURE_DIR);
@@ -27,6 +27,26 @@ describe('pack validation', () => {
     const pack = await readPack(disk);
     expect(pack.manifest.id).toBe('fixture-tiny');
     expect([...pack.graphs.keys()]).toContain('stage2');
+  });
+
+  it('reads only the graphs a backend runs; a pack read for WebGPU still generates on WASM', async () => {
+    const read: string[] = [];
+    const counting: PackSource = { ...disk, bytes: (file, progress) => { read.push(file); return disk.bytes(file, progress); } };
+    const forGpu = await readPack(counting, { backend: 'webgpu' });
+    expect(read.filter((f) => f.startsWith('stage'))).toEqual(['stage1.onnx', 'stage2.onnx']);
+    read.length = 0;
+    const forWasm = await readPack(counting, { backend: 'wasm' });
+    expect(read.filter((f) => f.startsWith('stage'))).toEqual(['stage1_wasm.onnx', 'stage2_wasm.onnx']);
+    expect([...forWasm.graphs.keys()]).toContain('direct_decoder');
+
+    const c = golden.generation[0];
+    const request = { classId: c.class_id, seed: c.seed, batch: c.batch, decoder: c.decoder, prefix: c.prefix,
+      stage1: toSettings(c.stage1), stage2: toSettings(c.stage2) };
+    for (const files of [forGpu, forWasm]) { // the fallback case, then the usual one
+      const engine = await Engine.fromFiles(files, 'wasm');
+      expect((await engine.generate(request)).tokens).toEqual(c.tokens);
+      await engine.dispose();
+    }
   });
 
   it('refuses an unknown format version, saying which it supports', () => {

@@ -2,7 +2,8 @@
 // sha256 checked, so a corrupt or mismatched pack is refused before any session is created.
 // With a file store, verified files are kept there and read back from it next time.
 import type { FileStore } from './fileStore';
-import { type GraphName, PackError, type PackManifest, validateManifest } from './manifest';
+import { type GraphName, graphsFor, PackError, type PackManifest, validateManifest } from './manifest';
+import type { Backend } from './sessions';
 import type { PackSource, Progress } from './packSource';
 
 export interface PackFiles {
@@ -24,6 +25,15 @@ export type LoadProgress = (file: string, loaded: number, total: number, origin:
 export interface ReadOptions {
   onProgress?: LoadProgress;
   store?: FileStore | null;
+  /** Read only the graphs this backend runs (graphsFor); every graph when absent. A pack read
+   *  for WebGPU still runs on WASM, on its fixed-capacity steps. */
+  backend?: Backend;
+}
+
+/** The graph entries of `manifest` that `backend` runs, or all of them. */
+function graphEntries(manifest: PackManifest, backend?: Backend) {
+  const names = Object.keys(manifest.graphs) as GraphName[];
+  return (backend ? graphsFor(names, backend) : names).map((name) => [name, manifest.graphs[name]!] as const);
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -46,9 +56,10 @@ async function fromStore(store: FileStore, entry: { sha256: string }): Promise<U
   return bytes && (await sha256Hex(bytes)) === entry.sha256 ? bytes : null;
 }
 
-export async function readPack(source: PackSource, { onProgress, store }: ReadOptions = {}): Promise<PackFiles> {
+export async function readPack(source: PackSource, { onProgress, store, backend }: ReadOptions = {}): Promise<PackFiles> {
   const manifest = validateManifest(parseJson(await source.text('pack.json'), source.where));
-  const entries = [...Object.values(manifest.graphs), manifest.exemplars, ...(manifest.examples ?? [])]
+  const graphList = graphEntries(manifest, backend);
+  const entries = [...graphList.map(([, e]) => e), manifest.exemplars, ...(manifest.examples ?? [])]
     .filter((e) => e !== undefined);
   const total = entries.reduce((sum, e) => sum + e.bytes, 0);
   let storeSkipped: string | null = store ? null : 'this page has no cache storage';
@@ -84,21 +95,21 @@ export async function readPack(source: PackSource, { onProgress, store }: ReadOp
     return bytes;
   }
   const graphs = new Map<GraphName, Uint8Array>();
-  for (const [name, entry] of Object.entries(manifest.graphs) as [GraphName, PackManifest['graphs'][GraphName]][]) {
-    if (entry) graphs.set(name, await verified(entry));
-  }
+  for (const [name, entry] of graphList) graphs.set(name, await verified(entry));
   const exemplars = manifest.exemplars ? await verified(manifest.exemplars) : null;
   const examples = [];
   for (const entry of manifest.examples ?? []) examples.push({ file: entry.file, bytes: await verified(entry) });
   return { manifest, graphs, exemplars, examples, cached, storeSkipped };
 }
 
-/** A pack's manifest and how many of its graphs the store already holds (without downloading them). */
-export async function packStatus(source: PackSource, store: FileStore | null):
-Promise<{ manifest: PackManifest; cachedGraphs: number; graphs: number }> {
+/** A pack's manifest, and of the graphs `backend` would read (all when absent): how many, their
+ *  bytes, and how many the store already holds (without downloading them). */
+export async function packStatus(source: PackSource, store: FileStore | null, backend?: Backend):
+Promise<{ manifest: PackManifest; cachedGraphs: number; graphs: number; bytes: number }> {
   const manifest = validateManifest(parseJson(await source.text('pack.json'), source.where));
-  const entries = Object.values(manifest.graphs).filter((e) => e !== undefined);
+  const entries = graphEntries(manifest, backend).map(([, e]) => e);
   const hits = store ? await Promise.all(entries.map((e) => store.get(e.sha256).catch(() => null))) : [];
-  return { manifest, cachedGraphs: hits.filter((h) => h !== null).length, graphs: entries.length };
+  return { manifest, cachedGraphs: hits.filter((h) => h !== null).length, graphs: entries.length,
+    bytes: entries.reduce((sum, e) => sum + e.bytes, 0) };
 }
 

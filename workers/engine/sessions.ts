@@ -1,6 +1,6 @@
 // ORT sessions for every graph of a pack, checked against what pack.json says about them.
 import * as ort from 'onnxruntime-web';
-import { type GraphEntry, type GraphName, PackError } from './manifest';
+import { type GraphEntry, type GraphName, graphsFor, PackError } from './manifest';
 import type { PackFiles } from './readPack';
 
 export type Backend = 'webgpu' | 'wasm';
@@ -30,14 +30,6 @@ function checkSignature(entry: GraphEntry, session: ort.InferenceSession) {
       }
     });
   }
-}
-
-/** The graphs a backend runs: on WASM the row-cache GPT steps where the pack has them, on
- *  WebGPU the fixed-capacity ones (their cache stays on the GPU). */
-export function graphsFor(graphs: Iterable<GraphName>, backend: Backend): GraphName[] {
-  const all = [...graphs];
-  return all.filter((name) => (name.endsWith('_wasm') ? backend === 'wasm'
-    : !(backend === 'wasm' && all.includes(`${name}_wasm` as GraphName))));
 }
 
 export async function createSessions(pack: PackFiles, backend: Backend): Promise<Sessions> {
