@@ -42,12 +42,18 @@ export interface LoadedPack {
 ort.env.wasm.numThreads = self.crossOriginIsolated
   ? Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)) : 1;
 
+let ortBuild: 'plain' | 'webgpu-capable' | null = null;
+
 /** onnxruntime-web's default browser build can drive WebGPU too, but its WebAssembly goes through
  *  Asyncify, which slows the WASM backend; without a WebGPU adapter there is nothing to gain from
  *  it, so the plain WASM build (half the download) is loaded instead. ORT loads one build, on its
  *  first session, so this holds for the worker's life. */
-function chooseOrtBuild(hasGpuAdapter: boolean) {
-  if (!hasGpuAdapter && engine === null) ort.env.wasm.wasmPaths = { mjs: plainGlueUrl, wasm: plainWasmUrl };
+function chooseOrtBuild(hasGpuAdapter: boolean): 'plain' | 'webgpu-capable' {
+  if (!ortBuild) {
+    ortBuild = hasGpuAdapter ? 'webgpu-capable' : 'plain';
+    if (ortBuild === 'plain') ort.env.wasm.wasmPaths = { mjs: plainGlueUrl, wasm: plainWasmUrl };
+  }
+  return ortBuild;
 }
 
 countGpuBuffers();
@@ -98,7 +104,7 @@ async function watchDevice(engineOnGpu: Engine) {
 async function createEngine(url: string, prefer: BackendPreference, onProgress?: LoadProgress): Promise<LoadedPack> {
   loading = new AbortController();
   const choice = await chooseBackend(prefer);
-  chooseOrtBuild(choice.gpu !== null);
+  const build = chooseOrtBuild(choice.gpu !== null);
   let { backend, reason } = choice;
   // only the graphs this backend runs; should WebGPU fail, WASM runs the same files
   const pack = await readPack(urlSource(url, { signal: loading.signal }),
@@ -116,7 +122,7 @@ async function createEngine(url: string, prefer: BackendPreference, onProgress?:
   if (backend === 'webgpu') void watchDevice(next);
   return { manifest: pack.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1,
     crossOriginIsolated: self.crossOriginIsolated, gpu: choice.gpu,
-    ortBuild: ort.env.wasm.wasmPaths ? 'plain' : 'webgpu-capable', cached: pack.cached, storeSkipped: pack.storeSkipped,
+    ortBuild: build, cached: pack.cached, storeSkipped: pack.storeSkipped,
     exemplars: pack.exemplars, examples: pack.examples };
 }
 
