@@ -1,12 +1,13 @@
 // npm run bench -- [--pack ID|FOLDER] [--batches 1,4,8,16] [--repeats 3] [--threads 1] [--shapes a,b]
 //                  [--no-reference] [--pack-only]
 // Times the engine stage by stage on a pack, its two KV caches against a growing cache,
-// a no-cache loop and the PyTorch eager reference on the same GPTs, batch scaling, and the GPT
+// a no-cache loop, onnxruntime-node and the PyTorch eager reference on the same GPTs, batch scaling, and the GPT
 // step's GFLOP/s against the runtime's own MatMul peak. All in one run, same thread count; prints
 // a table and, last, one JSON line (also written to bench/results/<date>.json).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import * as ortNode from 'onnxruntime-node';
 import * as ort from 'onnxruntime-web';
 import { fileSource } from '../workers/node/fileSource';
 import { Engine } from '../workers/engine/engine';
@@ -63,6 +64,9 @@ async function timeEachMs(fns: (() => Promise<unknown>)[], n = repeats): Promise
 const timeMs = async (fn: () => Promise<unknown>, n = repeats) => (await timeEachMs([fn], n))[0];
 
 const session = (file: string) => ort.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
+/** The same graph in onnxruntime-node (native CPU), the peer a Node user would otherwise run. */
+const nativeSession = (file: string) => ortNode.InferenceSession.create(file,
+  { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 });
 
 async function packStages(pack: string) {
   const dir = existsSync(`public/models/${pack}`) ? `public/models/${pack}` : pack;
@@ -180,16 +184,20 @@ async function gptShapes(peak: number) {
       await fixed.release();
     }
     const rows = await session(`${GRAPHS}/${name}/rows.onnx`);
-    const runs = [imageRun(engineLoop(rows, shape, 'rows'), 1), imageRun(engineLoop(rows, shape, 'rows'), 16)];
+    const native = await nativeSession(`${GRAPHS}/${name}/rows.onnx`);
+    const runs = [imageRun(engineLoop(rows, shape, 'rows'), 1), imageRun(engineLoop(rows, shape, 'rows'), 16),
+      imageRun(engineLoop(native, shape, 'rows'), 1)];
     const growing = entry.peers ? await session(`${GRAPHS}/${name}/growing.onnx`) : null;
     if (growing) runs.push(imageRun(engineLoop(fixed, shape, 'fixed'), 1), imageRun(growingCacheLoop(growing, shape), 1));
-    const [ours, b16, fixedOnce, grow] = (await timeEachMs(runs)).map((ms, i) => perImage(ms, i === 1 ? 16 : 1));
+    const [ours, b16, nativeMs, fixedOnce, grow] = (await timeEachMs(runs)).map((ms, i) => perImage(ms, i === 1 ? 16 : 1));
+    await native.release();
     if (growing) fixedMs = fixedOnce;
     report(`${name}_rows_ms_per_image`, `${name}: row KV cache (WASM's step), ms per image`, ours, 'ms');
     report(`${name}_fixed_ms_per_image`, `${name}: fixed-capacity KV cache (WebGPU's step), ms per image`, fixedMs, 'ms');
     report(`${name}_rows_over_fixed`, `${name}: row cache speed-up over the fixed-capacity cache`, fixedMs / ours, 'x');
     const ref = entry.reference_s_per_image?.['1'];
     if (ref) report(`${name}_speedup_vs_pytorch`, `${name}: speed-up over the PyTorch eager reference`, (1000 * ref) / ours, 'x');
+    report(`${name}_speedup_vs_ort_node`, `${name}: speed-up over onnxruntime-node (native CPU), same graph`, nativeMs / ours, 'x');
     if (growing) {
       report(`${name}_speedup_vs_growing`, `${name}: speed-up over a growing cache`, grow / ours, 'x');
       const full = await session(`${GRAPHS}/${name}/full.onnx`);
