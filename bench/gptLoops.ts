@@ -1,6 +1,6 @@
 // Four ways to sample a whole image from a GPT graph, with the app's sampler, for comparison:
-// our two KV caches (fixed-capacity, and the row cache the WASM backend runs), a cache that
-// grows every step, and no cache at all.
+// our two KV-cache steps (fixed-capacity, and the step over the past keys/values that the WASM
+// backend runs), a cache that grows every step, and no cache at all.
 import * as ort from 'onnxruntime-web';
 import { gptRunner, int64 } from '../workers/engine/gptRunner';
 import type { GptGraphEntry } from '../workers/engine/manifest';
@@ -30,9 +30,9 @@ function sampleRows(logits: Float32Array, shape: GptShape, rngs: ReturnType<type
 export type Loop = (batch: number, steps?: number, from?: number) => Promise<void>;
 
 /** Our engine's loop over a step graph with either cache layout (as in pack.json). */
-export function engineLoop(session: ort.InferenceSession, shape: GptShape, layout: 'fixed' | 'rows'): Loop {
-  const spec = { kv_cache: { layers: shape.layers, heads: shape.heads, head_dim: shape.headDim,
-    capacity: shape.tokens, layout: [layout === 'rows' ? 'rows' : 'layers'] } } as GptGraphEntry;
+export function engineLoop(session: ort.InferenceSession, shape: GptShape, layout: 'fixed' | 'past'): Loop {
+  const spec = { kv_cache: { layers: shape.layers, heads: shape.heads, head_dim: shape.headDim, capacity: shape.tokens,
+    layout: ['layers', 'batch', 'heads', layout === 'past' ? 'past' : 'capacity', 'head_dim'] } } as GptGraphEntry;
   const runner = gptRunner((feeds) => session.run(feeds), spec);
   return async (batch, steps = shape.tokens, from = 0) => {
     const rngs = Array.from({ length: batch }, (_, i) => imageRng(0, i));

@@ -11,7 +11,7 @@ import * as ortNode from 'onnxruntime-node';
 import * as ort from 'onnxruntime-web';
 import { fileSource } from '../workers/node/fileSource';
 import { Engine } from '../workers/engine/engine';
-import { gptRunner, int64, RowCacheRunner } from '../workers/engine/gptRunner';
+import { gptRunner, int64, PastCacheRunner } from '../workers/engine/gptRunner';
 import { gridTokens } from '../workers/engine/manifest';
 import { readPack } from '../workers/engine/readPack';
 import { createSessions } from '../workers/engine/sessions';
@@ -114,7 +114,7 @@ async function packStages(pack: string) {
       for (let pos = prompt.length; pos < prompt.length + n - 1; pos++) await s2.step([m.tokens.stage2_vq_offset], pos);
       s2.release();
     });
-    report('stage2_prefill_ms', `stage 2, prefill of ${prompt.length} tokens (${s2 instanceof RowCacheRunner ? 'one run' : 'step by step'})`, prefill, 'ms');
+    report('stage2_prefill_ms', `stage 2, prefill of ${prompt.length} tokens (${s2 instanceof PastCacheRunner ? 'one run' : 'step by step'})`, prefill, 'ms');
     report('stage2_ms_per_token', 'stage 2, per sampled token', (stage2 - prefill) / (n - 1), 'ms');
   }
   for (const name of ['vq_decoder', 'direct_decoder'] as const) {
@@ -183,18 +183,18 @@ async function gptShapes(peak: number) {
       fixedMs = perImage(await timeMs(imageRun(engineLoop(fixed, shape, 'fixed'), 1)), 1);
       await fixed.release();
     }
-    const rows = await session(`${GRAPHS}/${name}/rows.onnx`);
-    const native = await nativeSession(`${GRAPHS}/${name}/rows.onnx`);
-    const runs = [imageRun(engineLoop(rows, shape, 'rows'), 1), imageRun(engineLoop(rows, shape, 'rows'), 16),
-      imageRun(engineLoop(native, shape, 'rows'), 1)];
+    const past = await session(`${GRAPHS}/${name}/past.onnx`);
+    const native = await nativeSession(`${GRAPHS}/${name}/past.onnx`);
+    const runs = [imageRun(engineLoop(past, shape, 'past'), 1), imageRun(engineLoop(past, shape, 'past'), 16),
+      imageRun(engineLoop(native, shape, 'past'), 1)];
     const growing = entry.peers ? await session(`${GRAPHS}/${name}/growing.onnx`) : null;
     if (growing) runs.push(imageRun(engineLoop(fixed, shape, 'fixed'), 1), imageRun(growingCacheLoop(growing, shape), 1));
     const [ours, b16, nativeMs, fixedOnce, grow] = (await timeEachMs(runs)).map((ms, i) => perImage(ms, i === 1 ? 16 : 1));
     await native.release();
     if (growing) fixedMs = fixedOnce;
-    report(`${name}_rows_ms_per_image`, `${name}: row KV cache (WASM's step), ms per image`, ours, 'ms');
+    report(`${name}_past_ms_per_image`, `${name}: step over the past keys/values (WASM's), ms per image`, ours, 'ms');
     report(`${name}_fixed_ms_per_image`, `${name}: fixed-capacity KV cache (WebGPU's step), ms per image`, fixedMs, 'ms');
-    report(`${name}_rows_over_fixed`, `${name}: row cache speed-up over the fixed-capacity cache`, fixedMs / ours, 'x');
+    report(`${name}_past_over_fixed`, `${name}: past-keys step speed-up over the fixed-capacity cache`, fixedMs / ours, 'x');
     const ref = entry.reference_s_per_image?.['1'];
     if (ref) report(`${name}_speedup_vs_pytorch`, `${name}: speed-up over the PyTorch eager reference`, (1000 * ref) / ours, 'x');
     report(`${name}_speedup_vs_ort_node`, `${name}: speed-up over onnxruntime-node (native CPU), same graph`, nativeMs / ours, 'x');
@@ -209,7 +209,7 @@ async function gptShapes(peak: number) {
     const gflops = (stepFlops(c, shape.tokens / 2) * 16 * shape.tokens) / (b16 * 16) / 1e6;
     report(`${name}_step_gflops_batch16`, `${name}: GPT step at batch 16`, gflops, 'GFLOP/s');
     report(`${name}_fraction_of_matmul_peak`, `${name}: fraction of the MatMul peak`, gflops / peak, '');
-    await rows.release();
+    await past.release();
   }
 }
 

@@ -3,9 +3,9 @@ and the PyTorch eager reference sampler timed on the very same models.
 
     /usr/bin/python3 training/bench.py --out bench/graphs --threads 1
 
-For each shape it writes <out>/<shape>/{fixed,rows,growing,full}.onnx — our two KV-cache steps
-(fixed-capacity, which WebGPU runs, and row cache, which WASM runs), a growing-cache step and a
-no-cache whole-sequence graph — and <out>/reference.json with
+For each shape it writes <out>/<shape>/{fixed,past,growing,full}.onnx — our two KV-cache steps
+(fixed-capacity, which WebGPU runs, and the step over the past keys/values, which WASM runs), a
+growing-cache step and a no-cache whole-sequence graph — and <out>/reference.json with
 the seconds per image of digit.pipeline.sample_ids (what the training code samples with), and
 <out>/matmul.onnx, one large MatMul, to measure the runtime's peak GFLOP/s.
 `npm run bench` calls this first, then times the ONNX graphs in onnxruntime-web.
@@ -55,7 +55,7 @@ def export_variants(gpt: GPT, tokens: int, out: str, peers: bool):
     cfg = gpt.cfg
     os.makedirs(out, exist_ok=True)
     export_gpt(gpt, tokens, os.path.join(out, "fixed.onnx"))
-    export_gpt(gpt, tokens, os.path.join(out, "rows.onnx"), rows=True)
+    export_gpt(gpt, tokens, os.path.join(out, "past.onnx"), past=True)
     if not peers:
         return
     grow = [cfg.n_layer, "batch", cfg.n_head, "past", cfg.head_dim]
@@ -109,7 +109,7 @@ def main():
         gpt = GPT(cfg).eval()
         folder = os.path.join(args.out, name)
         marker = os.path.join(folder, "config.json")
-        config = {"config": cfg.__dict__, "tokens": tokens, "peers": peers, "steps": ["fixed", "rows"]}
+        config = {"config": cfg.__dict__, "tokens": tokens, "peers": peers, "steps": ["fixed", "past"]}
         if not os.path.exists(marker) or json.load(open(marker)) != config:
             print(f"[bench] exporting {name}", flush=True)
             export_variants(gpt, tokens, folder, peers)

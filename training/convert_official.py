@@ -78,7 +78,7 @@ def main():
                     help="how weight matrices are stored: fp16 (default; lossless for the official files), "
                          "fp32, or int8 for the GPT matrices")
     ap.add_argument("--no-wasm-steps", action="store_true",
-                    help="leave out the GPTs' row-cache steps that the WASM backend runs (faster there: a "
+                    help="leave out the GPTs' past-keys steps that the WASM backend runs (faster there: a "
                          "prompt in one run, fewer bytes per step); the folder is then about 45%% smaller and "
                          "WASM runs the fixed-capacity steps")
     ap.add_argument("--encoder-heads", type=int, help="override the DINOv2 head-count preset")

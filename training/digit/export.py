@@ -1,7 +1,8 @@
 """ONNX export of every graph in a pack, and the pack.json that describes them.
 
-Opset 17, static shapes except the batch dimension. The GPTs are exported as one-token steps
-with a fixed-capacity KV cache as explicit inputs and outputs (see GPT.step).
+Opset 17, static shapes except the batch dimension (and, for GPT.step_past, the token counts).
+The GPTs are exported as steps with their KV cache as explicit inputs and outputs (see GPT.step
+and GPT.step_past).
 """
 import hashlib
 import json
@@ -13,6 +14,7 @@ import onnx
 import torch
 import torch.nn as nn
 
+from . import fused_attention
 from .gpt import GPT
 from .pack_schema import validate_pack
 from .pipeline import Pipeline
@@ -25,15 +27,15 @@ MAX_FP32_WEIGHT_BYTES = 2 ** 31 - 2 ** 26  # one ONNX file holds < 2 GB; leave r
 
 
 class GPTStep(nn.Module):
-    """GPT.step (`rows=False`) or GPT.step_rows (`rows=True`) as a module to export."""
+    """GPT.step (`past=False`) or GPT.step_past (`past=True`) as a module to export."""
 
-    def __init__(self, gpt: GPT, rows: bool):
+    def __init__(self, gpt: GPT, past: bool):
         super().__init__()
         self.gpt = gpt
-        self.rows = rows
+        self.past = past
 
     def forward(self, tokens, position, past_key, past_value):
-        step = self.gpt.step_rows if self.rows else self.gpt.step
+        step = self.gpt.step_past if self.past else self.gpt.step
         return step(tokens, position, past_key, past_value)
 
 
@@ -67,9 +69,10 @@ def declare_shapes(model: onnx.ModelProto, specs: List[Dict]) -> bool:
 
 
 def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
-                 outputs: List[Dict], weights: str = "fp32") -> Dict:
-    """Export `module(*args)` to `path`; inputs/outputs are tensor specs whose 'batch' dims
-    become dynamic axes; `weights`: how large weights are stored (see weight_storage).
+                 outputs: List[Dict], weights: str = "fp32", custom_opsets: Optional[Dict] = None) -> Dict:
+    """Export `module(*args)` to `path`; inputs/outputs are tensor specs whose symbolic dims
+    become dynamic axes; `weights`: how large weights are stored (see weight_storage);
+    `custom_opsets`: the versions of the op domains beyond ONNX's that the module exports to.
     Returns the graph's pack.json entry."""
     weight_bytes = sum(t.numel() * t.element_size() for t in module.state_dict().values())
     if weight_bytes > MAX_FP32_WEIGHT_BYTES:
@@ -84,10 +87,12 @@ def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
     with torch.no_grad():
         torch.onnx.export(module, args, path, opset_version=OPSET, do_constant_folding=True,
                           input_names=[s["name"] for s in inputs],
-                          output_names=[s["name"] for s in outputs], dynamic_axes=dynamic)
+                          output_names=[s["name"] for s in outputs], dynamic_axes=dynamic,
+                          custom_opsets=custom_opsets)
     entry = {"file": os.path.basename(path)}
     model = onnx.load(path)
-    changed = declare_shapes(model, inputs + outputs)
+    changed = fused_attention.spell_out_optional_inputs(model)
+    changed = declare_shapes(model, inputs + outputs) or changed
     if weights != "fp32":
         store_weights(model, weights)
         entry["weights"] = weights
@@ -98,19 +103,19 @@ def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
 
 
 FIXED_CACHE = ["layers", "batch", "heads", "capacity", "head_dim"]
-ROW_CACHE = ["rows", "layers", "batch", "heads", "head_dim"]
+PAST_CACHE = ["layers", "batch", "heads", "past", "head_dim"]
 
 
-def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32", rows: bool = False) -> Dict:
+def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32", past: bool = False) -> Dict:
     """The GPT as a one-token step with the whole fixed-capacity cache in and out (GPT.step), or
-    with `rows=True` as a step over any number of new tokens, the cache's used rows in and the
-    new rows out (GPT.step_rows)."""
+    with `past=True` as a step over any number of new tokens, the earlier tokens' keys/values in
+    and the new ones out (GPT.step_past)."""
     cfg = gpt.cfg
-    if rows:
-        cache_shape = ["rows", cfg.n_layer, "batch", cfg.n_head, cfg.head_dim]
-        new_rows = ["new", cfg.n_layer, "batch", cfg.n_head, cfg.head_dim]
-        past = torch.zeros(5, cfg.n_layer, 1, cfg.n_head, cfg.head_dim)
-        args = (torch.tensor([[2, 3]]), torch.tensor([3]), past, past.clone())
+    if past:
+        cache_shape = [cfg.n_layer, "batch", cfg.n_head, "past", cfg.head_dim]
+        new_rows = [cfg.n_layer, "batch", "new", cfg.dim]
+        cache = torch.zeros(cfg.n_layer, 1, cfg.n_head, 3, cfg.head_dim)
+        args = (torch.tensor([[2, 3]]), torch.tensor([3]), cache, cache.clone())
         tokens = tensor_spec("tokens", "int64", ["batch", "new"])
         outputs = [tensor_spec("key", "float32", new_rows), tensor_spec("value", "float32", new_rows)]
     else:
@@ -119,13 +124,14 @@ def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32", rows: 
         tokens = tensor_spec("tokens", "int64", ["batch", 1])
         outputs = [tensor_spec("present_key", "float32", cache_shape),
                    tensor_spec("present_value", "float32", cache_shape)]
-    entry = export_graph(GPTStep(gpt, rows), args, path, inputs=[
+    entry = export_graph(GPTStep(gpt, past), args, path, inputs=[
         tokens,
         tensor_spec("position", "int64", [1]),
         tensor_spec("past_key", "float32", cache_shape),
         tensor_spec("past_value", "float32", cache_shape),
-    ], outputs=[tensor_spec("logits", "float32", ["batch", cfg.vocab_size])] + outputs, weights=weights)
-    entry["kv_cache"] = {"layout": ROW_CACHE if rows else FIXED_CACHE, "layers": cfg.n_layer,
+    ], outputs=[tensor_spec("logits", "float32", ["batch", cfg.vocab_size])] + outputs, weights=weights,
+        custom_opsets={fused_attention.DOMAIN: 1} if past else None)
+    entry["kv_cache"] = {"layout": PAST_CACHE if past else FIXED_CACHE, "layers": cfg.n_layer,
                          "heads": cfg.n_head, "head_dim": cfg.head_dim, "capacity": capacity}
     entry["vocab_size"] = cfg.vocab_size
     return entry
@@ -151,8 +157,9 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
 
     weights: "fp32", "fp16" (every graph but the quantizer, whose centroids must stay exact) or
     "int8" (the GPT matrices; the other graphs as under fp16).
-    wasm_steps: also write each GPT as a row-cache step (`stage1_wasm`, `stage2_wasm`), which
-    the WASM backend runs instead of the fixed-capacity one; it repeats the GPT's weights."""
+    wasm_steps: also write each GPT as a step over the past keys/values (`stage1_wasm`,
+    `stage2_wasm`), which the WASM backend runs instead of the fixed-capacity one; it repeats the
+    GPT's weights."""
     os.makedirs(out_dir, exist_ok=True)
     other = "fp32" if weights == "fp32" else "fp16"
     enc_cfg = pipe.encoder.cfg
@@ -190,7 +197,7 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
         graphs[name] = export_gpt(gpt, capacity, os.path.join(out_dir, f"{name}.onnx"), weights)
         if wasm_steps:
             graphs[f"{name}_wasm"] = export_gpt(gpt, capacity, os.path.join(out_dir, f"{name}_wasm.onnx"),
-                                                weights, rows=True)
+                                                weights, past=True)
     ids = pipe.ids
     manifest = {
         "format": "digit-pack",

@@ -7,9 +7,10 @@ restarts the first table at the separator.
 
 Three ways to run it: `forward` over a whole sequence (the reference); `step` over one token
 with a fixed-capacity KV cache that is passed in and out whole (the ONNX graph the WebGPU
-backend runs: the cache stays in GPU buffers); `step_rows` over one token given only the cache's
-used rows, returning just the new row (the ONNX graph the WASM backend runs: the runtime copies
-every input into its heap, so passing less is faster).
+backend runs: the cache stays in GPU buffers); `step_past` over new tokens given only the earlier
+tokens' keys/values, returning just the new ones (the ONNX graph the WASM backend runs: the
+runtime copies every input into its heap, so passing less is faster, and its attention is one
+node per layer).
 """
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .fused_attention import attend_with_past, causal_bias
 POSITION_OFFSET = 2  # fairseq: padding_idx (1) + 1
 
 
@@ -161,44 +163,33 @@ class GPT(nn.Module):
             x = layer(x, attend)
         return self.head(x[:, -1]), torch.stack(keys), torch.stack(values)
 
-    def step_rows(self, tokens, position, past_key, past_value):
-        """T tokens per row (one while sampling, a whole prompt when prefilling), given only the
-        used rows of a position-major cache.
+    def step_past(self, tokens, position, past_key, past_value):
+        """T tokens per row (one while sampling, a whole prompt when prefilling), given the keys
+        and values of the tokens before them.
 
         tokens [B, T] int64 at sequence indices position .. position + T - 1; position [1] int64;
-        past_key / past_value [position + T, n_layer, B, n_head, head_dim]: rows before
-        `position` hold the keys/values of the earlier tokens, the last T rows are these tokens'
-        slots: any finite values, ignored (they are there so that the input is never empty,
-        which onnxruntime-web's WASM kernels cannot take).
+        past_key / past_value [n_layer, B, n_head, position, head_dim] (empty at position 0).
         Returns the last token's logits [B, vocab] and these tokens' keys/values
-        [T, n_layer, B, n_head, head_dim], which the caller writes into the slots. On WASM this
-        moves the used rows into the runtime once per step instead of the whole fixed-capacity
-        cache in and out.
+        [n_layer, B, T, dim] (heads side by side), which the caller appends to its cache. Each
+        layer's attention is one node in ONNX (fused_attention.py).
         """
-        n_new, n_rows = tokens.shape[1], past_key.shape[0]
-        slot = torch.arange(n_rows) >= position  # the last n_new rows
-        new = torch.arange(n_new)
-        future = new.unsqueeze(1) < new.unsqueeze(0)  # causal mask among the new tokens
-        positions = self.position_table(self.cfg.max_positions).index_select(0, position + new)
+        n_new, n_past = tokens.shape[1], past_key.shape[3]
+        positions = self.position_table(self.cfg.max_positions).index_select(0, position + torch.arange(n_new))
         x = self.embed(tokens, positions)
+        bias = causal_bias(n_past, n_new)
         keys, values = [], []
         for i, layer in enumerate(self.layers):
             attn = layer.self_attn
 
             def attend(h, i=i, attn=attn):
-                q, k, v = attn.project(h)  # [B, H, T, hd]
-                keys.append(k.permute(2, 0, 1, 3))
-                values.append(v.permute(2, 0, 1, 3))
-                past = q @ past_key[:, i].permute(1, 2, 3, 0)  # [B, H, T, rows]
-                among_new = (q @ k.transpose(-2, -1)).masked_fill(future, float("-inf"))
-                scores = torch.where(slot, F.pad(among_new, (n_rows - n_new, 0)), past)
-                p = scores.softmax(-1)
-                y = p.masked_fill(slot, 0.0) @ past_value[:, i].permute(1, 2, 0, 3) + p[..., n_rows - n_new:] @ v
-                b, n_head, t, head_dim = y.shape
-                return attn.out_proj(y.transpose(1, 2).reshape(b, t, n_head * head_dim))
+                k, v = attn.k_proj(h), attn.v_proj(h)
+                keys.append(k)
+                values.append(v)
+                y = attend_with_past(attn.q_proj(h), k, v, past_key[i], past_value[i], bias, attn.n_head)
+                return attn.out_proj(y)
 
             x = layer(x, attend)
-        return self.head(x[:, -1]), torch.stack(keys, 1), torch.stack(values, 1)
+        return self.head(x[:, -1]), torch.stack(keys), torch.stack(values)
 
     def empty_cache(self, batch: int, capacity: int):
         shape = (self.cfg.n_layer, batch, self.cfg.n_head, capacity, self.cfg.head_dim)

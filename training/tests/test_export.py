@@ -41,13 +41,16 @@ def test_gpt_graphs_have_static_cache_shapes(exported):
     assert manifest["graphs"]["stage2"]["kv_cache"]["capacity"] == 32
 
 
-def test_row_cache_graphs_take_any_number_of_rows_and_new_tokens(exported):
+def test_past_steps_take_any_number_of_past_and_new_tokens(exported):
     out, _ = exported
     model = onnx.load(os.path.join(out, "stage1_wasm.onnx"))
     shapes = [[d.dim_value or d.dim_param for d in v.type.tensor_type.shape.dim]
               for v in list(model.graph.input) + list(model.graph.output)]
-    assert shapes == [["batch", "new"], [1], ["rows", 2, "batch", 2, 8], ["rows", 2, "batch", 2, 8],
-                      ["batch", 21], ["new", 2, "batch", 2, 8], ["new", 2, "batch", 2, 8]]
+    assert shapes == [["batch", "new"], [1], [2, "batch", 2, "past", 8], [2, "batch", 2, "past", 8],
+                      ["batch", 21], [2, "batch", "new", 16], [2, "batch", "new", 16]]
+    attention = [n for n in model.graph.node if n.op_type == "MultiHeadAttention"]
+    assert len(attention) == 2 and all(n.domain == "com.microsoft" for n in attention)
+    assert list(attention[0].input)[3:5] == ["", ""]  # no bias, no key padding mask
 
 
 def test_encoder_graph_does_not_resize_positions(exported):

@@ -49,36 +49,43 @@ def test_kv_cache_step_matches_full_forward():
                 torch.testing.assert_close(logits, full[:, t], rtol=1e-4, atol=1e-4)
 
 
-def test_row_cache_step_matches_full_forward():
-    """step_rows sees only rows 0..t of a position-major cache; row t (this token's) is ignored."""
+def heads_of(new, cfg):
+    """Keys/values as step_past returns them [L, B, T, dim] -> the cache layout [L, B, H, T, hd]."""
+    n_layer, b, t, _ = new.shape
+    return new.view(n_layer, b, t, cfg.n_head, cfg.head_dim).transpose(2, 3)
+
+
+def test_past_step_matches_full_forward():
+    """step_past from position 0 (an empty past) to the end, one token at a time."""
     pipe = tiny_pipeline()
     for gpt, length in ((pipe.stage1, 16), (pipe.stage2, 32)):
         cfg = gpt.cfg
         tokens = torch.randint(5, cfg.vocab_size, (2, length))
-        keys = torch.zeros(length, cfg.n_layer, 2, cfg.n_head, cfg.head_dim)
-        values = torch.zeros_like(keys)
+        keys = torch.zeros(cfg.n_layer, 2, cfg.n_head, 0, cfg.head_dim)
+        values = keys.clone()
         with torch.no_grad():
             full = gpt(tokens)
             for t in range(length):
-                keys[t] = values[t] = 7.0  # whatever the slot holds must not matter
-                logits, k, v = gpt.step_rows(tokens[:, t:t + 1], torch.tensor([t]), keys[:t + 1], values[:t + 1])
+                logits, k, v = gpt.step_past(tokens[:, t:t + 1], torch.tensor([t]), keys, values)
                 torch.testing.assert_close(logits, full[:, t], rtol=1e-4, atol=1e-4)
-                keys[t], values[t] = k[0], v[0]
+                keys = torch.cat([keys, heads_of(k, cfg)], 3)
+                values = torch.cat([values, heads_of(v, cfg)], 3)
 
 
-def test_row_cache_prefill_matches_the_steps():
-    """Feeding a prompt's tokens in one call gives its last logits and the rows the steps write."""
+def test_past_step_feeds_several_tokens_causally():
+    """A prompt in one call gives its last logits and the keys/values the single steps give; so
+    do 3 more tokens at once after it (each sees only those before it)."""
     gpt = tiny_pipeline().stage2
     cfg = gpt.cfg
     tokens = torch.randint(5, cfg.vocab_size, (2, 12))
-    full = gpt(tokens)
-    rows = torch.full((12, cfg.n_layer, 2, cfg.n_head, cfg.head_dim), 7.0)
+    empty = torch.zeros(cfg.n_layer, 2, cfg.n_head, 0, cfg.head_dim)
     with torch.no_grad():
-        logits, k, v = gpt.step_rows(tokens[:, :9], torch.tensor([0]), rows[:9], rows[:9].clone())
+        full = gpt(tokens)
+        _, k_all, _ = gpt.step_past(tokens, torch.tensor([0]), empty, empty)
+        logits, k, v = gpt.step_past(tokens[:, :9], torch.tensor([0]), empty, empty)
         torch.testing.assert_close(logits, full[:, 8], rtol=1e-4, atol=1e-4)
-        keys, values = rows.clone(), rows.clone()
-        keys[:9], values[:9] = k, v
-        logits, k, v = gpt.step_rows(tokens[:, 9:], torch.tensor([9]), keys, values)  # then 3 more at once
+        torch.testing.assert_close(k, k_all[:, :, :9])
+        logits, _, _ = gpt.step_past(tokens[:, 9:], torch.tensor([9]), heads_of(k, cfg), heads_of(v, cfg))
         torch.testing.assert_close(logits, full[:, 11], rtol=1e-4, atol=1e-4)
 
 

@@ -39,7 +39,7 @@ describe('graphs match PyTorch', () => {
     expect(maxAbsDiff(map.runnerUpDistance!, golden.quantizer.runner_up_distance)).toBeLessThan(1e-3);
   });
 
-  // both kinds of step: the fixed-capacity cache (WebGPU) and the row cache (WASM)
+  // both kinds of step: the fixed-capacity cache (WebGPU) and the step over the past keys/values (WASM)
   for (const name of ['stage1', 'stage2', 'stage1_wasm', 'stage2_wasm'] as const) {
     it(`${name}: a prompt fed at once, then KV-cache steps, reproduce the full-sequence logits within 1e-4`, async () => {
       const c = golden[name.replace('_wasm', '') as 'stage1' | 'stage2'];
@@ -49,7 +49,7 @@ describe('graphs match PyTorch', () => {
       const [batch, length, vocab] = c.shape;
       runner.reset(batch);
       let worst = 0;
-      const fed = 5; // the first tokens in one feed (one run on the row cache), then step by step
+      const fed = 5; // the first tokens in one feed (one run on the past-keys step), then step by step
       for (let t = fed - 1; t < length; t++) {
         const logits = t < fed ? await runner.feed(c.tokens.map((row) => row.slice(0, fed)), 0)
           : await runner.step(c.tokens.map((row) => row[t]), t);

@@ -2,10 +2,10 @@
 // (docs/model-pack.md), and each has its runner:
 // - FixedCacheRunner: the whole fixed-capacity cache goes in and comes out of every step; on
 //   WebGPU those tensors stay GPU buffers throughout, so only logits reach the CPU.
-// - RowCacheRunner: the cache lives here, in one position-major array; each run passes only
-//   the rows used so far and gets back the new rows. On WASM, where the runtime copies every input
-//   and output across the WebAssembly heap boundary, this moves a fraction of the bytes; and a
-//   whole prompt goes through in one run.
+// - PastCacheRunner: the cache lives here; each run passes only the filled positions and gets
+//   back the new tokens' keys/values. On WASM, where the runtime copies every input and output
+//   across the WebAssembly heap boundary, this moves a fraction of the bytes; and a whole prompt
+//   goes through in one run.
 import * as ort from 'onnxruntime-web';
 import type { GptGraphEntry } from './manifest';
 
@@ -31,7 +31,7 @@ export interface GptRunner {
 
 /** The runner for a step graph, by the cache layout its pack.json entry declares. */
 export function gptRunner(run: RunGraph, spec: GptGraphEntry): GptRunner {
-  return spec.kv_cache.layout[0] === 'rows' ? new RowCacheRunner(run, spec) : new FixedCacheRunner(run, spec);
+  return spec.kv_cache.layout[3] === 'past' ? new PastCacheRunner(run, spec) : new FixedCacheRunner(run, spec);
 }
 
 /** What both runners share: the graph, its spec, and a key and a value cache of type `C`. */
@@ -96,19 +96,20 @@ export class FixedCacheRunner extends CacheHolder<ort.Tensor> implements GptRunn
   }
 }
 
-export class RowCacheRunner extends CacheHolder<Float32Array> implements GptRunner {
+export class PastCacheRunner extends CacheHolder<Float32Array> implements GptRunner {
+  // Each of key and value holds the cache [layers, batch, heads, capacity, head_dim], then room
+  // for its first positions packed together: the graph's past input, gathered without allocating.
 
-  /** Floats in one cache row: one position's keys (or values) for every layer, row and head. */
-  private get rowSize() {
+  private get cacheSize() {
     const { layers, heads, head_dim } = this.spec.kv_cache;
-    return layers * this.batch * heads * head_dim;
+    return layers * this.batch * heads * this.capacity * head_dim;
   }
 
   reset(batch: number) {
     this.batch = batch;
-    // zeros: the rows of the tokens being fed are multiplied by a zero weight, so must be finite
-    this.key = new Float32Array(this.capacity * this.rowSize);
-    this.value = new Float32Array(this.capacity * this.rowSize);
+    // zeros, like the fixed-capacity cache: a position never fed has zero keys and values
+    this.key = new Float32Array(2 * this.cacheSize);
+    this.value = new Float32Array(2 * this.cacheSize);
   }
 
   step(tokens: number[], position: number): Promise<Float32Array> {
@@ -119,17 +120,43 @@ export class RowCacheRunner extends CacheHolder<Float32Array> implements GptRunn
     const count = tokens[0].length;
     this.checkFeed(tokens.length, position + count);
     const { layers, heads, head_dim } = this.spec.kv_cache;
-    const dims = [position + count, layers, this.batch, heads, head_dim];
-    const used = this.rowSize * (position + count);
+    const dims = [layers, this.batch, heads, position, head_dim];
     const out = await this.run({
       tokens: int64(tokens.flat(), [this.batch, count]),
       position: int64([position], [1]),
-      past_key: new ort.Tensor('float32', this.key!.subarray(0, used), dims),
-      past_value: new ort.Tensor('float32', this.value!.subarray(0, used), dims),
+      past_key: new ort.Tensor('float32', this.past(this.key!, position), dims),
+      past_value: new ort.Tensor('float32', this.past(this.value!, position), dims),
     });
-    this.key!.set(out.key.data as Float32Array, position * this.rowSize);
-    this.value!.set(out.value.data as Float32Array, position * this.rowSize);
+    this.write(this.key!, out.key.data as Float32Array, position, count);
+    this.write(this.value!, out.value.data as Float32Array, position, count);
     return out.logits.data as Float32Array;
+  }
+
+  /** Positions 0..position-1 of the cache in `store`, packed [layers, batch, heads, position,
+   *  head_dim] after it. */
+  private past(store: Float32Array, position: number): Float32Array {
+    const run = position * this.spec.kv_cache.head_dim;
+    const stride = this.capacity * this.spec.kv_cache.head_dim;
+    const size = this.cacheSize;
+    const lanes = size / stride; // layers * batch * heads
+    for (let i = 0; i < lanes; i++) store.copyWithin(size + i * run, i * stride, i * stride + run);
+    return store.subarray(size, size + lanes * run);
+  }
+
+  /** Write new keys/values [layers, batch, count, heads * head_dim] into the cache in `store`
+   *  at positions position..position+count-1. */
+  private write(store: Float32Array, rows: Float32Array, position: number, count: number) {
+    const { heads, head_dim } = this.spec.kv_cache;
+    const lanes = rows.length / (count * heads * head_dim); // layers * batch
+    for (let lane = 0; lane < lanes; lane++) {
+      for (let t = 0; t < count; t++) {
+        for (let h = 0; h < heads; h++) {
+          const from = ((lane * count + t) * heads + h) * head_dim;
+          const to = ((lane * heads + h) * this.capacity + position + t) * head_dim;
+          for (let d = 0; d < head_dim; d++) store[to + d] = rows[from + d];
+        }
+      }
+    }
   }
 
   release() {

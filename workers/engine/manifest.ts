@@ -6,7 +6,7 @@ import type { Backend } from './sessions';
 
 export const FORMAT_VERSION = 1;
 
-export type Dim = number | 'batch' | 'rows' | 'new';
+export type Dim = number | 'batch' | 'past' | 'new';
 export interface TensorSpec {
   name: string;
   dtype: 'float32' | 'float16' | 'int64' | 'int32' | 'uint8';
@@ -23,7 +23,7 @@ export interface GraphEntry {
 }
 export interface KvCacheSpec {
   /** ['layers', 'batch', 'heads', 'capacity', 'head_dim'] (fixed-capacity step) or
-   *  ['rows', 'layers', 'batch', 'heads', 'head_dim'] (row-cache step). */
+   *  ['layers', 'batch', 'heads', 'past', 'head_dim'] (step over the past keys/values). */
   layout: string[];
   layers: number;
   heads: number;
@@ -81,7 +81,7 @@ export interface PackManifest {
     quantizer: GraphEntry;
     stage1: GptGraphEntry;
     stage2?: GptGraphEntry;
-    /** The same GPTs as row-cache steps, which the WASM backend runs when present. */
+    /** The same GPTs as steps over the past keys/values, which the WASM backend runs when present. */
     stage1_wasm?: GptGraphEntry;
     stage2_wasm?: GptGraphEntry;
     vq_decoder?: GraphEntry;
@@ -97,7 +97,7 @@ export interface PackManifest {
 
 export type GraphName = keyof PackManifest['graphs'];
 
-/** The graphs a backend runs: on WASM the row-cache GPT steps where the pack has them, on
+/** The graphs a backend runs: on WASM the past-keys GPT steps where the pack has them, on
  *  WebGPU the fixed-capacity ones (their cache stays on the GPU). */
 export function graphsFor(graphs: Iterable<GraphName>, backend: Backend): GraphName[] {
   const all = [...graphs];

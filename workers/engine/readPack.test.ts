@@ -95,10 +95,10 @@ describe('pack validation', () => {
 
   it('refuses a graph whose shapes differ from pack.json', async () => {
     const source = patched((m) => { m.graphs.stage1_wasm!.kv_cache.layers = 99;
-      m.graphs.stage1_wasm!.inputs[2].shape[1] = 99; });
+      m.graphs.stage1_wasm!.inputs[2].shape[0] = 99; });
     const err = await Engine.load(source, { backend: 'wasm' }).catch((e) => e);
     expect(err).toBeInstanceOf(PackError);
-    expect(err.message).toMatch(/stage1_wasm\.onnx: past_key is float32 \[rows×2×batch×2×8\] but pack\.json says float32 \[rows×99×batch×2×8\]/);
+    expect(err.message).toMatch(/stage1_wasm\.onnx: past_key is float32 \[2×batch×2×past×8\] but pack\.json says float32 \[99×batch×2×past×8\]/);
   });
 
   it('refuses a graph whose input names differ from pack.json', async () => {

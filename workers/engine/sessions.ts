@@ -22,7 +22,7 @@ function checkSignature(entry: GraphEntry, session: ort.InferenceSession) {
     specs.forEach((spec, i) => {
       const meta = metas[i];
       if (!meta.isTensor) return;
-      const shape = meta.shape.map((d) => (typeof d === 'number' || d === 'rows' || d === 'new' ? d : 'batch'));
+      const shape = meta.shape.map((d) => (typeof d === 'number' || d === 'past' || d === 'new' ? d : 'batch'));
       const want = spec.shape.join('×');
       if (meta.type !== spec.dtype || shape.join('×') !== want) {
         throw new PackError(`${entry.file}: ${spec.name} is ${meta.type} [${shape.join('×')}] ` +
