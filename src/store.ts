@@ -110,6 +110,9 @@ function listenToWorker() {
   });
 }
 
+/** How often a running generation shows its first image so far (none for one that ends sooner). */
+const PREVIEW_INTERVAL_MS = 250;
+
 /** One sampling job with the current settings: progress into the store, Stop-able, errors shown
  *  (a cancel is not an error). */
 async function sample(what: string, job: { batch: number; prefix?: number[] }, done: (r: GenerateResult) => void,
@@ -123,8 +126,8 @@ async function sample(what: string, job: { batch: number; prefix?: number[] }, d
     done(await callWorker((w) => w.generate(jobId, {
       classId: settings.classId, seed: settings.seed, decoder: settings.decoder, ...job,
       ...samplingSettings(settings, pack.manifest),
-    }, proxy((p: GenerateProgress) => useApp.setState({ progress: p })), Math.max(1, Math.floor(pack.manifest.grid.h / 4)),
-    proxy((images: RgbaImage[]) => useApp.setState({ preview: images[0] })))));
+    }, proxy((p: GenerateProgress) => useApp.setState({ progress: p })), PREVIEW_INTERVAL_MS,
+    proxy((image: RgbaImage) => useApp.setState({ preview: image })))));
   } catch (e) {
     if ((e as Error).name !== 'CancelledError') useApp.setState({ error: `${what} failed: ${message(e)}` });
   } finally {

@@ -151,13 +151,13 @@ const api = {
 
   /** `jobId` names the generation for `cancel`. */
   /** Callbacks are top-level arguments: comlink proxies only those. */
-  async generate(jobId: number, req: GenerateRequest, onProgress?: ProgressListener, previewEveryRows?: number,
-    onPreview?: (images: RgbaImage[], rows: number) => void): Promise<GenerateResult> {
+  async generate(jobId: number, req: GenerateRequest, onProgress?: ProgressListener, previewIntervalMs?: number,
+    onPreview?: (image: RgbaImage, rows: number) => void): Promise<GenerateResult> {
     const controller = new AbortController();
     jobs.set(jobId, controller);
     const running = requireEngine();
     try {
-      const result = await running.generate(req, { onProgress, signal: controller.signal, previewEveryRows, onPreview });
+      const result = await running.generate(req, { onProgress, signal: controller.signal, previewIntervalMs, onPreview });
       return Comlink.transfer(result, result.images.map((img) => img.data.buffer as ArrayBuffer));
     } catch (e) {
       if (running.backend === 'webgpu' && !(e instanceof CancelledError) && running === engine) {

@@ -3,6 +3,7 @@ import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { CancelledError, Engine, type GenerateRequest } from './engine';
+import type { RgbaImage } from './pixels';
 import { FIXTURE_DIR, golden, toSettings } from './test/golden';
 
 let engine: Engine;
@@ -91,14 +92,19 @@ describe('engine jobs', () => {
     expect((await engine.generate(request)).tokens).toEqual(c.tokens);
   });
 
-  it('decodes partial previews every row without changing the samples', async () => {
+  it('decodes partial previews of the first image (every row at interval 0) without changing the samples', async () => {
     const seen: number[] = [];
-    const result = await engine.generate(request, { previewEveryRows: 1, onPreview: (images, rows) => {
-      expect(images).toHaveLength(request.batch);
+    let last: RgbaImage | null = null;
+    const result = await engine.generate(request, { previewIntervalMs: 0, onPreview: (image, rows) => {
       seen.push(rows);
+      last = image;
     } });
     expect(seen).toEqual([1, 2, 3]); // the 4th row is the finished image
     expect(result.tokens).toEqual(c.tokens);
+    // the last preview is the first image's grid with its last row repeating the third
+    const { w } = engine.manifest.grid;
+    const grid = [...result.tokens[0].slice(0, 3 * w), ...result.tokens[0].slice(2 * w, 3 * w)];
+    expect(last).toEqual((await engine.decode('direct_decoder', [grid]))[0]);
   });
 
   it('refuses a prefix that is too long or not made of codes', async () => {

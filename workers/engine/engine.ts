@@ -27,10 +27,12 @@ export interface GenerateOptions {
   onProgress?: ProgressListener;
   /** Aborting stops the generation before its next step; it rejects with a CancelledError. */
   signal?: AbortSignal;
-  /** Every this many stage-1 rows, decode the partial grids (the rows still to come filled with
-   *  the last finished row) with the direct decoder and hand them to `onPreview`. */
-  previewEveryRows?: number;
-  onPreview?: (images: RgbaImage[], rows: number) => void;
+  /** When a stage-1 row is finished and this many ms have passed since the start or the last
+   *  preview, decode the first image's partial grid (the rows still to come filled with the last
+   *  finished row) with the direct decoder and hand it to `onPreview`. A decode costs as much per
+   *  image as a dozen GPT steps, so a generation that is over in a blink gets no previews. */
+  previewIntervalMs?: number;
+  onPreview?: (image: RgbaImage, rows: number) => void;
 }
 
 export class CancelledError extends Error {
@@ -207,18 +209,16 @@ export class Engine {
     return this.afterGenerations(() => this.generateNow(req, options));
   }
 
-  /** The partial grids decoded for a preview: rows not sampled yet repeat the last finished one. */
-  private async preview(codes: number[][], rows: number): Promise<RgbaImage[]> {
+  /** A partial grid decoded for a preview: rows not sampled yet repeat the last finished one. */
+  private async preview(codes: number[], rows: number): Promise<RgbaImage> {
     const { w, h } = this.manifest.grid;
-    const filled = codes.map((c) => {
-      const last = c.slice((rows - 1) * w, rows * w);
-      return [...c.slice(0, rows * w), ...Array.from({ length: (h - rows) * w }, (_, i) => last[i % w])];
-    });
-    return this.decode('direct_decoder', filled, 'background');
+    const last = codes.slice((rows - 1) * w, rows * w);
+    const filled = [...codes.slice(0, rows * w), ...Array.from({ length: (h - rows) * w }, (_, i) => last[i % w])];
+    return (await this.decode('direct_decoder', [filled], 'background'))[0];
   }
 
   private async generateNow(req: GenerateRequest, options: GenerateOptions): Promise<GenerateResult> {
-    const { onProgress, signal, previewEveryRows, onPreview } = options;
+    const { onProgress, signal, previewIntervalMs, onPreview } = options;
     this.checkRequest(req);
     const m = this.manifest;
     const n = gridTokens(m);
@@ -233,14 +233,17 @@ export class Engine {
     const codeRange = { lo: t.stage1_code_offset, hi: t.stage1_code_offset + m.codebook.size };
     const toCodes = (rows: number[][]) => rows.map((r) => [...prefix, ...r.map((id) => id - codeRange.lo)]);
     const { w, h } = m.grid;
-    const previews = previewEveryRows && onPreview && this.sessions.has('direct_decoder') ? previewEveryRows : 0;
+    const previews = previewIntervalMs !== undefined && onPreview && this.sessions.has('direct_decoder');
+    let lastPreview = performance.now();
     const ids = await this.sample(this.stage1, prompts, n - prefix.length, codeRange, rngs, req.stage1,
       guided, signal, async (rows) => {
         const done = prefix.length + rows[0].length;
         meter.step('stage1', done, n, () => toCodes(rows));
         const finishedRows = done / w;
-        if (previews && Number.isInteger(finishedRows) && finishedRows % previews === 0 && finishedRows < h) {
-          onPreview!(await this.preview(toCodes(rows), finishedRows), finishedRows);
+        if (previews && Number.isInteger(finishedRows) && finishedRows < h &&
+          performance.now() - lastPreview >= previewIntervalMs) {
+          onPreview!(await this.preview(toCodes(rows.slice(0, 1))[0], finishedRows), finishedRows);
+          lastPreview = performance.now();
         }
       });
     const tokens = toCodes(ids);
