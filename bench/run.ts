@@ -11,7 +11,7 @@ import * as ortNode from 'onnxruntime-node';
 import * as ort from 'onnxruntime-web';
 import { fileSource } from '../workers/node/fileSource';
 import { Engine } from '../workers/engine/engine';
-import { gptRunner, int64, PastCacheRunner } from '../workers/engine/gptRunner';
+import { gptRunner, int64 } from '../workers/engine/gptRunner';
 import { gridTokens } from '../workers/engine/manifest';
 import { readPack } from '../workers/engine/readPack';
 import { createSessions } from '../workers/engine/sessions';
@@ -114,7 +114,7 @@ async function packStages(pack: string) {
       for (let pos = prompt.length; pos < prompt.length + n - 1; pos++) await s2.step([m.tokens.stage2_vq_offset], pos);
       s2.release();
     });
-    report('stage2_prefill_ms', `stage 2, prefill of ${prompt.length} tokens (${s2 instanceof PastCacheRunner ? 'one run' : 'step by step'})`, prefill, 'ms');
+    report('stage2_prefill_ms', `stage 2, prefill of ${prompt.length} tokens (one run)`, prefill, 'ms');
     report('stage2_ms_per_token', 'stage 2, per sampled token', (stage2 - prefill) / (n - 1), 'ms');
   }
   for (const name of ['vq_decoder', 'direct_decoder'] as const) {

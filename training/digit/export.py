@@ -107,7 +107,8 @@ PAST_CACHE = ["layers", "batch", "heads", "past", "head_dim"]
 
 
 def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32", past: bool = False) -> Dict:
-    """The GPT as a one-token step with the whole fixed-capacity cache in and out (GPT.step), or
+    """The GPT as a step over any number of new tokens with the whole fixed-capacity cache in and
+    out (GPT.step), or
     with `past=True` as a step over any number of new tokens, the earlier tokens' keys/values in
     and the new ones out (GPT.step_past)."""
     cfg = gpt.cfg
@@ -120,8 +121,8 @@ def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32", past: 
         outputs = [tensor_spec("key", "float32", new_rows), tensor_spec("value", "float32", new_rows)]
     else:
         cache_shape = [cfg.n_layer, "batch", cfg.n_head, capacity, cfg.head_dim]
-        args = (torch.tensor([[2]]), torch.tensor([0]), *gpt.empty_cache(1, capacity))
-        tokens = tensor_spec("tokens", "int64", ["batch", 1])
+        args = (torch.tensor([[2, 3]]), torch.tensor([1]), *gpt.empty_cache(1, capacity))
+        tokens = tensor_spec("tokens", "int64", ["batch", "new"])
         outputs = [tensor_spec("present_key", "float32", cache_shape),
                    tensor_spec("present_value", "float32", cache_shape)]
     entry = export_graph(GPTStep(gpt, past), args, path, inputs=[

@@ -5,7 +5,7 @@ positions skip the padding row, so sequence index t reads row t + 2. Stage 2 rea
 `prefix_len` positions (the DiGIT-token prefix) from a second table, `embed_positions_1`, and
 restarts the first table at the separator.
 
-Three ways to run it: `forward` over a whole sequence (the reference); `step` over one token
+Three ways to run it: `forward` over a whole sequence (the reference); `step` over new tokens
 with a fixed-capacity KV cache that is passed in and out whole (the ONNX graph the WebGPU
 backend runs: the cache stays in GPU buffers); `step_past` over new tokens given only the earlier
 tokens' keys/values, returning just the new ones (the ONNX graph the WASM backend runs: the
@@ -135,27 +135,33 @@ class GPT(nn.Module):
         return self.head(x)
 
     def step(self, tokens, position, past_key, past_value):
-        """One token per row with a fixed-capacity KV cache.
+        """T tokens per row (one while sampling, a whole prompt when prefilling) with a
+        fixed-capacity KV cache.
 
-        tokens [B, 1] int64; position [1] int64 (the sequence index of this token);
+        tokens [B, T] int64 at sequence indices position .. position + T - 1; position [1] int64;
         past_key / past_value [n_layer, B, n_head, capacity, head_dim].
-        Returns logits [B, vocab] and the caches with this token's K/V written at `position`.
-        Slots after `position` are masked out, so their contents never matter.
+        Returns the last token's logits [B, vocab] and the caches with these tokens' K/V written
+        at slots position .. position + T - 1. Slots after a token's own are masked out for it,
+        so what they hold never matters.
         """
-        capacity = past_key.shape[3]
+        n_new, capacity = tokens.shape[1], past_key.shape[3]
         slots = torch.arange(capacity)
-        write = (slots == position).view(1, 1, capacity, 1)
-        mask = torch.zeros(capacity).masked_fill(slots > position, float("-inf")).view(1, 1, 1, capacity)
-        pos_row = self.position_table(capacity).index_select(0, position).unsqueeze(0)
-        x = self.embed(tokens, pos_row)
+        new = torch.arange(n_new)
+        offset = slots - position  # slot s takes new token s - position, if there is one
+        write = ((offset >= 0) & (offset < n_new)).view(1, 1, capacity, 1)
+        source = torch.minimum(offset.clamp(min=0), new[-1])  # clamped into 0 .. T - 1
+        future = slots.unsqueeze(0) > (position + new).unsqueeze(1)
+        mask = torch.zeros(n_new, capacity).masked_fill(future, float("-inf")).view(1, 1, n_new, capacity)
+        positions = self.position_table(capacity).index_select(0, position + new)
+        x = self.embed(tokens, positions)
         keys, values = [], []
         for i, layer in enumerate(self.layers):
             attn = layer.self_attn
 
             def attend(h, i=i, attn=attn):
                 q, k, v = attn.project(h)
-                k_all = torch.where(write, k, past_key[i])
-                v_all = torch.where(write, v, past_value[i])
+                k_all = torch.where(write, k.index_select(2, source), past_key[i])
+                v_all = torch.where(write, v.index_select(2, source), past_value[i])
                 keys.append(k_all)
                 values.append(v_all)
                 return attn.attend(q, k_all, v_all, mask)

@@ -49,6 +49,24 @@ def test_kv_cache_step_matches_full_forward():
                 torch.testing.assert_close(logits, full[:, t], rtol=1e-4, atol=1e-4)
 
 
+def test_kv_cache_step_feeds_a_prompt_in_one_call():
+    """A prompt through the fixed-capacity step at once, then 3 more tokens at once: the logits
+    of each call's last token and the cache the single steps would write."""
+    gpt = tiny_pipeline().stage2
+    tokens = torch.randint(5, gpt.cfg.vocab_size, (2, 12))
+    with torch.no_grad():
+        full = gpt(tokens)
+        k, v = gpt.empty_cache(2, 32)
+        one_k, one_v = k, v
+        for t in range(9):
+            _, one_k, one_v = gpt.step(tokens[:, t:t + 1], torch.tensor([t]), one_k, one_v)
+        logits, k, v = gpt.step(tokens[:, :9], torch.tensor([0]), k, v)
+        torch.testing.assert_close(logits, full[:, 8], rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(k, one_k, rtol=1e-5, atol=1e-5)
+        logits, k, v = gpt.step(tokens[:, 9:], torch.tensor([9]), k, v)
+        torch.testing.assert_close(logits, full[:, 11], rtol=1e-4, atol=1e-4)
+
+
 def heads_of(new, cfg):
     """Keys/values as step_past returns them [L, B, T, dim] -> the cache layout [L, B, H, T, hd]."""
     n_layer, b, t, _ = new.shape

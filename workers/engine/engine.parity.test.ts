@@ -49,7 +49,7 @@ describe('graphs match PyTorch', () => {
       const [batch, length, vocab] = c.shape;
       runner.reset(batch);
       let worst = 0;
-      const fed = 5; // the first tokens in one feed (one run on the past-keys step), then step by step
+      const fed = 5; // the first tokens in one run, then step by step
       for (let t = fed - 1; t < length; t++) {
         const logits = t < fed ? await runner.feed(c.tokens.map((row) => row.slice(0, fed)), 0)
           : await runner.step(c.tokens.map((row) => row[t]), t);

@@ -161,7 +161,7 @@ export class Engine {
     const sampled: number[][] = rngs.map(() => []);
     try {
       if (signal?.aborted) throw new CancelledError();
-      let logits = await runner.feed(prompts, 0); // the whole prompt in one run where the step allows
+      let logits = await runner.feed(prompts, 0); // the whole prompt in one run
       for (let pos = promptLen; ; pos++) {
         for (let b = 0; b < batch; b++) {
           const cond = logits.subarray(b * vocab, (b + 1) * vocab);

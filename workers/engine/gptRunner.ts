@@ -1,11 +1,10 @@
-// A GPT step graph driven token by token with its KV cache. Packs carry two kinds of step
-// (docs/model-pack.md), and each has its runner:
-// - FixedCacheRunner: the whole fixed-capacity cache goes in and comes out of every step; on
+// A GPT step graph driven with its KV cache: a prompt in one run, then token by token. Packs
+// carry two kinds of step (docs/model-pack.md), and each has its runner:
+// - FixedCacheRunner: the whole fixed-capacity cache goes in and comes out of every run; on
 //   WebGPU those tensors stay GPU buffers throughout, so only logits reach the CPU.
 // - PastCacheRunner: the cache lives here; each run passes only the filled positions and gets
 //   back the new tokens' keys/values. On WASM, where the runtime copies every input and output
-//   across the WebAssembly heap boundary, this moves a fraction of the bytes; and a whole prompt
-//   goes through in one run.
+//   across the WebAssembly heap boundary, this moves a fraction of the bytes.
 import * as ort from 'onnxruntime-web';
 import type { GptGraphEntry } from './manifest';
 
@@ -69,16 +68,15 @@ export class FixedCacheRunner extends CacheHolder<ort.Tensor> implements GptRunn
     this.batch = batch;
   }
 
-  async feed(tokens: number[][], position: number): Promise<Float32Array> {
-    let logits: Float32Array | null = null;
-    for (let t = 0; t < tokens[0].length; t++) logits = await this.step(tokens.map((row) => row[t]), position + t);
-    return logits!;
+  step(tokens: number[], position: number): Promise<Float32Array> {
+    return this.feed(tokens.map((t) => [t]), position);
   }
 
-  async step(tokens: number[], position: number): Promise<Float32Array> {
-    this.checkFeed(tokens.length, position + 1);
+  async feed(tokens: number[][], position: number): Promise<Float32Array> {
+    const count = tokens[0].length;
+    this.checkFeed(tokens.length, position + count);
     const out = await this.run({
-      tokens: int64(tokens, [this.batch, 1]),
+      tokens: int64(tokens.flat(), [this.batch, count]),
       position: int64([position], [1]),
       past_key: this.key!,
       past_value: this.value!,
