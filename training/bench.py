@@ -11,6 +11,7 @@ the seconds per image of digit.pipeline.sample_ids (what the training code sampl
 `npm run bench` calls this first, then times the ONNX graphs in onnxruntime-web.
 """
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -93,6 +94,16 @@ def time_reference(gpt: GPT, tokens: int, batch: int) -> float:
     return (time.perf_counter() - start) / batch
 
 
+def code_version() -> str:
+    """A digest of the code the graphs are exported from: cached graphs are exported again when
+    it changes."""
+    h = hashlib.sha256()
+    for path in ("digit/gpt.py", "digit/fused_attention.py", "digit/export.py", "benchmark/variants.py"):
+        with open(os.path.join(HERE, path), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(HERE, "..", "bench", "graphs"))
@@ -109,7 +120,7 @@ def main():
         gpt = GPT(cfg).eval()
         folder = os.path.join(args.out, name)
         marker = os.path.join(folder, "config.json")
-        config = {"config": cfg.__dict__, "tokens": tokens, "peers": peers, "steps": ["fixed", "past"]}
+        config = {"config": cfg.__dict__, "tokens": tokens, "peers": peers, "code": code_version()}
         if not os.path.exists(marker) or json.load(open(marker)) != config:
             print(f"[bench] exporting {name}", flush=True)
             export_variants(gpt, tokens, folder, peers)
