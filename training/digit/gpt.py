@@ -19,6 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .fused_attention import attend_with_past, causal_bias
+
 POSITION_OFFSET = 2  # fairseq: padding_idx (1) + 1
 
 
