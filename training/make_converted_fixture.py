@@ -15,6 +15,8 @@ import os
 import sys
 import tempfile
 
+import torch
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
@@ -64,7 +66,11 @@ def write_reference(reference, cases, path: str):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
-    out = ap.parse_args().out
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads (the committed files are written with 1; tests rerun with 2)")
+    args = ap.parse_args()
+    out = args.out
+    torch.set_num_threads(args.threads)
     plain = SamplingSettings(1.0, 0, 1.0, 1.0)
     with tempfile.TemporaryDirectory() as tmp:
         conditional = tiny_official()

@@ -11,7 +11,7 @@ import torch
 from .encoder import Encoder
 from .gpt import GPT
 from .quantizer import Quantizer
-from .sampling import Rng, SamplingSettings, image_rng, sample_token
+from .sampling import Rng, SamplingSettings, draw_token, image_rng
 from .token_decoder import TokenDecoder
 
 
@@ -48,10 +48,12 @@ def to_uint8(image: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def sample_ids(gpt: GPT, prompts: List[List[int]], uncond: Optional[List[List[int]]], n: int,
-               lo: int, hi: int, rngs: List[Rng], settings: SamplingSettings) -> List[List[int]]:
+               lo: int, hi: int, rngs: List[Rng], settings: SamplingSettings):
     """Extend each prompt by n sampled ids in [lo, hi), one KV-cache step at a time, exactly
-    as the exported graphs run; unconditional rows (guidance) ride in the same batch."""
+    as the exported graphs run; unconditional rows (guidance) ride in the same batch.
+    Returns the sampled ids [B][n] and each draw's margin [B][n] (see draw_token)."""
     rows = [list(p) for p in prompts] + [list(p) for p in (uncond or [])]
+    margins = [[] for _ in prompts]
     batch, prompt_len = len(prompts), len(prompts[0])
     past_key, past_value = gpt.empty_cache(len(rows), prompt_len + n - 1)
     for pos in range(prompt_len + n - 1):
@@ -61,11 +63,12 @@ def sample_ids(gpt: GPT, prompts: List[List[int]], uncond: Optional[List[List[in
             continue
         for b in range(batch):
             base = logits[b + batch].tolist() if uncond else None
-            tok = sample_token(logits[b].tolist(), rngs[b].uniform(), lo, hi, settings, base)
+            tok, margin = draw_token(logits[b].tolist(), rngs[b].uniform(), lo, hi, settings, base)
             rows[b].append(tok)
+            margins[b].append(margin)
             if uncond:
                 rows[b + batch].append(tok)
-    return [row[prompt_len:] for row in rows[:batch]]
+    return [row[prompt_len:] for row in rows[:batch]], margins
 
 
 @dataclass
@@ -89,32 +92,33 @@ class Pipeline:
 
     def sample_tokens(self, class_id: Optional[int], seed: int, batch: int,
                       settings: SamplingSettings, prefix: Sequence[int] = ()):
-        """Stage 1: returns DiGIT codes [batch, N] and each image's RNG (stage 2 continues it).
-        A prefix (the first codes of the grid, row-major) is kept and only the rest is sampled."""
+        """Stage 1: returns DiGIT codes [batch, N], each image's RNG (stage 2 continues it) and
+        the margins of the sampled codes. A prefix (the first codes of the grid, row-major) is
+        kept and only the rest is sampled."""
         ids = self.ids
         rngs = [image_rng(seed, i) for i in range(batch)]
         bos = ids.bos if class_id is None else ids.class_offset + class_id
         guided = class_id is not None and settings.guidance != 1.0
         fixed = [ids.n_special + int(k) for k in prefix]
-        sampled = sample_ids(self.stage1, [[bos] + fixed] * batch,
+        sampled, margins = sample_ids(self.stage1, [[bos] + fixed] * batch,
                                [[ids.bos] + fixed] * batch if guided else None,
                                self.n_tokens - len(fixed), ids.n_special, ids.stage1_vocab, rngs,
                                settings)
-        return torch.tensor([fixed + row for row in sampled]) - ids.n_special, rngs
+        return torch.tensor([fixed + row for row in sampled]) - ids.n_special, rngs, margins
 
     def sample_vq_tokens(self, tokens, rngs: List[Rng], settings: SamplingSettings):
-        """Stage 2: DiGIT codes [B, N] -> VQ codes [B, N]."""
+        """Stage 2: DiGIT codes [B, N] -> VQ codes [B, N] and their margins."""
         ids = self.ids
         prompts = [[ids.prefix_offset + int(k) for k in row] + [ids.separator] for row in tokens]
         lo = ids.n_special
-        out = sample_ids(self.stage2, prompts, None, self.n_tokens, lo,
+        out, margins = sample_ids(self.stage2, prompts, None, self.n_tokens, lo,
                            lo + ids.vq_codebook_size, rngs, settings)
-        return torch.tensor(out) - lo
+        return torch.tensor(out) - lo, margins
 
     @torch.no_grad()
     def decode(self, tokens, decoder: str, rngs=None, settings: SamplingSettings = None):
-        """DiGIT codes [B, N] -> (uint8 images [B, H, W, C], VQ codes or None)."""
+        """DiGIT codes [B, N] -> (uint8 images [B, H, W, C], VQ codes or None, their margins)."""
         if decoder == "direct":
-            return to_uint8(self.direct_decoder(tokens)), None
-        vq = self.sample_vq_tokens(tokens, rngs, settings)
-        return to_uint8(self.vq_decoder(vq)), vq
+            return to_uint8(self.direct_decoder(tokens)), None, None
+        vq, margins = self.sample_vq_tokens(tokens, rngs, settings)
+        return to_uint8(self.vq_decoder(vq)), vq, margins

@@ -1,5 +1,9 @@
-"""Seeded generations from the PyTorch pipeline: the answers the engine's parity tests check
-(tokens exactly, pixels within one level)."""
+"""Seeded generations from the PyTorch pipeline: the answers the engine's parity tests check.
+
+Each case records every sampled token's margin (digit.sampling.draw_token): tokens are compared
+exactly only up to the first one whose margin is below the logit tolerance, since past that
+point another correct implementation may pick differently (and then the rest of the row).
+"""
 from typing import Optional, Sequence
 
 from digit.pipeline import Pipeline
@@ -9,12 +13,20 @@ from digit.sampling import SamplingSettings
 def generation_case(pipe: Pipeline, class_id: Optional[int], seed: int, batch: int,
                     stage1: SamplingSettings, stage2: SamplingSettings, decoder: str,
                     prefix: Sequence[int] = ()) -> dict:
-    tokens, rngs = pipe.sample_tokens(class_id, seed, batch, stage1, prefix)
-    images, vq = pipe.decode(tokens, decoder, rngs, stage2)
+    tokens, rngs, margins = pipe.sample_tokens(class_id, seed, batch, stage1, prefix)
+    images, vq, vq_margins = pipe.decode(tokens, decoder, rngs, stage2)
     return {"class_id": class_id, "seed": seed, "batch": batch, "decoder": decoder,
             "prefix": list(prefix), "stage1": stage1.__dict__, "stage2": stage2.__dict__,
-            "tokens": tokens.tolist(), "vq_tokens": vq.tolist() if vq is not None else None,
+            "tokens": tokens.tolist(), "margins": rounded(margins),
+            "vq_tokens": vq.tolist() if vq is not None else None,
+            "vq_margins": rounded(vq_margins) if vq_margins is not None else None,
             "pixels": images.reshape(-1).tolist()}
+
+
+def rounded(margins):
+    """Margins to 3 significant digits, at most 1e9 (JSON has no infinity): they are compared
+    with a tolerance, not reproduced."""
+    return [[float(f"{min(m, 1e9):.3g}") for m in row] for row in margins]
 
 
 def pack_cases(pipe: Pipeline, stage1: SamplingSettings, stage2: SamplingSettings,

@@ -17,6 +17,8 @@ One token from fp32 logits, all arithmetic in float64, in this order:
   6. top-p (p < 1): keep the shortest prefix whose sequential sum of w_i / total reaches p
   7. target = u * (sequential sum of kept w); pick the first i whose running sum exceeds target
      (the last kept one if rounding leaves none)
+Each draw also reports its margin (see draw_token): how far the logits may be off before the
+pick could change, so that tests compare tokens exactly only where that is well defined.
 """
 import math
 from dataclasses import dataclass
@@ -75,38 +77,70 @@ class SamplingSettings:
     guidance: float = 1.0
 
 
-def sample_token(logits, u: float, lo: int, hi: int, settings: SamplingSettings, uncond=None) -> int:
-    """Pick one id in [lo, hi) from a row of logits (any sequence of floats) with the uniform u."""
+def guidance_gain(settings: SamplingSettings, guided: bool) -> float:
+    """How much a guided logit can move per unit of change in the fp32 logits it mixes."""
+    if not guided:
+        return 1.0
+    return abs(settings.guidance) + abs(1.0 - settings.guidance)
+
+
+def draw_token(logits, u: float, lo: int, hi: int, settings: SamplingSettings, uncond=None):
+    """Pick one id in [lo, hi) from a row of logits (any sequence of floats) with the uniform u.
+
+    Returns (id, margin). The margin is a lower bound on how much any fp32 logit must change
+    (max norm, to first order) before the pick could change: half the smallest of the gaps that
+    decide it -- the distance of u from the edges of the picked id's cumulative interval and of
+    the top-p cut from p (probabilities), and the logit gaps at the top-k cut and between the
+    picked id and its neighbours in the order -- divided by what guidance and temperature
+    multiply a logit error by. Another implementation whose logits agree within the margin
+    picks the same id; closer than that, a different id is no error.
+    """
     cond = [float(x) for x in logits[lo:hi]]
-    if uncond is not None and settings.guidance != 1.0:
+    guided = uncond is not None and settings.guidance != 1.0
+    if guided:
         s = settings.guidance
         base = [float(x) for x in uncond[lo:hi]]
         cond = [b + s * (c - b) for c, b in zip(cond, base)]
     order = sorted(range(len(cond)), key=lambda i: (-cond[i], i))
+    gain = guidance_gain(settings, guided)
     if settings.temperature == 0.0:
-        return lo + order[0]
+        gap = cond[order[0]] - cond[order[1]] if len(order) > 1 else math.inf
+        return lo + order[0], gap / 2 / gain
     scaled = [cond[i] / settings.temperature for i in order]
-    if settings.top_k > 0:
-        scaled = scaled[: settings.top_k]
-    weights = [math.exp(x - scaled[0]) for x in scaled]
+    gaps = []  # decisive gaps: logit gaps of the scaled logits, and probabilities
+    kept = len(scaled)
+    if 0 < settings.top_k < kept:
+        kept = settings.top_k
+        gaps.append(scaled[kept - 1] - scaled[kept])
+    weights = [math.exp(x - scaled[0]) for x in scaled[:kept]]
     if settings.top_p < 1.0:
         total = 0.0
         for w in weights:
             total += w
-        cum, keep = 0.0, len(weights)
+        cum = 0.0
         for i, w in enumerate(weights):
+            before = cum
             cum += w / total
             if cum >= settings.top_p:
-                keep = i + 1
+                gaps += [cum - settings.top_p] + ([settings.top_p - before] if i > 0 else [])
+                weights = weights[: i + 1]
                 break
-        weights = weights[:keep]
     kept_total = 0.0
     for w in weights:
         kept_total += w
     target = u * kept_total
     running = 0.0
+    pick = len(weights) - 1  # if rounding leaves none
     for i, w in enumerate(weights):
+        if running + w > target:
+            pick = i
+            break
         running += w
-        if running > target:
-            return lo + order[i]
-    return lo + order[len(weights) - 1]
+    if pick > 0:
+        gaps += [(target - running) / kept_total, scaled[pick - 1] - scaled[pick]]
+    if pick < len(weights) - 1:
+        gaps.append((running + weights[pick] - target) / kept_total)
+    if pick + 1 < len(scaled):
+        gaps.append(scaled[pick] - scaled[pick + 1])
+    margin = max(0.0, min(gaps, default=math.inf)) / 2 * settings.temperature / gain
+    return lo + order[pick], margin

@@ -66,8 +66,8 @@ def sample_images(pipe: Pipeline, n_classes: int, per_class: int, settings: Samp
     """per_class samples of every class -> (images float [M, C, H, W], labels [M])."""
     images, labels = [], []
     for c in range(n_classes):
-        tokens, rngs = pipe.sample_tokens(c, seed + c * per_class, per_class, settings)
-        out, _ = pipe.decode(tokens, decoder, rngs, stage2)
+        tokens, rngs, _ = pipe.sample_tokens(c, seed + c * per_class, per_class, settings)
+        out, _, _ = pipe.decode(tokens, decoder, rngs, stage2)
         images.append(out.permute(0, 3, 1, 2).float() / 255)
         labels.append(torch.full((per_class,), c))
     return torch.cat(images), torch.cat(labels)

@@ -93,7 +93,7 @@ def measure(run, pipe: Pipeline, log) -> dict:
     x = test_x[:n]
     direct = pipe.direct_decoder(digit_tokens[:n])
     vq_recon = pipe.vq_decoder(vq_tokens[:n])
-    vq_codes = pipe.sample_vq_tokens(digit_tokens[:n],
+    vq_codes, _ = pipe.sample_vq_tokens(digit_tokens[:n],
                                      [evaluate.image_rng_for(i) for i in range(n)], s2)
     arvq = pipe.vq_decoder(vq_codes)
     m["psnr_direct"] = round(evaluate.psnr(direct, x), 2)

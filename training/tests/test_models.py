@@ -1,4 +1,5 @@
 import torch
+from agreement import stable_length
 
 from digit.encoder import Encoder
 from digit.fixture import example_image, tiny_pipeline
@@ -131,11 +132,14 @@ def test_decoders_upsample_grid_to_image():
 def test_seeded_generation_is_reproducible_and_seed_dependent():
     pipe = tiny_pipeline()
     s = SamplingSettings(temperature=1.0, top_k=8)
-    a, _ = pipe.sample_tokens(1, 7, 2, s)
-    b, _ = pipe.sample_tokens(1, 7, 2, s)
-    c, _ = pipe.sample_tokens(1, 8, 1, s)
-    assert torch.equal(a, b)
-    assert torch.equal(a[1], c[0])      # image 1 of seed 7 is image 0 of seed 8
+    a, _, margins_a = pipe.sample_tokens(1, 7, 2, s)
+    b, _, _ = pipe.sample_tokens(1, 7, 2, s)
+    c, _, margins_c = pipe.sample_tokens(1, 8, 1, s)
+    assert torch.equal(a, b)  # the same computation on the same machine: exact
+    # image 1 of seed 7 is image 0 of seed 8, as far as a batch of another size (other kernels)
+    # leaves the tokens determined
+    n = stable_length(margins_a[1], margins_c[0])
+    assert n > 8 and torch.equal(a[1, :n], c[0, :n])
     assert not torch.equal(a[0], a[1])
     assert a.min() >= 0 and a.max() < 16
 
@@ -147,8 +151,11 @@ def test_nearest_two_agrees_with_the_tokenizer_and_finds_the_second_centroid():
     x = torch.randn(2, 5, 4)
     tokens, distance = q(x)
     t, d, runner_up, runner_up_distance = q.nearest_two(x)
-    assert torch.equal(t, tokens) and torch.equal(d, distance)
-    full = ((x.unsqueeze(2) - q.centroids) ** 2).sum(-1)
-    second = full.sort(-1).indices[..., 1]
-    assert torch.equal(runner_up, second)
+    assert torch.equal(t, tokens)  # one computation inside the quantizer: exact
+    torch.testing.assert_close(d, distance)
+    full = ((x.unsqueeze(2) - q.centroids) ** 2).sum(-1).sort(-1)
+    # another formula for the distances: the same runner-up wherever the third is not a near tie
+    decided = full.values[..., 2] - full.values[..., 1] > 1e-4
+    assert decided.float().mean() > 0.5
+    assert torch.equal(runner_up[decided], full.indices[..., 1][decided])
     assert (runner_up_distance >= distance).all()

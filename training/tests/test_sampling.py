@@ -1,6 +1,12 @@
 import math
 
-from digit.sampling import Rng, SamplingSettings, fmix32, image_rng, sample_token
+import pytest
+
+from digit.sampling import Rng, SamplingSettings, draw_token, fmix32, image_rng
+
+
+def sample_token(*args, **kwargs) -> int:
+    return draw_token(*args, **kwargs)[0]
 
 
 def test_fmix32_known_values():
@@ -59,3 +65,22 @@ def test_guidance_mixes_rows():
     # cond prefers 0 slightly; uncond prefers 0 strongly -> guidance flips to 1
     assert sample_token([1.0, 0.9], 0.5, 0, 2, s, uncond=[2.0, 0.0]) == 1
     assert sample_token([1.0, 0.9], 0.5, 0, 2, SamplingSettings(temperature=0.0)) == 0
+
+
+def test_margin_is_the_distance_to_the_nearest_decision():
+    # probabilities 0.25 / 0.75 (id 1 first): u = 0.7 is 0.05 below the edge at 0.75, so the
+    # margin is 0.05 / 2; the logit gap log(3) = 1.1 is farther
+    logits = [math.log(0.25), math.log(0.75)]
+    assert draw_token(logits, 0.7, 0, 2, SamplingSettings()) == (1, pytest.approx(0.025))
+    # temperature 2 halves what a logit error does; guidance 3 multiplies it by 5
+    assert draw_token([x * 2 for x in logits], 0.7, 0, 2, SamplingSettings(temperature=2.0))[1] == \
+        pytest.approx(0.05)
+    guided = draw_token(logits, 0.7, 0, 2, SamplingSettings(guidance=3.0), uncond=logits)
+    assert guided == (1, pytest.approx(0.005))
+
+
+def test_margin_counts_the_top_k_cut_and_ties():
+    # ids 0 and 1 differ by 0.001 at the top-1 cut: a tiny error changes the pick
+    assert draw_token([1.0, 0.999, 0.0], 0.5, 0, 3, SamplingSettings(top_k=1)) == (0, pytest.approx(0.0005))
+    assert draw_token([2.0, 2.0], 0.1, 0, 2, SamplingSettings(temperature=0.0)) == (0, 0.0)
+    assert draw_token([2.0], 0.1, 0, 1, SamplingSettings(temperature=0.0)) == (0, math.inf)
