@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-web';
 import { gptRunner, int64 } from '../workers/engine/gptRunner';
 import type { GptGraphEntry } from '../workers/engine/manifest';
 import { imageRng } from '../workers/engine/rng';
-import { sampleToken } from '../workers/engine/sampling';
+import { drawToken } from '../workers/engine/sampling';
 
 export interface GptShape {
   layers: number;
@@ -22,8 +22,8 @@ const CLASS_0 = N_SPECIAL + 256;
 /** Draw one token per row from logits [rows * vocab]. */
 function sampleRows(logits: Float32Array, shape: GptShape, rngs: ReturnType<typeof imageRng>[]): number[] {
   const range = { lo: N_SPECIAL, hi: shape.vocab };
-  return rngs.map((rng, b) => sampleToken(logits.subarray(b * shape.vocab, (b + 1) * shape.vocab),
-    rng.uniform(), range, SETTINGS));
+  return rngs.map((rng, b) => drawToken(logits.subarray(b * shape.vocab, (b + 1) * shape.vocab),
+    rng.uniform(), range, SETTINGS).token);
 }
 
 /** Sample `batch` images' tokens at positions `from .. from + steps - 1` (all of them by default). */

@@ -8,7 +8,7 @@ import { type RgbaImage, rgbaToTensorData, tensorDataToRgba } from './pixels';
 import { ProgressMeter, type ProgressListener } from './progress';
 import { type LoadProgress, type PackFiles, readPack } from './readPack';
 import { imageRng, type Rng } from './rng';
-import { type IdRange, type SamplingSettings, sampleToken } from './sampling';
+import { drawToken, type IdRange, type SamplingSettings } from './sampling';
 import { type Priority, Scheduler } from './scheduler';
 import { type Backend, createSessions, type Sessions } from './sessions';
 
@@ -46,6 +46,15 @@ export interface GenerateResult {
   tokens: number[][];
   vqTokens: number[][] | null;
   images: RgbaImage[];
+  /** Each sampled token's margin (see sampling.ts), row by row: stage 1 (prefix excluded), stage 2. */
+  margins: number[][];
+  vqMargins: number[][] | null;
+}
+
+/** Sampled ids and their margins, row by row. */
+interface Sampled {
+  ids: number[][];
+  margins: number[][];
 }
 
 export type { GenerateProgress } from './progress';
@@ -152,13 +161,14 @@ export class Engine {
    *  the images' own (`rngs.length`) are the unconditional rows of guidance. */
   private async sample(runner: GptRunner, prompts: number[][], count: number, range: IdRange,
     rngs: Rng[], settings: SamplingSettings, guided: boolean, signal: AbortSignal | undefined,
-    onToken: (rows: number[][]) => void | Promise<void>): Promise<number[][]> {
+    onToken: (rows: number[][]) => void | Promise<void>): Promise<Sampled> {
     const batch = rngs.length;
     const rows = prompts.map((p) => [...p]);
     runner.reset(rows.length);
     const vocab = runner.spec.vocab_size;
     const promptLen = prompts[0].length;
     const sampled: number[][] = rngs.map(() => []);
+    const margins: number[][] = rngs.map(() => []);
     try {
       if (signal?.aborted) throw new CancelledError();
       let logits = await runner.feed(prompts, 0); // the whole prompt in one run
@@ -166,8 +176,9 @@ export class Engine {
         for (let b = 0; b < batch; b++) {
           const cond = logits.subarray(b * vocab, (b + 1) * vocab);
           const uncond = guided ? logits.subarray((b + batch) * vocab, (b + batch + 1) * vocab) : null;
-          const token = sampleToken(cond, rngs[b].uniform(), range, settings, uncond);
+          const { token, margin } = drawToken(cond, rngs[b].uniform(), range, settings, uncond);
           sampled[b].push(token);
+          margins[b].push(margin);
           rows[b].push(token);
           if (guided) rows[b + batch].push(token);
         }
@@ -179,7 +190,7 @@ export class Engine {
     } finally {
       runner.release(); // the KV cache, even when a step fails
     }
-    return sampled;
+    return { ids: sampled, margins };
   }
 
   private checkRequest(req: GenerateRequest) {
@@ -235,7 +246,7 @@ export class Engine {
     const { w, h } = m.grid;
     const previews = previewIntervalMs !== undefined && onPreview && this.sessions.has('direct_decoder');
     let lastPreview = performance.now();
-    const ids = await this.sample(this.stage1, prompts, n - prefix.length, codeRange, rngs, req.stage1,
+    const { ids, margins } = await this.sample(this.stage1, prompts, n - prefix.length, codeRange, rngs, req.stage1,
       guided, signal, async (rows) => {
         const done = prefix.length + rows[0].length;
         meter.step('stage1', done, n, () => toCodes(rows));
@@ -248,11 +259,13 @@ export class Engine {
       });
     const tokens = toCodes(ids);
     if (req.decoder === 'direct') {
-      return { tokens, vqTokens: null, images: await this.decode('direct_decoder', tokens, 'background') };
+      const images = await this.decode('direct_decoder', tokens, 'background');
+      return { tokens, vqTokens: null, images, margins, vqMargins: null };
     }
-    const vqTokens = await this.sampleVq(tokens, rngs, req.stage2, signal,
+    const vq = await this.sampleVq(tokens, rngs, req.stage2, signal,
       (done) => meter.step('stage2', done, n, () => tokens));
-    return { tokens, vqTokens, images: await this.decode('vq_decoder', vqTokens, 'background') };
+    const images = await this.decode('vq_decoder', vq.ids, 'background');
+    return { tokens, vqTokens: vq.ids, images, margins, vqMargins: vq.margins };
   }
 
   /** A token grid back to pixels through one decoder (for ar-vq, stage 2 samples with `seed`). */
@@ -260,20 +273,20 @@ export class Engine {
     if (decoder === 'direct') return (await this.decode('direct_decoder', [tokens]))[0];
     return this.afterGenerations(async () => {
       const vq = await this.sampleVq([tokens], [imageRng(seed, 0)], stage2, undefined, () => undefined);
-      return (await this.decode('vq_decoder', vq))[0];
+      return (await this.decode('vq_decoder', vq.ids))[0];
     });
   }
 
   /** Stage 2: DiGIT codes -> VQ codes, continuing each image's RNG stream. */
   private async sampleVq(tokens: number[][], rngs: Rng[], settings: SamplingSettings,
-    signal: AbortSignal | undefined, onToken: (done: number) => void): Promise<number[][]> {
+    signal: AbortSignal | undefined, onToken: (done: number) => void): Promise<Sampled> {
     if (!this.stage2) throw new Error("this pack has no stage-2 GPT (decoder 'ar-vq')");
     const t = this.manifest.tokens;
     const prompts = tokens.map((row) => [...row.map((k) => t.stage2_prefix_offset + k), t.separator]);
     const range = { lo: t.stage2_vq_offset, hi: t.stage2_vq_offset + (this.manifest.vq_codebook_size ?? 0) };
-    const ids = await this.sample(this.stage2, prompts, gridTokens(this.manifest), range, rngs,
+    const { ids, margins } = await this.sample(this.stage2, prompts, gridTokens(this.manifest), range, rngs,
       settings, false, signal, (rows) => onToken(rows[0].length));
-    return ids.map((r) => r.map((id) => id - range.lo));
+    return { ids: ids.map((r) => r.map((id) => id - range.lo)), margins };
   }
 
   /** Token grids -> RGBA images through a decoder graph. */

@@ -1,15 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { sampleToken } from './sampling';
+import { drawToken, type IdRange, type SamplingSettings } from './sampling';
 import { golden, toSettings } from './test/golden';
 
 const plain = { temperature: 1, topK: 0, topP: 1, guidance: 1 };
+const sampleToken = (logits: number[], u: number, range: IdRange, settings: SamplingSettings,
+  uncond: number[] | null = null) => drawToken(logits, u, range, settings, uncond).token;
 
-describe('sampleToken', () => {
-  it('matches every golden case written by the Python sampler', () => {
+describe('drawToken', () => {
+  // Both samplers run float64 arithmetic in the same order on the same inputs: the ids agree
+  // exactly, and the margins to the rounding of exp().
+  it('matches every golden case written by the Python sampler, margins included', () => {
     for (const c of golden.sampler) {
-      const got = sampleToken(c.logits, c.u, { lo: c.lo, hi: c.hi }, toSettings(c.settings), c.uncond);
-      expect(got, JSON.stringify(c)).toBe(c.expected);
+      const got = drawToken(c.logits, c.u, { lo: c.lo, hi: c.hi }, toSettings(c.settings), c.uncond);
+      expect(got.token, JSON.stringify(c)).toBe(c.expected);
+      expect(Math.min(got.margin, 1e9)).toBeCloseTo(c.margin, 12);
     }
+  });
+
+  it('reports as margin half the distance to the nearest decision, scaled by temperature and guidance', () => {
+    const logits = [Math.log(0.25), Math.log(0.75)];
+    expect(drawToken(logits, 0.7, { lo: 0, hi: 2 }, plain).margin).toBeCloseTo(0.025, 12);
+    expect(drawToken(logits, 0.7, { lo: 0, hi: 2 }, { ...plain, guidance: 3 }, logits).margin).toBeCloseTo(0.005, 12);
+    expect(drawToken([1, 0.999, 0], 0.5, { lo: 0, hi: 3 }, { ...plain, topK: 1 }).margin).toBeCloseTo(0.0005, 12);
   });
 
   it('breaks ties by the lowest id when greedy', () => {

@@ -1,6 +1,6 @@
 // One sampled token from a row of fp32 logits, exactly as training/digit/sampling.py specifies:
 // guidance -> id mask -> temperature (0 = greedy) -> order by (logit desc, id asc) -> top-k ->
-// float64 softmax weights -> top-p -> pick with the uniform draw u.
+// float64 softmax weights -> top-p -> pick with the uniform draw u; each draw reports its margin.
 
 export interface SamplingSettings {
   temperature: number;
@@ -31,34 +31,69 @@ function rankCandidates(logits: Float64Array): Uint32Array {
   return order.sort((a, b) => logits[b] - logits[a] || a - b);
 }
 
-function keepTopP(weights: number[], topP: number): number[] {
-  if (topP >= 1) return weights;
+/** The shortest prefix whose share of the weights reaches topP, and how far the cut's
+ *  cumulative shares lie from topP; null when rounding never reaches it (keep all). */
+function topPCut(weights: number[], topP: number): { keep: number; gaps: number[] } | null {
   let total = 0;
   for (const w of weights) total += w;
   let cum = 0;
   for (let i = 0; i < weights.length; i++) {
+    const before = cum;
     cum += weights[i] / total;
-    if (cum >= topP) return weights.slice(0, i + 1);
+    if (cum >= topP) return { keep: i + 1, gaps: i > 0 ? [cum - topP, topP - before] : [cum - topP] };
   }
-  return weights;
+  return null;
 }
 
-export function sampleToken(cond: ArrayLike<number>, u: number, range: IdRange,
-  settings: SamplingSettings, uncond: ArrayLike<number> | null = null): number {
+/** A sampled id and its margin: how much any fp32 logit may be off (max norm) before the pick
+ *  could change, as training/digit/sampling.py's draw_token defines it. */
+export interface Draw {
+  token: number;
+  margin: number;
+}
+
+/** How much a guided logit moves per unit of change in the logits it mixes. */
+const guidanceGain = (scale: number, guided: boolean) => (guided ? Math.abs(scale) + Math.abs(1 - scale) : 1);
+
+export function drawToken(cond: ArrayLike<number>, u: number, range: IdRange,
+  settings: SamplingSettings, uncond: ArrayLike<number> | null = null): Draw {
   const logits = guided(cond, uncond, settings.guidance, range);
   const order = rankCandidates(logits);
-  if (settings.temperature === 0) return range.lo + order[0];
-  const kept = settings.topK > 0 ? Math.min(settings.topK, order.length) : order.length;
-  const scaled: number[] = [];
-  for (let i = 0; i < kept; i++) scaled.push(logits[order[i]] / settings.temperature);
-  const weights = keepTopP(scaled.map((x) => Math.exp(x - scaled[0])), settings.topP);
+  const gain = guidanceGain(settings.guidance, uncond !== null && settings.guidance !== 1);
+  if (settings.temperature === 0) {
+    const gap = order.length > 1 ? logits[order[0]] - logits[order[1]] : Infinity;
+    return { token: range.lo + order[0], margin: gap / 2 / gain };
+  }
+  const scaled = Array.from(order, (i) => logits[i] / settings.temperature);
+  const gaps: number[] = []; // what decides the pick: scaled-logit gaps and probabilities
+  let kept = scaled.length;
+  if (settings.topK > 0 && settings.topK < kept) {
+    kept = settings.topK;
+    gaps.push(scaled[kept - 1] - scaled[kept]);
+  }
+  let weights = scaled.slice(0, kept).map((x) => Math.exp(x - scaled[0]));
+  if (settings.topP < 1) {
+    const cut = topPCut(weights, settings.topP);
+    if (cut) {
+      weights = weights.slice(0, cut.keep);
+      gaps.push(...cut.gaps);
+    }
+  }
   let total = 0;
   for (const w of weights) total += w;
   const target = u * total;
   let running = 0;
+  let pick = weights.length - 1; // if rounding leaves none
   for (let i = 0; i < weights.length; i++) {
+    if (running + weights[i] > target) {
+      pick = i;
+      break;
+    }
     running += weights[i];
-    if (running > target) return range.lo + order[i];
   }
-  return range.lo + order[weights.length - 1];
+  if (pick > 0) gaps.push((target - running) / total, scaled[pick - 1] - scaled[pick]);
+  if (pick < weights.length - 1) gaps.push((running + weights[pick] - target) / total);
+  if (pick + 1 < scaled.length) gaps.push(scaled[pick] - scaled[pick + 1]);
+  const margin = (Math.max(0, Math.min(...gaps)) / 2) * settings.temperature / gain;
+  return { token: range.lo + order[pick], margin };
 }

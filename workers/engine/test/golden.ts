@@ -18,11 +18,14 @@ export interface GenerationCase {
   tokens: number[][];
   vq_tokens: number[][] | null;
   pixels: number[];
+  /** Each sampled token's margin (absent in references written before margins were recorded). */
+  margins?: number[][];
+  vq_margins?: number[][] | null;
 }
 export interface Golden {
   rng: { seed: number; u32: number[]; uniform: number[] }[];
   sampler: {
-    logits: number[]; uncond: number[]; u: number; lo: number; hi: number; expected: number;
+    logits: number[]; uncond: number[]; u: number; lo: number; hi: number; expected: number; margin: number;
     settings: { temperature: number; top_k: number; top_p: number; guidance: number };
   }[];
   encoder: { image: number[]; features: number[] };
@@ -46,16 +49,54 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-/** Runs each seeded generation PyTorch wrote and requires its tokens exactly and its pixels
- *  within one level. */
+/** The engine's logits agree with PyTorch's within this (engine.parity.test.ts enforces it; the
+ *  worst seen on the fixture is 4e-7): a token whose margin exceeds it is settled. */
+export const LOGIT_TOLERANCE = 1e-5;
+
+/** How many leading draws every given margin row settles. */
+export function settledLength(...rows: (number[] | undefined)[]): number {
+  const known = rows.filter((r): r is number[] => r !== undefined);
+  const n = Math.min(...known.map((r) => r.length));
+  for (let i = 0; i < n; i++) if (Math.min(...known.map((r) => r[i])) <= LOGIT_TOLERANCE) return i;
+  return n;
+}
+
+/** A case whose every recorded draw is settled, for tests that compare its tokens exactly. */
+export function settledCase(c: GenerationCase): GenerationCase {
+  const rows = [...(c.margins ?? []), ...(c.vq_margins ?? [])];
+  if (!c.margins || rows.some((r) => settledLength(r) < r.length)) {
+    throw new Error(`seed ${c.seed}: some draws are within ${LOGIT_TOLERANCE} of changing; pick a settled case`);
+  }
+  return c;
+}
+
+/** Runs each seeded generation PyTorch wrote. Tokens must match exactly up to the first draw
+ *  that PyTorch's or the engine's margin leaves unsettled (past it another correct sampler may
+ *  pick differently, and the row diverges); a row settled to the end must match its VQ tokens
+ *  likewise and its pixels within one level (truncation to uint8 of nearly equal floats). At
+ *  least half the rows must be settled to the end. */
 export async function expectReferenceGenerations(engine: Engine, cases: GenerationCase[]) {
+  let rows = 0;
+  let whole = 0;
   for (const c of cases) {
     const result = await engine.generate({ classId: c.class_id, seed: c.seed, batch: c.batch,
       decoder: c.decoder, prefix: c.prefix, stage1: toSettings(c.stage1), stage2: toSettings(c.stage2) });
-    expect(result.tokens).toEqual(c.tokens);
-    expect(result.vqTokens).toEqual(c.vq_tokens);
-    const rgb = result.images.flatMap((img) => Array.from(img.data).filter((_, i) => i % 4 !== 3 &&
-      (engine.manifest.image.channels === 3 || i % 4 === 0)));
-    expect(maxAbsDiff(rgb, c.pixels)).toBeLessThanOrEqual(1);
+    const perImage = c.pixels.length / c.batch;
+    for (let b = 0; b < c.batch; b++) {
+      rows++;
+      const n = c.prefix.length + settledLength(c.margins?.[b], result.margins[b]);
+      expect(result.tokens[b].slice(0, n)).toEqual(c.tokens[b].slice(0, n));
+      if (n < c.tokens[b].length) continue;
+      if (c.vq_tokens) {
+        const m = settledLength(c.vq_margins?.[b], result.vqMargins![b]);
+        expect(result.vqTokens![b].slice(0, m)).toEqual(c.vq_tokens[b].slice(0, m));
+        if (m < c.vq_tokens[b].length) continue;
+      }
+      const img = result.images[b];
+      const rgb = Array.from(img.data).filter((_, i) => i % 4 !== 3 && (engine.manifest.image.channels === 3 || i % 4 === 0));
+      expect(maxAbsDiff(rgb, c.pixels.slice(b * perImage, (b + 1) * perImage))).toBeLessThanOrEqual(1);
+      whole++;
+    }
   }
+  expect(2 * whole).toBeGreaterThanOrEqual(rows);
 }
