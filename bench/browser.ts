@@ -12,12 +12,14 @@ import type { Page } from 'playwright-core';
 import { launch } from '../e2e/browser';
 import { BASE_URL, setup, teardown } from '../e2e/server';
 
-const { values: opts } = parseArgs({ options: {
-  pack: { type: 'string', default: 'emoji-mini' },
-  batches: { type: 'string', default: '1,4,8' },
-  repeats: { type: 'string', default: '2' },
-  backends: { type: 'string', default: 'wasm,wasm-with-adapter,webgpu' },
-} });
+const { values: opts } = parseArgs({
+  options: {
+    pack: { type: 'string', default: 'emoji-mini' },
+    batches: { type: 'string', default: '1,4,8' },
+    repeats: { type: 'string', default: '2' },
+    backends: { type: 'string', default: 'wasm,wasm-with-adapter,webgpu' },
+  },
+});
 const batches = opts.batches.split(',').map(Number);
 const repeats = Number(opts.repeats);
 
@@ -26,8 +28,9 @@ async function generationSeconds(page: Page, batch: number): Promise<number> {
   const before = await page.locator('[data-testid=sample]').count();
   const start = performance.now();
   await page.getByRole('button', { name: 'Generate', exact: true }).click();
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sample]').length >= n,
-    before + batch, { timeout: 600_000 });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sample]').length >= n, before + batch, {
+    timeout: 600_000,
+  });
   return (performance.now() - start) / 1000;
 }
 
@@ -45,7 +48,8 @@ async function main() {
         await page.waitForSelector('[data-testid=backend]', { timeout: 120_000 });
         const used = (await page.getAttribute('[data-testid=backend]', 'data-backend'))!;
         const banner = (await page.textContent('[data-testid=backend]'))!;
-        summary[`${backend}_runs_on`] = used === 'webgpu' ? banner.split(' — ')[1] ?? 'webgpu' : banner.split(' · ')[1];
+        summary[`${backend}_runs_on`] =
+          used === 'webgpu' ? (banner.split(' — ')[1] ?? 'webgpu') : banner.split(' · ')[1];
         summary[`${backend}_runtime_build`] = (await page.getAttribute('[data-testid=ort-build]', 'data-build'))!;
         for (const batch of batches) {
           await page.getByLabel('Batch').fill(String(batch));
@@ -54,7 +58,10 @@ async function main() {
           for (let i = 0; i < repeats; i++) times.push(await generationSeconds(page, batch));
           const seconds = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
           summary[`${backend}_images_per_s_batch${batch}`] = Number((batch / seconds).toPrecision(4));
-          rows.push(`${backend.padEnd(17)} batch ${String(batch).padStart(2)}  ${(batch / seconds).toPrecision(4).padStart(8)} images/s  (${seconds.toFixed(2)} s per batch)`);
+          rows.push(
+            `${backend.padEnd(17)} batch ${String(batch).padStart(2)}  ` +
+              `${(batch / seconds).toPrecision(4).padStart(8)} images/s  (${seconds.toFixed(2)} s per batch)`,
+          );
           console.error(rows.at(-1));
         }
       } finally {
@@ -65,7 +72,8 @@ async function main() {
     await teardown();
   }
   console.log(`\nbench:browser, pack ${opts.pack}, the built app in headless Chromium`);
-  for (const [key, value] of Object.entries(summary)) if (key.endsWith('_runs_on') || key.endsWith('_runtime_build')) console.log(`${key}: ${value}`);
+  for (const [key, value] of Object.entries(summary))
+    if (key.endsWith('_runs_on') || key.endsWith('_runtime_build')) console.log(`${key}: ${value}`);
   for (const row of rows) console.log(row);
   const date = new Date().toISOString().slice(0, 10);
   mkdirSync('bench/results', { recursive: true });

@@ -9,23 +9,26 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as ortNode from 'onnxruntime-node';
 import * as ort from 'onnxruntime-web';
-import { fileSource } from '../workers/node/fileSource';
+import { stepGraph } from '../workers/engine/backend';
 import { Engine } from '../workers/engine/engine';
 import { gptRunner, int64 } from '../workers/engine/gptRunner';
-import { gridTokens } from '../workers/engine/manifest';
+import { type GptGraphEntry, gridTokens } from '../workers/engine/manifest';
 import { readPack } from '../workers/engine/readPack';
 import { createSessions } from '../workers/engine/sessions';
-import { engineLoop, growingCacheLoop, type GptShape, type Loop, noCacheLoop, stepFlops } from './gptLoops';
+import { fileSource } from '../workers/node/fileSource';
+import { engineLoop, type GptShape, growingCacheLoop, type Loop, noCacheLoop, stepFlops } from './gptLoops';
 
-const { values: opts } = parseArgs({ options: {
-  pack: { type: 'string' },
-  batches: { type: 'string', default: '1,4,8,16' },
-  repeats: { type: 'string', default: '3' },
-  threads: { type: 'string', default: '1' },
-  shapes: { type: 'string', default: 'mini-8x8,mini-16x16,base-16x16' },
-  'no-reference': { type: 'boolean', default: false },
-  'pack-only': { type: 'boolean', default: false }, // just the pack's stages (e.g. a converted official pack)
-} });
+const { values: opts } = parseArgs({
+  options: {
+    pack: { type: 'string' },
+    batches: { type: 'string', default: '1,4,8,16' },
+    repeats: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '1' },
+    shapes: { type: 'string', default: 'mini-8x8,mini-16x16,base-16x16' },
+    'no-reference': { type: 'boolean', default: false },
+    'pack-only': { type: 'boolean', default: false }, // just the pack's stages (e.g. a converted official pack)
+  },
+});
 const repeats = Number(opts.repeats);
 const threads = Number(opts.threads);
 const batches = opts.batches.split(',').filter(Boolean).map(Number);
@@ -48,7 +51,8 @@ function report(key: string, label: string, value: number, unit: string) {
 async function timeEachMs(fns: (() => Promise<unknown>)[], n = repeats): Promise<number[]> {
   for (const fn of fns) {
     const warm = performance.now();
-    do await fn(); while (performance.now() - warm < 1000);
+    do await fn();
+    while (performance.now() - warm < 1000);
   }
   const times: number[][] = fns.map(() => []);
   for (let i = 0; i < n; i++) {
@@ -65,8 +69,12 @@ const timeMs = async (fn: () => Promise<unknown>, n = repeats) => (await timeEac
 
 const session = (file: string) => ort.InferenceSession.create(readFileSync(file), { executionProviders: ['wasm'] });
 /** The same graph in onnxruntime-node (native CPU), the peer a Node user would otherwise run. */
-const nativeSession = (file: string) => ortNode.InferenceSession.create(file,
-  { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 });
+const nativeSession = (file: string) =>
+  ortNode.InferenceSession.create(file, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
 
 async function packStages(pack: string) {
   const dir = existsSync(`public/models/${pack}`) ? `public/models/${pack}` : pack;
@@ -79,15 +87,26 @@ async function packStages(pack: string) {
   const sessions = await createSessions(files, 'wasm');
   report('sessions_ms', 'creating every session', performance.now() - created, 'ms');
   const { size, channels } = m.image;
-  const image = new ort.Tensor('float32', new Float32Array(channels * size * size).fill(0.5), [1, channels, size, size]);
+  const image = new ort.Tensor('float32', new Float32Array(channels * size * size).fill(0.5), [
+    1,
+    channels,
+    size,
+    size,
+  ]);
   report('encoder_ms', 'encoder, one image', await timeMs(() => sessions.get('encoder')!.run({ image })), 'ms');
   const { features } = await sessions.get('encoder')!.run({ image });
-  report('quantizer_ms', 'quantizer, one image', await timeMs(() => sessions.get('quantizer')!.run({ features })), 'ms');
+  report(
+    'quantizer_ms',
+    'quantizer, one image',
+    await timeMs(() => sessions.get('quantizer')!.run({ features })),
+    'ms',
+  );
 
-  const runner = (gpt: 'stage1' | 'stage2') => { // the step the engine runs on WASM
-    const name = sessions.has(`${gpt}_wasm`) ? `${gpt}_wasm` as const : gpt;
+  const runner = (gpt: 'stage1' | 'stage2') => {
+    // the step the engine runs on WASM
+    const name = stepGraph(gpt, sessions.keys())!;
     const s = sessions.get(name)!;
-    return gptRunner((feeds) => s.run(feeds), m.graphs[name]!);
+    return gptRunner((feeds) => s.run(feeds), m.graphs[name] as GptGraphEntry);
   };
   const s1 = runner('stage1');
   const stage1Run = (batch: number) => async () => {
@@ -97,10 +116,17 @@ async function packStages(pack: string) {
   };
   const stage1 = await timeEachMs([1, ...batches.filter((b) => b > 1)].map(stage1Run));
   report('stage1_ms_per_token', 'stage 1, per token (batch 1)', stage1[0] / n, 'ms');
-  batches.filter((b) => b > 1).forEach((batch, i) => { // the GPT alone, without the decoders
-    report(`stage1_batch${batch}_over_batch1`, `stage 1 alone: images/s at batch ${batch} over batch 1`,
-      (stage1[0] * batch) / stage1[i + 1], 'x');
-  });
+  batches
+    .filter((b) => b > 1)
+    .forEach((batch, i) => {
+      // the GPT alone, without the decoders
+      report(
+        `stage1_batch${batch}_over_batch1`,
+        `stage 1 alone: images/s at batch ${batch} over batch 1`,
+        (stage1[0] * batch) / stage1[i + 1],
+        'x',
+      );
+    });
   const codes = new Array<number>(n).fill(0);
   if (m.graphs.stage2) {
     const s2 = runner('stage2');
@@ -119,27 +145,50 @@ async function packStages(pack: string) {
   }
   for (const name of ['vq_decoder', 'direct_decoder'] as const) {
     const s = sessions.get(name);
-    if (s) report(`${name}_ms`, `${name.replace('_', ' ')}, one image`, await timeMs(() => s.run({ tokens: int64(codes, [1, n]) })), 'ms');
+    if (s)
+      report(
+        `${name}_ms`,
+        `${name.replace('_', ' ')}, one image`,
+        await timeMs(() => s.run({ tokens: int64(codes, [1, n]) })),
+        'ms',
+      );
   }
   await Promise.all([...sessions.values()].map((s) => s.release()));
 
   const main = m.sampling?.decoder ?? m.decoders[0];
-  const request = (batch: number, decoder: 'direct' | 'ar-vq') => ({ classId: m.classes ? 0 : null, seed: 1, batch, decoder,
-    stage1: { temperature: 1, topK: 0, topP: 0.9, guidance: 1 }, stage2: { temperature: 1, topK: 0, topP: 0.8, guidance: 1 } });
+  const request = (batch: number, decoder: 'direct' | 'ar-vq') => ({
+    classId: m.classes ? 0 : null,
+    seed: 1,
+    batch,
+    decoder,
+    stage1: { temperature: 1, topK: 0, topP: 0.9, guidance: 1 },
+    stage2: { temperature: 1, topK: 0, topP: 0.8, guidance: 1 },
+  });
   const coldStart = performance.now();
   const engine = await Engine.fromFiles(files, 'wasm');
   await engine.generate(request(1, main));
-  report('first_image_ms', 'first image from a cached pack (sessions created cold)', performance.now() - coldStart, 'ms');
+  report(
+    'first_image_ms',
+    'first image from a cached pack (sessions created cold)',
+    performance.now() - coldStart,
+    'ms',
+  );
   for (const decoder of m.decoders) {
-    report(`image_${decoder}_ms`, `one image, ${decoder} decoder, end to end`, await timeMs(() => engine.generate(request(1, decoder))), 'ms');
+    report(
+      `image_${decoder}_ms`,
+      `one image, ${decoder} decoder, end to end`,
+      await timeMs(() => engine.generate(request(1, decoder))),
+      'ms',
+    );
   }
   const batchMs = await timeEachMs(batches.map((batch) => () => engine.generate(request(batch, main))));
   batches.forEach((batch, i) => {
     report(`images_per_s_batch${batch}`, `images/s at batch ${batch} (${main})`, (1000 * batch) / batchMs[i], 'img/s');
   });
   for (const batch of batches.filter((b) => b > 1 && summary.images_per_s_batch1)) {
-    summary[`batch${batch}_over_batch1`] = Number(((summary[`images_per_s_batch${batch}`] as number) /
-      (summary.images_per_s_batch1 as number)).toFixed(2));
+    summary[`batch${batch}_over_batch1`] = Number(
+      ((summary[`images_per_s_batch${batch}`] as number) / (summary.images_per_s_batch1 as number)).toFixed(2),
+    );
   }
   await engine.dispose();
 }
@@ -161,12 +210,20 @@ interface ShapeEntry {
 }
 
 async function gptShapes(peak: number) {
-  const reference = JSON.parse(readFileSync(`${GRAPHS}/reference.json`, 'utf8')) as { shapes: Record<string, ShapeEntry> };
+  const reference = JSON.parse(readFileSync(`${GRAPHS}/reference.json`, 'utf8')) as {
+    shapes: Record<string, ShapeEntry>;
+  };
   for (const name of shapes) {
     const entry = reference.shapes[name];
     if (!entry) throw new Error(`no graphs for ${name}: run training/bench.py --shapes ${name}`);
     const c = entry.config;
-    const shape: GptShape = { layers: c.n_layer, heads: c.n_head, headDim: c.dim / c.n_head, vocab: c.vocab_size, tokens: entry.tokens };
+    const shape: GptShape = {
+      layers: c.n_layer,
+      heads: c.n_head,
+      headDim: c.dim / c.n_head,
+      vocab: c.vocab_size,
+      tokens: entry.tokens,
+    };
     console.error(`[bench] GPT ${name}: ${c.n_layer} layers x ${c.dim}, ${entry.tokens} tokens per image`);
     // the official shape is timed over its first and last 16 steps and projected (a step's cost
     // grows at most linearly with its position)
@@ -185,19 +242,46 @@ async function gptShapes(peak: number) {
     }
     const past = await session(`${GRAPHS}/${name}/past.onnx`);
     const native = await nativeSession(`${GRAPHS}/${name}/past.onnx`);
-    const runs = [imageRun(engineLoop(past, shape, 'past'), 1), imageRun(engineLoop(past, shape, 'past'), 16),
-      imageRun(engineLoop(native, shape, 'past'), 1)];
+    const runs = [
+      imageRun(engineLoop(past, shape, 'past'), 1),
+      imageRun(engineLoop(past, shape, 'past'), 16),
+      imageRun(engineLoop(native, shape, 'past'), 1),
+    ];
     const growing = entry.peers ? await session(`${GRAPHS}/${name}/growing.onnx`) : null;
-    if (growing) runs.push(imageRun(engineLoop(fixed, shape, 'fixed'), 1), imageRun(growingCacheLoop(growing, shape), 1));
-    const [ours, b16, nativeMs, fixedOnce, grow] = (await timeEachMs(runs)).map((ms, i) => perImage(ms, i === 1 ? 16 : 1));
+    if (growing)
+      runs.push(imageRun(engineLoop(fixed, shape, 'fixed'), 1), imageRun(growingCacheLoop(growing, shape), 1));
+    const [ours, b16, nativeMs, fixedOnce, grow] = (await timeEachMs(runs)).map((ms, i) =>
+      perImage(ms, i === 1 ? 16 : 1),
+    );
     await native.release();
     if (growing) fixedMs = fixedOnce;
     report(`${name}_past_ms_per_image`, `${name}: step over the past keys/values (WASM's), ms per image`, ours, 'ms');
-    report(`${name}_fixed_ms_per_image`, `${name}: fixed-capacity KV cache (WebGPU's step), ms per image`, fixedMs, 'ms');
-    report(`${name}_past_over_fixed`, `${name}: past-keys step speed-up over the fixed-capacity cache`, fixedMs / ours, 'x');
+    report(
+      `${name}_fixed_ms_per_image`,
+      `${name}: fixed-capacity KV cache (WebGPU's step), ms per image`,
+      fixedMs,
+      'ms',
+    );
+    report(
+      `${name}_past_over_fixed`,
+      `${name}: past-keys step speed-up over the fixed-capacity cache`,
+      fixedMs / ours,
+      'x',
+    );
     const ref = entry.reference_s_per_image?.['1'];
-    if (ref) report(`${name}_speedup_vs_pytorch`, `${name}: speed-up over the PyTorch eager reference`, (1000 * ref) / ours, 'x');
-    report(`${name}_speedup_vs_ort_node`, `${name}: speed-up over onnxruntime-node (native CPU), same graph`, nativeMs / ours, 'x');
+    if (ref)
+      report(
+        `${name}_speedup_vs_pytorch`,
+        `${name}: speed-up over the PyTorch eager reference`,
+        (1000 * ref) / ours,
+        'x',
+      );
+    report(
+      `${name}_speedup_vs_ort_node`,
+      `${name}: speed-up over onnxruntime-node (native CPU), same graph`,
+      nativeMs / ours,
+      'x',
+    );
     if (growing) {
       report(`${name}_speedup_vs_growing`, `${name}: speed-up over a growing cache`, grow / ours, 'x');
       const full = await session(`${GRAPHS}/${name}/full.onnx`);
@@ -215,8 +299,11 @@ async function gptShapes(peak: number) {
 
 async function main() {
   if (!opts['no-reference'] && !opts['pack-only']) {
-    const py = spawnSync('/usr/bin/python3', ['training/bench.py', '--threads', String(threads), '--shapes', ...shapes],
-      { stdio: ['ignore', 'inherit', 'inherit'] });
+    const py = spawnSync(
+      '/usr/bin/python3',
+      ['training/bench.py', '--threads', String(threads), '--shapes', ...shapes],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
     if (py.status !== 0) throw new Error('training/bench.py failed');
   }
   const index = JSON.parse(readFileSync('public/models/index.json', 'utf8'));
@@ -232,7 +319,10 @@ async function main() {
   }
 
   const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\nbench: pack ${pack}, ${threads} thread(s), onnxruntime-web ${ort.env.versions.web} WASM in Node ${process.version}\n`);
+  console.log(
+    `\nbench: pack ${pack}, ${threads} thread(s), ` +
+      `onnxruntime-web ${ort.env.versions.web} WASM in Node ${process.version}\n`,
+  );
   for (const [label, value, unit] of rows) console.log(`${label.padEnd(width)}  ${value.padStart(10)} ${unit}`);
   const date = new Date().toISOString().slice(0, 10);
   mkdirSync('bench/results', { recursive: true });

@@ -15,11 +15,13 @@ const CASE = settledCase(golden.generation[0]);
 const PIXEL_TOLERANCE = { wasm: 1, webgpu: 3 } as const;
 
 async function samplePixels(page: Page): Promise<number[][]> {
-  return page.$$eval('[data-testid=sample] canvas', (canvases) => canvases.map((c) => {
-    const canvas = c as HTMLCanvasElement;
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    return Array.from(data).filter((_, i) => i % 4 !== 3);
-  }));
+  return page.$$eval('[data-testid=sample] canvas', (canvases) =>
+    canvases.map((c) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      return Array.from(data).filter((_, i) => i % 4 !== 3);
+    }),
+  );
 }
 
 async function generateAndRead(page: Page) {
@@ -49,8 +51,9 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       const reason = await page.textContent('[data-testid=backend]');
       expect(used, reason ?? '').toBe(backend);
       // the WebGPU-capable runtime only where there is an adapter (it slows WASM down)
-      expect(await page.getAttribute('[data-testid=ort-build]', 'data-build'))
-        .toBe(backend === 'webgpu' ? 'webgpu-capable' : 'plain');
+      expect(await page.getAttribute('[data-testid=ort-build]', 'data-build')).toBe(
+        backend === 'webgpu' ? 'webgpu-capable' : 'plain',
+      );
     });
 
     it('generates the golden tokens and pixels for a class and a seed', async () => {
@@ -73,7 +76,9 @@ for (const backend of ['wasm', 'webgpu'] as const) {
 
     it("shows a dropped image's golden token grid", async () => {
       await page.setInputFiles('[data-testid=file-input]', {
-        name: 'example.png', mimeType: 'image/png', buffer: readFileSync(`${FIXTURE_DIR}/example.png`),
+        name: 'example.png',
+        mimeType: 'image/png',
+        buffer: readFileSync(`${FIXTURE_DIR}/example.png`),
       });
       await page.waitForSelector('[data-testid=token-map]');
       const tokens = await page.getAttribute('[data-testid=token-map]', 'data-tokens');
@@ -86,14 +91,20 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
       });
       const plane = 32 * 32;
-      const expected = Array.from({ length: 4 * plane }, (_, i) => (i % 4 === 3 ? 255
-        : Math.trunc(Math.min(255, Math.max(0, Math.fround(golden.direct_decoder.image[(i % 4) * plane + (i >> 2)] * 255))))));
+      const expected = Array.from({ length: 4 * plane }, (_, i) =>
+        i % 4 === 3
+          ? 255
+          : Math.trunc(
+              Math.min(255, Math.max(0, Math.fround(golden.direct_decoder.image[(i % 4) * plane + (i >> 2)] * 255))),
+            ),
+      );
       expect(maxAbsDiff(rebuilt, expected)).toBeLessThanOrEqual(PIXEL_TOLERANCE[backend]);
       await page.waitForSelector('[data-testid=reconstruction-ar-vq]');
 
       // hovering a cell says how close the runner-up centroid came
-      expect(await page.locator('[data-testid=token-map] [role=gridcell]').first().getAttribute('title'))
-        .toContain(`runner-up token ${golden.quantizer.runner_up[0][0]} at `);
+      expect(await page.locator('[data-testid=token-map] [role=gridcell]').first().getAttribute('title')).toContain(
+        `runner-up token ${golden.quantizer.runner_up[0][0]} at `,
+      );
 
       // clicking a token highlights every cell that holds it
       const token = golden.quantizer.tokens[0][0];
@@ -113,16 +124,21 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     });
 
     it('maps a pasted image too', async () => {
-      await page.setInputFiles('[data-testid=file-input]', { name: 'wide.png', mimeType: 'image/png',
-        buffer: readFileSync('docs/models/fashion-mini-samples-direct.png') }); // some other picture first
-      await expect.poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'))
+      await page.setInputFiles('[data-testid=file-input]', {
+        name: 'wide.png',
+        mimeType: 'image/png',
+        buffer: readFileSync('docs/models/fashion-mini-samples-direct.png'),
+      }); // some other picture first
+      await expect
+        .poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'))
         .not.toBe(golden.quantizer.tokens[0].join(','));
       // a wide picture is cut to its centred square, and the page shows where
       const wide = readFileSync('docs/models/fashion-mini-samples-direct.png');
       const [width, height] = [wide.readUInt32BE(16), wide.readUInt32BE(20)]; // PNG header
       const side = Math.min(width, height);
       expect(width).not.toBe(height);
-      await expect.poll(() => page.getAttribute('[data-testid=crop-box]', 'data-crop'))
+      await expect
+        .poll(() => page.getAttribute('[data-testid=crop-box]', 'data-crop'))
         .toBe(`${(width - side) / 2},${(height - side) / 2},${side}`);
       const bytes = Array.from(readFileSync(`${FIXTURE_DIR}/example.png`));
       await page.evaluate((data) => {
@@ -130,7 +146,8 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         clipboard.items.add(new File([new Uint8Array(data)], 'pasted.png', { type: 'image/png' }));
         window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: clipboard }));
       }, bytes);
-      await expect.poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'))
+      await expect
+        .poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'))
         .toBe(golden.quantizer.tokens[0].join(','));
     });
 
@@ -139,7 +156,8 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       await page.waitForSelector('[data-testid=completions] canvas', { timeout: 60_000 });
       expect(await page.getAttribute('[data-testid=completions]', 'data-rows')).toBe('2');
       const completions = await page.$$eval('[data-testid=completion]', (els) =>
-        els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)));
+        els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)),
+      );
       expect(completions).toHaveLength(4);
       const prefix = golden.quantizer.tokens[0].slice(0, 2 * 4); // two rows of the 4×4 grid
       for (const tokens of completions) expect(tokens.slice(0, prefix.length)).toEqual(prefix);
@@ -149,22 +167,33 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     it('answers a non-image file with a clear message and keeps the gallery and token map', async () => {
       const samples = await page.locator('[data-testid=sample]').count();
       await page.setInputFiles('[data-testid=file-input]', {
-        name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image'),
+        name: 'notes.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from('not an image'),
       });
       await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(/notes\.txt is not an image/);
       await page.setInputFiles('[data-testid=file-input]', {
-        name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n garbage'),
+        name: 'broken.png',
+        mimeType: 'image/png',
+        buffer: Buffer.from('\x89PNG\r\n\x1a\n garbage'),
       });
       await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(/broken\.png could not be decoded/);
       const huge = Buffer.from(readFileSync(`${FIXTURE_DIR}/example.png`));
       huge.writeUInt32BE(20000, 16); // IHDR width and height
       huge.writeUInt32BE(20000, 20);
       await page.setInputFiles('[data-testid=file-input]', { name: 'huge.png', mimeType: 'image/png', buffer: huge });
-      await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(/huge\.png is 20000×20000 pixels; .*Shrink it first/);
-      for (const [file, type, expected] of [['empty.png', 'image/png', /empty\.png is empty/],
-        ['logo.svg', 'image/svg+xml', /logo\.svg is an SVG drawing/]] as const) {
-        await page.setInputFiles('[data-testid=file-input]', { name: file, mimeType: type,
-          buffer: file === 'empty.png' ? Buffer.alloc(0) : Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>') });
+      await expect
+        .poll(() => page.textContent('[data-testid=error]'))
+        .toMatch(/huge\.png is 20000×20000 pixels; .*Shrink it first/);
+      for (const [file, type, expected] of [
+        ['empty.png', 'image/png', /empty\.png is empty/],
+        ['logo.svg', 'image/svg+xml', /logo\.svg is an SVG drawing/],
+      ] as const) {
+        await page.setInputFiles('[data-testid=file-input]', {
+          name: file,
+          mimeType: type,
+          buffer: file === 'empty.png' ? Buffer.alloc(0) : Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'),
+        });
         await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(expected);
       }
       expect(await page.locator('[data-testid=sample]').count()).toBe(samples);
@@ -172,40 +201,53 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       expect(pageErrors).toEqual([]);
     });
 
-    it.runIf(backend === 'wasm')('restarts a crashed worker, reloads the pack, and generates the same image again', async () => {
-      const [worker] = page.workers();
-      await worker.evaluate(() => { setTimeout(() => { throw new Error('simulated crash'); }, 0); });
-      await expect.poll(() => page.textContent('[data-testid=error]'), { timeout: 60_000 })
-        .toMatch(/The inference worker crashed \(.*simulated crash\); it was restarted and the pack reloaded\./);
-      expect(page.workers()).toHaveLength(1);
-      await page.goto(caseUrl(CASE, 'fixture-tiny', backend));
-      await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
-      expect((await generateAndRead(page)).tokens).toEqual(CASE.tokens);
-    });
+    it.runIf(backend === 'wasm')(
+      'restarts a crashed worker, reloads the pack, and generates the same image again',
+      async () => {
+        const [worker] = page.workers();
+        await worker.evaluate(() => {
+          setTimeout(() => {
+            throw new Error('simulated crash');
+          }, 0);
+        });
+        await expect
+          .poll(() => page.textContent('[data-testid=error]'), { timeout: 60_000 })
+          .toMatch(/The inference worker crashed \(.*simulated crash\); it was restarted and the pack reloaded\./);
+        expect(page.workers()).toHaveLength(1);
+        await page.goto(caseUrl(CASE, 'fixture-tiny', backend));
+        await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+        expect((await generateAndRead(page)).tokens).toEqual(CASE.tokens);
+      },
+    );
 
-    it.runIf(backend === 'webgpu')('cancels 50 generations without leaking GPU buffers, then generates again', async () => {
-      await page.getByLabel('Batch').fill('4');
-      await page.getByLabel('Decoder', { exact: false }).first().selectOption('ar-vq');
-      const generateOnce = async () => {
-        const before = await page.locator('[data-testid=sample]').count();
-        await page.getByRole('button', { name: 'Generate', exact: true }).click();
-        await expect.poll(() => page.locator('[data-testid=sample]').count(), { timeout: 60_000 }).toBeGreaterThan(before);
-        await page.getByRole('button', { name: 'Generate', exact: true }).waitFor();
-      };
-      const liveBuffers = async () => Number(await page.getAttribute('[data-testid=gpu-memory]', 'data-buffers'));
-      await generateOnce();
-      const settled = await liveBuffers();
-      const samples = await page.locator('[data-testid=sample]').count();
-      for (let i = 0; i < 50; i++) {
-        await page.getByRole('button', { name: 'Generate', exact: true }).click();
-        await page.getByRole('button', { name: 'Stop' }).click({ timeout: 10_000 });
-        await page.getByRole('button', { name: 'Generate', exact: true }).waitFor({ timeout: 10_000 });
-      }
-      expect(await page.locator('[data-testid=sample]').count()).toBe(samples); // every one was cancelled
-      expect(await page.getByRole('alert').count()).toBe(0);
-      expect(await liveBuffers()).toBeLessThanOrEqual(settled);
-      await generateOnce();
-      expect(await liveBuffers()).toBeLessThanOrEqual(settled);
-    });
+    it.runIf(backend === 'webgpu')(
+      'cancels 50 generations without leaking GPU buffers, then generates again',
+      async () => {
+        await page.getByLabel('Batch').fill('4');
+        await page.getByLabel('Decoder', { exact: false }).first().selectOption('ar-vq');
+        const generateOnce = async () => {
+          const before = await page.locator('[data-testid=sample]').count();
+          await page.getByRole('button', { name: 'Generate', exact: true }).click();
+          await expect
+            .poll(() => page.locator('[data-testid=sample]').count(), { timeout: 60_000 })
+            .toBeGreaterThan(before);
+          await page.getByRole('button', { name: 'Generate', exact: true }).waitFor();
+        };
+        const liveBuffers = async () => Number(await page.getAttribute('[data-testid=gpu-memory]', 'data-buffers'));
+        await generateOnce();
+        const settled = await liveBuffers();
+        const samples = await page.locator('[data-testid=sample]').count();
+        for (let i = 0; i < 50; i++) {
+          await page.getByRole('button', { name: 'Generate', exact: true }).click();
+          await page.getByRole('button', { name: 'Stop' }).click({ timeout: 10_000 });
+          await page.getByRole('button', { name: 'Generate', exact: true }).waitFor({ timeout: 10_000 });
+        }
+        expect(await page.locator('[data-testid=sample]').count()).toBe(samples); // every one was cancelled
+        expect(await page.getByRole('alert').count()).toBe(0);
+        expect(await liveBuffers()).toBeLessThanOrEqual(settled);
+        await generateOnce();
+        expect(await liveBuffers()).toBeLessThanOrEqual(settled);
+      },
+    );
   });
 }

@@ -1,5 +1,6 @@
 // The Compare board in Chromium (WASM, fixture pack): pin a sample, run a sweep, find both (and
-// the settings) on the next visit, export the board as JSON and import it back; a bad import leaves the board as it was.
+// the settings) on the next visit, export the board as JSON and import it back; a bad import
+// leaves the board as it was.
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,8 +23,10 @@ describe('compare board', () => {
   beforeAll(async () => {
     browser = await launch(false);
     page = await (await browser.newContext({ acceptDownloads: true })).newPage();
-    await page.goto(`${BASE_URL}?pack=fixture-tiny&backend=wasm&class=${CASE.class_id}&seed=${CASE.seed}&batch=1` +
-      `&temp=${CASE.stage1.temperature}&topk=${CASE.stage1.top_k}&topp=${CASE.stage1.top_p}&decoder=${CASE.decoder}`);
+    await page.goto(
+      `${BASE_URL}?pack=fixture-tiny&backend=wasm&class=${CASE.class_id}&seed=${CASE.seed}&batch=1` +
+        `&temp=${CASE.stage1.temperature}&topk=${CASE.stage1.top_k}&topp=${CASE.stage1.top_p}&decoder=${CASE.decoder}`,
+    );
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
   });
   afterAll(async () => {
@@ -38,8 +41,9 @@ describe('compare board', () => {
 
     await page.getByLabel('Values (comma-separated)').fill('0.5, 1, 2');
     await page.getByRole('button', { name: 'Run sweep' }).click();
-    await expect.poll(async () => (await boardState(page)).cells.filter((c) => c === 'yes').length,
-      { timeout: 60_000 }).toBe(6);
+    await expect
+      .poll(async () => (await boardState(page)).cells.filter((c) => c === 'yes').length, { timeout: 60_000 })
+      .toBe(6);
   });
 
   it('finds the board and the settings again on a plain visit', async () => {
@@ -54,16 +58,28 @@ describe('compare board', () => {
 
   it('exports the board as JSON and imports it back; a bad file changes nothing', async () => {
     const before = await boardState(page);
-    const [download] = await Promise.all([page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export JSON' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export JSON' }).click(),
+    ]);
     const json = readFileSync((await download.path())!);
     await page.getByRole('button', { name: 'Clear board' }).click();
     expect(await boardState(page)).toEqual({ pins: [], cells: [] });
-    await page.setInputFiles('[data-testid=board-import]', { name: 'board.json', mimeType: 'application/json', buffer: json });
+    await page.setInputFiles('[data-testid=board-import]', {
+      name: 'board.json',
+      mimeType: 'application/json',
+      buffer: json,
+    });
     await expect.poll(() => boardState(page)).toEqual(before);
 
-    await page.setInputFiles('[data-testid=board-import]', { name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
-    await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(/Could not import notes\.json: .*not an exported DiGIT board/);
+    await page.setInputFiles('[data-testid=board-import]', {
+      name: 'notes.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"hello": 1}'),
+    });
+    await expect
+      .poll(() => page.textContent('[data-testid=error]'))
+      .toMatch(/Could not import notes\.json: .*not an exported DiGIT board/);
     expect(await boardState(page)).toEqual(before);
   });
 
@@ -71,7 +87,8 @@ describe('compare board', () => {
     const before = await boardState(page);
     await page.getByLabel('Pack URL (a folder with pack.json)').fill(`${BASE_URL}no-such-pack/`);
     await page.getByRole('button', { name: 'Load', exact: true }).click();
-    await expect.poll(() => page.textContent('[data-testid=error]'))
+    await expect
+      .poll(() => page.textContent('[data-testid=error]'))
       .toMatch(/Could not load pack .*no-such-pack.*not JSON \(the server sent HTML/);
     expect(await page.textContent('[data-testid=backend]')).toContain('Fixture');
     expect(await boardState(page)).toEqual(before);
@@ -97,8 +114,9 @@ describe('compare board', () => {
     await page.getByLabel('Values (comma-separated)').fill('fashion-mini, fixture-tiny');
     await page.getByRole('button', { name: 'Run sweep' }).click();
     const last = page.locator('[data-testid=sweep]').nth(sweepsBefore);
-    await expect.poll(async () => (await last.locator('[data-testid=sweep-cell][data-filled=yes]').count()),
-      { timeout: 120_000 }).toBe(4);
+    await expect
+      .poll(async () => await last.locator('[data-testid=sweep-cell][data-filled=yes]').count(), { timeout: 120_000 })
+      .toBe(4);
     expect(await last.locator('thead th').allTextContents()).toEqual(['seed', 'fashion-mini', 'fixture-tiny']);
     await expect.poll(() => page.textContent('[data-testid=backend]'), { timeout: 60_000 }).toBe(title);
     expect(await page.getByRole('alert').count()).toBe(0);

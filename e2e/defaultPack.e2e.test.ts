@@ -25,8 +25,12 @@ describe('default pack', () => {
     await context.addInitScript(() => {
       const w = window as unknown as { longTasks: number[] };
       w.longTasks = [];
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration)))
-        .observe({ type: 'longtask', buffered: true });
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.longTasks.push(e.duration);
+      }).observe({
+        type: 'longtask',
+        buffered: true,
+      });
     });
   });
   afterAll(async () => {
@@ -51,14 +55,16 @@ describe('default pack', () => {
     });
     expect(levels).toBeGreaterThan(8); // a picture, not a flat fill
 
-    const [download] = await Promise.all([page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Save PNG' }).first().click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Save PNG' }).first().click(),
+    ]);
     const saved = JSON.parse(readPngText(new Uint8Array(readFileSync((await download.path())!)))['digit-settings']);
     expect(saved).toMatchObject({ pack: index.default, seed: c.seed, classId: c.class_id, decoder: c.decoder });
     expect(saved.link).toContain(`seed=${c.seed}`);
   });
 
-  it('gives the same image after a reload of the link; pins and sweeps, and finds the board after a reload', async () => {
+  it('gives the same image after a reload of the link; pins, sweeps, and finds the board after a reload', async () => {
     const page = await context.newPage();
     const c = reference.generation[0];
     await page.goto(caseUrl(c, index.default, 'wasm'));
@@ -83,15 +89,19 @@ describe('default pack', () => {
     await page.close();
   });
 
-  it("tokenizes each shipped example as PyTorch did, shows a token's training patches, completes from the first rows", async () => {
-    const pack = JSON.parse(readFileSync(`public/models/${index.default}/pack.json`, 'utf8')) as
-      { exemplars: { counts: number[]; per_token: number }; grid: { w: number } };
+  it("tokenizes each example as PyTorch did, shows a token's training patches, completes the first rows", async () => {
+    const pack = JSON.parse(readFileSync(`public/models/${index.default}/pack.json`, 'utf8')) as {
+      exemplars: { counts: number[]; per_token: number };
+      grid: { w: number };
+    };
     const page = await context.newPage();
     await page.goto(`${BASE_URL}?backend=wasm`);
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
     for (const [i, example] of reference.tokenize.entries()) {
       await page.locator('[data-testid=example]').nth(i).click();
-      await expect.poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens')).toBe(example.tokens.join(','));
+      await expect
+        .poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'))
+        .toBe(example.tokens.join(','));
     }
 
     await page.locator('[data-testid=token-map] [role=gridcell]').first().click();
@@ -107,7 +117,8 @@ describe('default pack', () => {
     await page.waitForSelector('[data-testid=completions] canvas', { timeout: 120_000 });
     const prefix = reference.tokenize.at(-1)!.tokens.slice(0, 2 * pack.grid.w);
     const completions = await page.$$eval('[data-testid=completion]', (els) =>
-      els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)));
+      els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)),
+    );
     for (const tokens of completions) expect(tokens.slice(0, prefix.length)).toEqual(prefix);
     await page.close();
   });
@@ -124,10 +135,18 @@ describe('default pack', () => {
     expect(await page.getByRole('alert').count()).toBe(0);
     await page.getByLabel('Batch').fill('4');
     // the observer sees a deliberate 120 ms block, so an empty list below means no long task
-    await page.evaluate(() => { setTimeout(() => { const t = performance.now(); while (performance.now() - t < 120); }, 0); });
-    await expect.poll(() => page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks)))
+    await page.evaluate(() => {
+      setTimeout(() => {
+        const t = performance.now();
+        while (performance.now() - t < 120);
+      }, 0);
+    });
+    await expect
+      .poll(() => page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks)))
       .toBeGreaterThanOrEqual(100);
-    await page.evaluate(() => { (window as unknown as { longTasks: number[] }).longTasks = []; });
+    await page.evaluate(() => {
+      (window as unknown as { longTasks: number[] }).longTasks = [];
+    });
     await page.getByRole('button', { name: 'Generate' }).click();
     await page.waitForSelector('[data-testid=sample] canvas', { timeout: 120_000 });
     // the worker does the work: the page never blocks for 100 ms while it generates
@@ -140,11 +159,14 @@ describe('default pack', () => {
     await page.goto(`${BASE_URL}?backend=wasm`);
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
     await page.getByText('All packs').click();
-    const state = (id: string) => page.locator(`[data-testid=pack-card][data-pack="${id}"] [data-testid=cache-state]`).textContent();
+    const state = (id: string) =>
+      page.locator(`[data-testid=pack-card][data-pack="${id}"] [data-testid=cache-state]`).textContent();
     await expect.poll(() => state(index.default)).toBe('in the browser cache');
     const other = index.default === 'emoji-mini' ? 'fashion-mini' : 'emoji-mini';
     await expect.poll(() => state(other)).toBe('not downloaded yet');
-    expect(await page.locator(`[data-testid=pack-card][data-pack="${other}"]`).textContent()).toMatch(/\d+\.\d MB · CAS 0\.\d\d/);
+    expect(await page.locator(`[data-testid=pack-card][data-pack="${other}"]`).textContent()).toMatch(
+      /\d+\.\d MB · CAS 0\.\d\d/,
+    );
     await page.locator(`[data-testid=pack-card][data-pack="${other}"] button`).click();
     await expect.poll(() => new URL(page.url()).searchParams.get('pack'), { timeout: 60_000 }).toBe(other);
     await expect.poll(() => state(other)).toBe('in the browser cache');

@@ -5,9 +5,18 @@ import type { GenerationCase } from '../workers/engine/test/golden';
 import { BASE_URL } from './server';
 
 export function caseUrl(c: GenerationCase, pack: string, backend: string): string {
-  const q = new URLSearchParams({ pack, class: String(c.class_id), seed: String(c.seed), batch: String(c.batch),
-    temp: String(c.stage1.temperature), topk: String(c.stage1.top_k), topp: String(c.stage1.top_p),
-    cfg: String(c.stage1.guidance), decoder: c.decoder, backend });
+  const q = new URLSearchParams({
+    pack,
+    class: String(c.class_id),
+    seed: String(c.seed),
+    batch: String(c.batch),
+    temp: String(c.stage1.temperature),
+    topk: String(c.stage1.top_k),
+    topp: String(c.stage1.top_p),
+    cfg: String(c.stage1.guidance),
+    decoder: c.decoder,
+    backend,
+  });
   return `${BASE_URL}?${q}`;
 }
 
@@ -15,9 +24,11 @@ export function caseUrl(c: GenerationCase, pack: string, backend: string): strin
 export async function generateTokens(page: Page, count: number, timeout = 120_000): Promise<number[][]> {
   const before = await page.locator('[data-testid=sample]').count();
   await page.getByRole('button', { name: 'Generate' }).click();
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sample]').length >= n,
-    before + count, { timeout });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sample]').length >= n, before + count, {
+    timeout,
+  });
   const tokens = await page.$$eval('[data-testid=sample]', (els) =>
-    els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)));
+    els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)),
+  );
   return tokens.slice(0, count);
 }

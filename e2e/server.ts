@@ -23,8 +23,11 @@ async function waitUntilUp(url: string, ms: number) {
 
 export async function setup() {
   if (!existsSync('dist/index.html')) throw new Error('no dist/: run `npm run build` before the e2e tests');
-  server = spawn('node', ['node_modules/vite/bin/vite.js', 'preview', '--port', String(PORT), '--strictPort',
-    '--host', '127.0.0.1'], { stdio: 'inherit' });
+  server = spawn(
+    'node',
+    ['node_modules/vite/bin/vite.js', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'],
+    { stdio: 'inherit' },
+  );
   await waitUntilUp(BASE_URL, 30_000);
 }
 

@@ -20,7 +20,9 @@ describe('trained packs on WebGPU', () => {
 
   for (const id of PACKS) {
     it(`${id}: PyTorch's seeded tokens`, async () => {
-      const c = (JSON.parse(readFileSync(`public/models/${id}/reference.json`, 'utf8')) as { generation: GenerationCase[] }).generation[1];
+      const c = (
+        JSON.parse(readFileSync(`public/models/${id}/reference.json`, 'utf8')) as { generation: GenerationCase[] }
+      ).generation[1];
       const page = await browser.newPage();
       await page.goto(caseUrl(c, id, 'webgpu'));
       await page.waitForSelector('[data-testid=backend]', { timeout: 120_000 });

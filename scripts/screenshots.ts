@@ -28,7 +28,11 @@ async function main() {
       await shoot(page, `generate-${device}`, 'section[aria-labelledby=generate-title]');
 
       const sample = await page.locator('[data-testid=sample] canvas').first().screenshot();
-      await page.setInputFiles('[data-testid=file-input]', { name: 'sample.png', mimeType: 'image/png', buffer: sample });
+      await page.setInputFiles('[data-testid=file-input]', {
+        name: 'sample.png',
+        mimeType: 'image/png',
+        buffer: sample,
+      });
       await page.waitForSelector('[data-testid=reconstruction-direct]');
       await page.locator('[data-testid=token-map] [role=gridcell]').nth(5).click();
       await page.getByRole('button', { name: /Complete/ }).click();
@@ -39,8 +43,9 @@ async function main() {
       await page.getByRole('button', { name: 'Pin' }).nth(1).click();
       await page.getByLabel('Values (comma-separated)').fill('0.7, 1, 1.3');
       await page.getByRole('button', { name: 'Run sweep' }).click();
-      await page.waitForFunction(() => !document.querySelector('[data-testid=sweep-cell][data-filled=no]'), null,
-        { timeout: 120_000 });
+      await page.waitForFunction(() => !document.querySelector('[data-testid=sweep-cell][data-filled=no]'), null, {
+        timeout: 120_000,
+      });
       await shoot(page, `compare-${device}`, 'section[aria-labelledby=compare-title]');
       await page.close();
     }

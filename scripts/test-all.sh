@@ -14,6 +14,8 @@ for mod in torch:python3-torch pytest:python3-pytest onnx:python3-onnx jsonschem
 done
 # OpenBLAS: Debian's torch otherwise uses the reference BLAS (the training smoke test is 6x slower)
 dpkg -s libopenblas0-pthread >/dev/null 2>&1 || missing+=(libopenblas0-pthread)
+# the Python linter and formatter (npm run lint)
+for tool in black flake8; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "Missing Debian packages: ${missing[*]}. Install them (sudo apt-get install ${missing[*]}) and rerun." >&2
@@ -28,6 +30,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
+echo "== Lint and format: Biome (TypeScript), black and flake8 (Python)"
+npm run lint
 echo "== Python: models, sampler, export"
 (cd training && "$PY" -m pytest -q)
 echo "== TypeScript: unit and parity (Node)"

@@ -17,7 +17,10 @@ export function App() {
       <PackBar />
       {error && (
         <div role="alert" className="error" data-testid="error">
-          {error} <button type="button" onClick={dismissError} aria-label="dismiss">×</button>
+          {error}{' '}
+          <button type="button" onClick={dismissError} aria-label="dismiss">
+            ×
+          </button>
         </div>
       )}
       <GeneratePanel />

@@ -1,6 +1,6 @@
 // The Compare board: pinned samples and sweeps (one setting across columns, seeds down rows).
 // It is kept in IndexedDB, so it survives a reload, and travels as JSON.
-import type { RgbaImage } from '../workers/engine/pixels';
+import type { RgbaImage } from '../workers/protocol';
 import { loadValue, saveValue } from './persist';
 import type { Settings } from './settings';
 
@@ -47,7 +47,8 @@ function imageFromJson(j: JsonImage, where: string): RgbaImage {
   const ok = j && Number.isInteger(j.width) && Number.isInteger(j.height) && typeof j.rgba === 'string';
   if (!ok) throw new Error(`${where}: the image needs width, height and rgba`);
   const data = fromBase64(j.rgba);
-  if (data.length !== 4 * j.width * j.height) throw new Error(`${where}: the image data does not match ${j.width}×${j.height}`);
+  if (data.length !== 4 * j.width * j.height)
+    throw new Error(`${where}: the image data does not match ${j.width}×${j.height}`);
   return { width: j.width, height: j.height, data };
 }
 
@@ -84,8 +85,16 @@ export function boardFromJson(text: string): Board {
       if (!SWEEP_SETTINGS.includes(s.setting) || !Array.isArray(s.values) || !Array.isArray(s.cells)) {
         throw new Error(`sweep ${i + 1} needs a setting, values and cells`);
       }
-      return { ...s, cells: s.cells.map((row, r) => row.map((c, col) =>
-        c && pinFromJson(c as unknown as ReturnType<typeof pinToJson>, `sweep ${i + 1}, cell ${r + 1}.${col + 1}`))) };
+      return {
+        ...s,
+        cells: s.cells.map((row, r) =>
+          row.map(
+            (c, col) =>
+              c &&
+              pinFromJson(c as unknown as ReturnType<typeof pinToJson>, `sweep ${i + 1}, cell ${r + 1}.${col + 1}`),
+          ),
+        ),
+      };
     }),
   };
 }

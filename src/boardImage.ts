@@ -1,5 +1,5 @@
 // The whole Compare board as one picture: the pins in a row, then each sweep as a grid.
-import type { RgbaImage } from '../workers/engine/pixels';
+import type { RgbaImage } from '../workers/protocol';
 import type { Board } from './board';
 
 const CELL = 96;
@@ -10,7 +10,9 @@ function draw(ctx: CanvasRenderingContext2D, image: RgbaImage, x: number, y: num
   const tile = document.createElement('canvas');
   tile.width = image.width;
   tile.height = image.height;
-  tile.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
+  tile
+    .getContext('2d')!
+    .putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(tile, x, y, CELL, CELL);
 }
@@ -34,10 +36,10 @@ export function renderBoard(board: Board): HTMLCanvasElement {
   });
   if (board.pins.length) y += CELL + GAP + LABEL;
   for (const sweep of board.sweeps) {
-    sweep.values.forEach((v, c) => ctx.fillText(`${sweep.setting} ${v}`, GAP + c * (CELL + GAP), y + 11));
+    for (const [c, v] of sweep.values.entries()) ctx.fillText(`${sweep.setting} ${v}`, GAP + c * (CELL + GAP), y + 11);
     y += LABEL;
     for (const row of sweep.cells) {
-      row.forEach((cell, c) => cell && draw(ctx, cell.image, GAP + c * (CELL + GAP), y));
+      for (const [c, cell] of row.entries()) if (cell) draw(ctx, cell.image, GAP + c * (CELL + GAP), y);
       y += CELL + GAP + LABEL;
     }
   }

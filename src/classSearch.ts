@@ -1,11 +1,15 @@
 // Narrowing a long class list (ImageNet's 1000) by what the user types: a name fragment, any
 // case, or a class number.
 
-export interface ClassOption { name: string; id: number }
+export interface ClassOption {
+  name: string;
+  id: number;
+}
 
 export function matchClasses(classes: string[], query: string): ClassOption[] {
   const q = query.trim().toLowerCase();
-  return classes.map((name, id) => ({ name, id }))
+  return classes
+    .map((name, id) => ({ name, id }))
     .filter(({ name, id }) => !q || name.toLowerCase().includes(q) || String(id) === q);
 }
 

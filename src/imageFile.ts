@@ -1,5 +1,5 @@
 // A user's image file -> RGBA at the pack's input size (centre square crop, then resize).
-import type { RgbaImage } from '../workers/engine/pixels';
+import type { RgbaImage } from '../workers/protocol';
 import { imageSize } from './imageSize';
 
 export class ImageInputError extends Error {
@@ -27,23 +27,37 @@ export async function fileToRgba(file: File, size: number): Promise<{ image: Rgb
     throw new ImageInputError(`${name} is an SVG drawing; export it as PNG first.`);
   }
   if (!file.type.startsWith('image/')) {
-    throw new ImageInputError(`${name} is not an image (type ${file.type || 'unknown'}). ` +
-      `Choose a ${ACCEPTED} image.`);
+    throw new ImageInputError(
+      `${name} is not an image (type ${file.type || 'unknown'}). ` + `Choose a ${ACCEPTED} image.`,
+    );
   }
   const claimed = imageSize(new Uint8Array(await file.slice(0, 256 * 1024).arrayBuffer()));
-  if (claimed && (claimed.width > MAX_SIDE || claimed.height > MAX_SIDE || claimed.width * claimed.height > MAX_PIXELS)) {
-    throw new ImageInputError(`${name} is ${claimed.width}×${claimed.height} pixels; the largest this page ` +
-      `decodes is ${MAX_SIDE}×${MAX_SIDE} (${MAX_PIXELS / 1e6} megapixels). Shrink it first.`);
+  if (
+    claimed &&
+    (claimed.width > MAX_SIDE || claimed.height > MAX_SIDE || claimed.width * claimed.height > MAX_PIXELS)
+  ) {
+    throw new ImageInputError(
+      `${name} is ${claimed.width}×${claimed.height} pixels; the largest this page ` +
+        `decodes is ${MAX_SIDE}×${MAX_SIDE} (${MAX_PIXELS / 1e6} megapixels). Shrink it first.`,
+    );
   }
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);
   } catch {
-    throw new ImageInputError(`${name} could not be decoded: it is corrupt, truncated or not ` +
-      `really ${file.type}. Choose a ${ACCEPTED} image.`);
+    throw new ImageInputError(
+      `${name} could not be decoded: it is corrupt, truncated or not ` +
+        `really ${file.type}. Choose a ${ACCEPTED} image.`,
+    );
   }
   const side = Math.min(bitmap.width, bitmap.height);
-  const crop = { width: bitmap.width, height: bitmap.height, x: (bitmap.width - side) / 2, y: (bitmap.height - side) / 2, side };
+  const crop = {
+    width: bitmap.width,
+    height: bitmap.height,
+    x: (bitmap.width - side) / 2,
+    y: (bitmap.height - side) / 2,
+    side,
+  };
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   ctx.imageSmoothingQuality = 'high';

@@ -8,7 +8,7 @@ export interface Size {
 const ascii = (b: Uint8Array, at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n));
 
 function jpegSize(b: Uint8Array, v: DataView): Size | null {
-  for (let at = 2; at + 9 < b.length;) {
+  for (let at = 2; at + 9 < b.length; ) {
     if (b[at] !== 0xff) return null;
     const marker = b[at + 1];
     const length = v.getUint16(at + 2);
@@ -24,12 +24,14 @@ function jpegSize(b: Uint8Array, v: DataView): Size | null {
 /** The size the header claims, or null when the format is not recognised or the header is cut. */
 export function imageSize(b: Uint8Array): Size | null {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  if (b.length >= 24 && b[0] === 0x89 && ascii(b, 1, 3) === 'PNG') return { width: v.getUint32(16), height: v.getUint32(20) };
+  if (b.length >= 24 && b[0] === 0x89 && ascii(b, 1, 3) === 'PNG')
+    return { width: v.getUint32(16), height: v.getUint32(20) };
   if (b.length >= 10 && ascii(b, 0, 3) === 'GIF') return { width: v.getUint16(6, true), height: v.getUint16(8, true) };
   if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) return jpegSize(b, v);
   if (b.length >= 30 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') {
     const chunk = ascii(b, 12, 4);
-    if (chunk === 'VP8X') return { width: 1 + (b[24] | (b[25] << 8) | (b[26] << 16)), height: 1 + (b[27] | (b[28] << 8) | (b[29] << 16)) };
+    if (chunk === 'VP8X')
+      return { width: 1 + (b[24] | (b[25] << 8) | (b[26] << 16)), height: 1 + (b[27] | (b[28] << 8) | (b[29] << 16)) };
     if (chunk === 'VP8L') {
       const bits = v.getUint32(21, true);
       return { width: 1 + (bits & 0x3fff), height: 1 + ((bits >> 14) & 0x3fff) };

@@ -8,10 +8,13 @@ const png = new Uint8Array(readFileSync('public/models/fixture-tiny/example.png'
 function chunks(bytes: Uint8Array) {
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   const out: { type: string; data: Uint8Array; crc: number }[] = [];
-  for (let at = 8; at < bytes.length;) {
+  for (let at = 8; at < bytes.length; ) {
     const length = view.getUint32(at);
-    out.push({ type: String.fromCharCode(...bytes.subarray(at + 4, at + 8)),
-      data: bytes.subarray(at + 8, at + 8 + length), crc: view.getUint32(at + 8 + length) });
+    out.push({
+      type: String.fromCharCode(...bytes.subarray(at + 4, at + 8)),
+      data: bytes.subarray(at + 8, at + 8 + length),
+      crc: view.getUint32(at + 8 + length),
+    });
     at += 12 + length;
   }
   return out;
@@ -30,7 +33,14 @@ describe('PNG text chunks', () => {
     const text = list[1];
     const typed = new Uint8Array([...new TextEncoder().encode('tEXt'), ...text.data]);
     expect(crc32(typed)).toBe(text.crc);
-    const idat = (bytes: Uint8Array) => inflateSync(Buffer.concat(chunks(bytes).filter((c) => c.type === 'IDAT').map((c) => c.data)));
+    const idat = (bytes: Uint8Array) =>
+      inflateSync(
+        Buffer.concat(
+          chunks(bytes)
+            .filter((c) => c.type === 'IDAT')
+            .map((c) => c.data),
+        ),
+      );
     expect(idat(out).equals(idat(png))).toBe(true);
     expect(readPngText(out)).toEqual({ 'digit-settings': settings });
   });

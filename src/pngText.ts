@@ -18,11 +18,12 @@ function isPng(png: Uint8Array) {
   return SIGNATURE.every((b, i) => png[i] === b);
 }
 
-const latin1 = (s: string) => Uint8Array.from(s, (ch) => {
-  const code = ch.charCodeAt(0);
-  if (code > 255) throw new Error('PNG tEXt holds Latin-1 text only');
-  return code;
-});
+const latin1 = (s: string) =>
+  Uint8Array.from(s, (ch) => {
+    const code = ch.charCodeAt(0);
+    if (code > 255) throw new Error('PNG tEXt holds Latin-1 text only');
+    return code;
+  });
 
 /** A copy of `png` with a tEXt chunk `keyword`=`text` right after the header chunk. */
 export function addPngText(png: Uint8Array, keyword: string, text: string): Uint8Array {
@@ -47,7 +48,7 @@ export function readPngText(png: Uint8Array): Record<string, string> {
   if (!isPng(png)) return {};
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const out: Record<string, string> = {};
-  for (let at = 8; at + 12 <= png.length;) {
+  for (let at = 8; at + 12 <= png.length; ) {
     const length = view.getUint32(at);
     const type = String.fromCharCode(...png.subarray(at + 4, at + 8));
     if (type === 'tEXt') {

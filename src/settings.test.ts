@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { type Settings, settingsFromUrl, settingsToUrl } from './settings';
 
-const s: Settings = { pack: 'fixture-tiny', classId: 1, seed: 7, batch: 2, temperature: 1,
-  topK: 8, topP: 0.9, guidance: 1.5, decoder: 'ar-vq', backend: 'wasm' };
+const s: Settings = {
+  pack: 'fixture-tiny',
+  classId: 1,
+  seed: 7,
+  batch: 2,
+  temperature: 1,
+  topK: 8,
+  topP: 0.9,
+  guidance: 1.5,
+  decoder: 'ar-vq',
+  backend: 'wasm',
+};
 
 describe('settings in the URL', () => {
   it('round-trips', () => {

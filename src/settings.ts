@@ -1,7 +1,5 @@
 // Generation settings and their place in the URL, so a link reproduces a sample.
-import type { BackendPreference } from '../workers/engine/backend';
-import type { DecoderKind, PackManifest } from '../workers/engine/manifest';
-import type { SamplingSettings } from '../workers/engine/sampling';
+import type { BackendPreference, DecoderKind, LoadedPack, PackManifest, SamplingSettings } from '../workers/protocol';
 
 export interface Settings {
   pack: string;
@@ -17,19 +15,30 @@ export interface Settings {
 }
 
 const KEYS: Record<keyof Settings, string> = {
-  pack: 'pack', classId: 'class', seed: 'seed', batch: 'batch', temperature: 'temp',
-  topK: 'topk', topP: 'topp', guidance: 'cfg', decoder: 'decoder', backend: 'backend',
+  pack: 'pack',
+  classId: 'class',
+  seed: 'seed',
+  batch: 'batch',
+  temperature: 'temp',
+  topK: 'topk',
+  topP: 'topp',
+  guidance: 'cfg',
+  decoder: 'decoder',
+  backend: 'backend',
 };
 
 export const MAX_BATCH = 16;
 
-/** The pack's own defaults for whatever the URL does not say. */
-export function packDefaults(m: PackManifest, pack: string): Settings {
-  const s = m.sampling.stage1 ?? {};
+/** The loaded pack's own defaults for whatever the URL does not say. */
+export function packDefaults({ manifest: m, stage1Defaults }: LoadedPack, pack: string): Settings {
   return {
-    pack, classId: m.classes ? 0 : null, seed: 1, batch: 1,
-    temperature: s.temperature ?? 1, topK: s.top_k ?? 0, topP: s.top_p ?? 1,
-    guidance: s.guidance ?? 1, decoder: m.sampling.decoder ?? m.decoders[0], backend: 'auto',
+    pack,
+    classId: m.classes ? 0 : null,
+    seed: 1,
+    batch: 1,
+    ...stage1Defaults,
+    decoder: m.sampling.decoder ?? m.decoders[0],
+    backend: 'auto',
   };
 }
 
@@ -82,11 +91,7 @@ export function fitToPack(s: Settings, m: PackManifest): Settings {
   };
 }
 
-/** The engine's sampling settings for stage 1 (from the user's settings) and stage 2 (the pack's). */
-export function samplingSettings(s: Settings, m: PackManifest): { stage1: SamplingSettings; stage2: SamplingSettings } {
-  const two = m.sampling.stage2 ?? {};
-  return {
-    stage1: { temperature: s.temperature, topK: s.topK, topP: s.topP, guidance: s.guidance },
-    stage2: { temperature: two.temperature ?? 1, topK: two.top_k ?? 0, topP: two.top_p ?? 1, guidance: 1 },
-  };
+/** The engine's stage-1 sampling settings (stage 2 runs on the pack's own). */
+export function stage1Settings(s: Settings): SamplingSettings {
+  return { temperature: s.temperature, topK: s.topK, topP: s.topP, guidance: s.guidance };
 }

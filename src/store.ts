@@ -1,18 +1,30 @@
 // App state: the loaded pack, settings, results, token map, and the one current error.
 import { create } from 'zustand';
-import type { BackendPreference } from '../workers/engine/backend';
-import type { GenerateResult, TokenMap } from '../workers/engine/engine';
-import type { GpuMemory } from '../workers/engine/gpuBuffers';
-import type { GenerateProgress } from '../workers/engine/progress';
-import type { FileOrigin } from '../workers/engine/readPack';
-import type { DecoderKind } from '../workers/engine/manifest';
-import type { RgbaImage } from '../workers/engine/pixels';
-import type { LoadedPack } from '../workers/worker';
+import type {
+  BackendPreference,
+  DecoderKind,
+  FileOrigin,
+  GenerateProgress,
+  GenerateResult,
+  GpuMemory,
+  LoadedPack,
+  RgbaImage,
+  TokenMap,
+} from '../workers/protocol';
+import {
+  type Board,
+  boardFromJson,
+  emptyBoard,
+  loadBoard,
+  type Pin,
+  type Sweep,
+  type SweepSetting,
+  saveBoard,
+} from './board';
 import { callWorker, onWorkerCrash, proxy } from './engineClient';
-import { type Board, boardFromJson, emptyBoard, loadBoard, type Pin, saveBoard, type Sweep, type SweepSetting } from './board';
 import { type Crop, fileToRgba } from './imageFile';
 import { loadValue, saveValue } from './persist';
-import { fitToPack, packDefaults, samplingSettings, type Settings, settingsFromUrl, settingsToUrl } from './settings';
+import { fitToPack, packDefaults, type Settings, settingsFromUrl, settingsToUrl, stage1Settings } from './settings';
 
 export interface PackRef {
   id: string;
@@ -95,18 +107,27 @@ let currentJob: number | null = null;
 /** The worker switched backends or was restarted: show it, and reload the pack after a crash. */
 function listenToWorker() {
   const { setState, getState } = useApp;
-  const subscribe = () => callWorker((w) => w.onBackendChange(proxy((backend: 'wasm', reason: string) => {
-    const { pack } = getState();
-    if (pack) setState({ pack: { ...pack, backend, backendReason: reason } });
-  })));
+  const subscribe = () =>
+    callWorker((w) =>
+      w.onBackendChange(
+        proxy((backend: 'wasm', reason: string) => {
+          const { pack } = getState();
+          if (pack) setState({ pack: { ...pack, backend, backendReason: reason } });
+        }),
+      ),
+    );
   void subscribe();
   onWorkerCrash((reason) => {
     void subscribe();
     const { settings } = getState();
     setState({ error: `The inference worker crashed (${reason}); it was restarted and the pack is reloading.` });
-    if (settings) void getState().loadPack(settings.pack, settings.backend).then(() => {
-      if (getState().pack) setState({ error: `The inference worker crashed (${reason}); it was restarted and the pack reloaded.` });
-    });
+    if (settings)
+      void getState()
+        .loadPack(settings.pack, settings.backend)
+        .then(() => {
+          if (getState().pack)
+            setState({ error: `The inference worker crashed (${reason}); it was restarted and the pack reloaded.` });
+        });
   });
 }
 
@@ -115,25 +136,44 @@ const PREVIEW_INTERVAL_MS = 250;
 
 /** One sampling job with the current settings: progress into the store, Stop-able, errors shown
  *  (a cancel is not an error). */
-async function sample(what: string, job: { batch: number; prefix?: number[] }, done: (r: GenerateResult) => void,
-  override: Partial<Settings> = {}) {
+async function sample(
+  what: string,
+  job: { batch: number; prefix?: number[] },
+  done: (r: GenerateResult) => void,
+  override: Partial<Settings> = {},
+) {
   const { pack, busy } = useApp.getState();
   const settings = useApp.getState().settings && { ...useApp.getState().settings!, ...override };
   if (!settings || !pack || busy) return;
   useApp.setState({ busy: true, error: null, progress: null, preview: null });
-  const jobId = currentJob = nextJobId++;
+  const jobId = nextJobId++;
+  currentJob = jobId;
   try {
-    done(await callWorker((w) => w.generate(jobId, {
-      classId: settings.classId, seed: settings.seed, decoder: settings.decoder, ...job,
-      ...samplingSettings(settings, pack.manifest),
-    }, proxy((p: GenerateProgress) => useApp.setState({ progress: p })), PREVIEW_INTERVAL_MS,
-    proxy((image: RgbaImage) => useApp.setState({ preview: image })))));
+    done(
+      await callWorker((w) =>
+        w.generate(
+          jobId,
+          {
+            classId: settings.classId,
+            seed: settings.seed,
+            decoder: settings.decoder,
+            ...job,
+            stage1: stage1Settings(settings),
+          },
+          proxy((p: GenerateProgress) => useApp.setState({ progress: p })),
+          PREVIEW_INTERVAL_MS,
+          proxy((image: RgbaImage) => useApp.setState({ preview: image })),
+        ),
+      ),
+    );
   } catch (e) {
     if ((e as Error).name !== 'CancelledError') useApp.setState({ error: `${what} failed: ${message(e)}` });
   } finally {
     currentJob = null;
     useApp.setState({ busy: false, progress: null, preview: null });
-    callWorker((w) => w.gpuMemory()).then((gpuMemory) => useApp.setState({ gpuMemory })).catch(() => undefined);
+    callWorker((w) => w.gpuMemory())
+      .then((gpuMemory) => useApp.setState({ gpuMemory }))
+      .catch(() => undefined);
   }
 }
 
@@ -145,9 +185,13 @@ async function refreshCards() {
       const s = await callWorker((w) => w.packStatus(new URL(ref.path, location.href).href));
       const m = s.manifest;
       const cas = m.metrics?.cas_direct;
-      card = { title: m.title, license: m.license,
+      card = {
+        title: m.title,
+        license: m.license,
         megabytes: s.bytes / 2 ** 20,
-        cas: typeof cas === 'number' ? cas : null, cached: [s.cachedGraphs, s.graphs] };
+        cas: typeof cas === 'number' ? cas : null,
+        cached: [s.cachedGraphs, s.graphs],
+      };
     } catch (e) {
       card = message(e);
     }
@@ -197,11 +241,12 @@ export const useApp = create<AppState>()((set, get) => ({
     listenToWorker();
     await restoreBoard();
     try {
-      const index = await (await fetch('models/index.json')).json() as { default: string; packs: PackRef[] };
+      const index = (await (await fetch('models/index.json')).json()) as { default: string; packs: PackRef[] };
       set({ packs: index.packs });
       // a link's settings win; a plain visit resumes where the last one left off
-      const fromUrl = location.search ? settingsFromUrl(location.search)
-        : (await loadValue<Settings>('settings').catch(() => undefined)) ?? {};
+      const fromUrl = location.search
+        ? settingsFromUrl(location.search)
+        : ((await loadValue<Settings>('settings').catch(() => undefined)) ?? {});
       const known = index.packs.some((p) => p.id === fromUrl.pack) || isPackUrl(fromUrl.pack);
       const id = known ? fromUrl.pack! : index.default;
       await get().loadPack(id, fromUrl.backend ?? 'auto');
@@ -217,13 +262,22 @@ export const useApp = create<AppState>()((set, get) => ({
 
   async loadPack(id, backend) {
     const ref = get().packs.find((p) => p.id === id) ?? (isPackUrl(id) ? { id, path: id } : null);
-    if (!ref) return set({ error: `There is no pack called '${id}'. Pick one from the list or give the URL of a pack folder.` });
+    if (!ref)
+      return set({
+        error: `There is no pack called '${id}'. Pick one from the list or give the URL of a pack folder.`,
+      });
     set({ busy: true, error: null, loading: { file: 'pack.json', loaded: 0, total: 0, origin: 'network' } });
     try {
-      const pack = await callWorker((w) => w.load(new URL(ref.path, location.href).href, backend, proxy((file: string, loaded: number, total: number, origin: FileOrigin) =>
-          set({ loading: { file, loaded, total, origin } }))));
-      const settings = fitToPack({ ...packDefaults(pack.manifest, id), ...get().settings, pack: id, backend },
-        pack.manifest);
+      const pack = await callWorker((w) =>
+        w.load(
+          new URL(ref.path, location.href).href,
+          backend,
+          proxy((file: string, loaded: number, total: number, origin: FileOrigin) =>
+            set({ loading: { file, loaded, total, origin } }),
+          ),
+        ),
+      );
+      const settings = fitToPack({ ...packDefaults(pack, id), ...get().settings, pack: id, backend }, pack.manifest);
       set({ pack, settings, tokenMap: null });
       keepSettings(settings);
       if (get().packs.length) void refreshCards();
@@ -246,8 +300,12 @@ export const useApp = create<AppState>()((set, get) => ({
     const { settings } = get();
     if (!settings) return;
     await sample('Generation', { batch: settings.batch }, (result) => {
-      const samples = result.images.map((image, i) => ({ id: nextSampleId++, image,
-        tokens: result.tokens[i], settings: { ...settings, seed: (settings.seed + i) >>> 0, batch: 1 } }));
+      const samples = result.images.map((image, i) => ({
+        id: nextSampleId++,
+        image,
+        tokens: result.tokens[i],
+        settings: { ...settings, seed: (settings.seed + i) >>> 0, batch: 1 },
+      }));
       set({ samples: [...samples, ...get().samples].slice(0, 64) });
     });
   },
@@ -265,10 +323,17 @@ export const useApp = create<AppState>()((set, get) => ({
       const map = await callWorker((w) => w.tokenize(image));
       const previous = get().tokenMap?.source.url;
       if (previous) URL.revokeObjectURL(previous);
-      set({ tokenMap: { image, source: { url: URL.createObjectURL(file), crop }, map, reconstructions: {}, completions: null } });
-      const { stage2 } = samplingSettings(get().settings!, pack.manifest);
+      set({
+        tokenMap: {
+          image,
+          source: { url: URL.createObjectURL(file), crop },
+          map,
+          reconstructions: {},
+          completions: null,
+        },
+      });
       for (const decoder of pack.manifest.decoders) {
-        const picture = await callWorker((w) => w.reconstruct(map.tokens, decoder, get().settings!.seed, stage2));
+        const picture = await callWorker((w) => w.reconstruct(map.tokens, decoder, get().settings!.seed));
         const current = get().tokenMap;
         if (current?.map !== map) return; // another image was dropped meanwhile
         set({ tokenMap: { ...current, reconstructions: { ...current.reconstructions, [decoder]: picture } } });
@@ -290,7 +355,12 @@ export const useApp = create<AppState>()((set, get) => ({
   },
 
   pin(sample) {
-    const pin: Pin = { id: `pin-${sample.id}-${Date.now()}`, image: sample.image, tokens: sample.tokens, settings: sample.settings };
+    const pin: Pin = {
+      id: `pin-${sample.id}-${Date.now()}`,
+      image: sample.image,
+      tokens: sample.tokens,
+      settings: sample.settings,
+    };
     setBoard({ ...get().board, pins: [...get().board.pins, pin] });
   },
 
@@ -306,8 +376,13 @@ export const useApp = create<AppState>()((set, get) => ({
     const { settings } = get();
     if (!settings || get().busy || values.length === 0) return;
     const seeds = Array.from({ length: rows }, (_, i) => (settings.seed + i) >>> 0);
-    const sweep: Sweep = { id: `sweep-${Date.now()}`, setting, values, seeds,
-      cells: seeds.map(() => values.map(() => null)) };
+    const sweep: Sweep = {
+      id: `sweep-${Date.now()}`,
+      setting,
+      values,
+      seeds,
+      cells: seeds.map(() => values.map(() => null)),
+    };
     setBoard({ ...get().board, sweeps: [...get().board.sweeps, sweep] });
     for (let col = 0; col < values.length; col++) {
       // across packs, each column loads its pack and samples unconditionally (classes differ)
@@ -318,16 +393,40 @@ export const useApp = create<AppState>()((set, get) => ({
       }
       const override = acrossPacks ? { classId: null } : { [setting]: values[col] };
       const column = { ...(acrossPacks ? get().settings! : settings), ...override };
-      await sample('Sweep', { batch: rows }, (result) => {
-        const board = get().board;
-        setBoard({ ...board, sweeps: board.sweeps.map((s) => (s.id !== sweep.id ? s : { ...s,
-          cells: s.cells.map((row, r) => row.map((cell, c) => (c !== col ? cell : {
-            id: `${sweep.id}-${r}-${c}`, image: result.images[r], tokens: result.tokens[r],
-            settings: { ...column, seed: seeds[r], batch: 1 } }))) })) });
-      }, override);
+      await sample(
+        'Sweep',
+        { batch: rows },
+        (result) => {
+          const board = get().board;
+          setBoard({
+            ...board,
+            sweeps: board.sweeps.map((s) =>
+              s.id !== sweep.id
+                ? s
+                : {
+                    ...s,
+                    cells: s.cells.map((row, r) =>
+                      row.map((cell, c) =>
+                        c !== col
+                          ? cell
+                          : {
+                              id: `${sweep.id}-${r}-${c}`,
+                              image: result.images[r],
+                              tokens: result.tokens[r],
+                              settings: { ...column, seed: seeds[r], batch: 1 },
+                            },
+                      ),
+                    ),
+                  },
+            ),
+          });
+        },
+        override,
+      );
       if (get().error) break;
     }
-    if (setting === 'pack') { // back to the pack and settings the sweep started from
+    if (setting === 'pack') {
+      // back to the pack and settings the sweep started from
       if (get().settings?.pack !== settings.pack) await get().loadPack(settings.pack, settings.backend);
       get().update(settings);
     }

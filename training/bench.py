@@ -33,15 +33,30 @@ N_SPECIAL = 5
 
 def mini(tokens: int) -> GPTConfig:
     """The stage-1 GPT of the mini packs (256 codes, 14 classes)."""
-    return GPTConfig(vocab_size=N_SPECIAL + 256, embed_rows=N_SPECIAL + 256 + 14, n_layer=4, n_head=4,
-                     dim=128, ffn_dim=512, normalize_before=True, max_positions=tokens + 2)
+    return GPTConfig(
+        vocab_size=N_SPECIAL + 256,
+        embed_rows=N_SPECIAL + 256 + 14,
+        n_layer=4,
+        n_head=4,
+        dim=128,
+        ffn_dim=512,
+        normalize_before=True,
+        max_positions=tokens + 2,
+    )
 
 
 def official_base(tokens: int) -> GPTConfig:
     """DiGIT base stage 1: 16 layers x 1024, 8192 codes, 1000 classes, post-LN."""
-    return GPTConfig(vocab_size=N_SPECIAL + 8192, embed_rows=N_SPECIAL + 8192 + 1000, n_layer=16,
-                     n_head=16, dim=1024, ffn_dim=4096, normalize_before=False,
-                     max_positions=tokens + 2)
+    return GPTConfig(
+        vocab_size=N_SPECIAL + 8192,
+        embed_rows=N_SPECIAL + 8192 + 1000,
+        n_layer=16,
+        n_head=16,
+        dim=1024,
+        ffn_dim=4096,
+        normalize_before=False,
+        max_positions=tokens + 2,
+    )
 
 
 # name -> (config, tokens per image, whether to build the slow peers, batches for the reference)
@@ -62,26 +77,44 @@ def export_variants(gpt: GPT, tokens: int, out: str, peers: bool):
     grow = [cfg.n_layer, "batch", cfg.n_head, "past", cfg.head_dim]
     grown = [cfg.n_layer, "batch", cfg.n_head, "length", cfg.head_dim]
     key, value = gpt.empty_cache(1, 1)
-    export_graph(GrowingCacheStep(gpt), (torch.tensor([[2]]), torch.tensor([1]), key, value),
-                 os.path.join(out, "growing.onnx"), inputs=[
-                     tensor_spec("tokens", "int64", ["batch", 1]), tensor_spec("position", "int64", [1]),
-                     tensor_spec("past_key", "float32", grow), tensor_spec("past_value", "float32", grow)],
-                 outputs=[tensor_spec("logits", "float32", ["batch", cfg.vocab_size]),
-                          tensor_spec("present_key", "float32", grown),
-                          tensor_spec("present_value", "float32", grown)])
-    export_graph(LastLogits(gpt), (torch.tensor([[2, 7]]),), os.path.join(out, "full.onnx"),
-                 inputs=[tensor_spec("tokens", "int64", ["batch", "length"])],
-                 outputs=[tensor_spec("logits", "float32", ["batch", cfg.vocab_size])])
+    export_graph(
+        GrowingCacheStep(gpt),
+        (torch.tensor([[2]]), torch.tensor([1]), key, value),
+        os.path.join(out, "growing.onnx"),
+        inputs=[
+            tensor_spec("tokens", "int64", ["batch", 1]),
+            tensor_spec("position", "int64", [1]),
+            tensor_spec("past_key", "float32", grow),
+            tensor_spec("past_value", "float32", grow),
+        ],
+        outputs=[
+            tensor_spec("logits", "float32", ["batch", cfg.vocab_size]),
+            tensor_spec("present_key", "float32", grown),
+            tensor_spec("present_value", "float32", grown),
+        ],
+    )
+    export_graph(
+        LastLogits(gpt),
+        (torch.tensor([[2, 7]]),),
+        os.path.join(out, "full.onnx"),
+        inputs=[tensor_spec("tokens", "int64", ["batch", "length"])],
+        outputs=[tensor_spec("logits", "float32", ["batch", cfg.vocab_size])],
+    )
 
 
 def export_matmul(path: str, m: int = 64, k: int = 1024, n: int = 4096):
     """x [m, k] @ W [k, n] with W a constant, as a GPT's linear layers run."""
     import numpy as np
     from onnx import TensorProto, helper, numpy_helper, save
+
     weight = numpy_helper.from_array(np.random.default_rng(0).standard_normal((k, n), dtype=np.float32), "W")
-    graph = helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["y"])], "matmul",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])], [weight])
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["y"])],
+        "matmul",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
+        [weight],
+    )
     save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
 
 
@@ -127,8 +160,10 @@ def main():
             with open(marker, "w") as f:
                 json.dump(config, f)
         print(f"[bench] timing the PyTorch reference on {name}", flush=True)
-        report["shapes"][name] = {**config, "reference_s_per_image": {
-            str(b): round(time_reference(gpt, tokens, b), 4) for b in batches}}
+        report["shapes"][name] = {
+            **config,
+            "reference_s_per_image": {str(b): round(time_reference(gpt, tokens, b), 4) for b in batches},
+        }
     with open(os.path.join(args.out, "reference.json"), "w") as f:
         json.dump(report, f, indent=1)
 

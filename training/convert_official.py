@@ -27,20 +27,32 @@ from digit.export import PackInfo, export_pack  # noqa: E402
 from digit.pipeline import Pipeline, TokenIds  # noqa: E402
 from digit.weight_storage import STORAGES  # noqa: E402
 
-SAMPLING = {"decoder": "ar-vq", "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "guidance": 1.0},
-            "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 1.0}}
+SAMPLING = {
+    "decoder": "ar-vq",
+    "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "guidance": 1.0},
+    "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 1.0},
+}
 
 
-def build_pipeline(stage1_path: str, stage2_path: str = None, input_size: int = 256, encoder_size: int = 224,
-                   encoder_heads: int = None, feature_block: int = None, log=print) -> Pipeline:
+def build_pipeline(
+    stage1_path: str,
+    stage2_path: str = None,
+    input_size: int = 256,
+    encoder_size: int = 224,
+    encoder_heads: int = None,
+    feature_block: int = None,
+    log=print,
+) -> Pipeline:
     one = load_checkpoint(stage1_path)
     encoder = encoder_from_checkpoint(one["model"], feature_block, encoder_heads, input_size, encoder_size)
     grid = encoder_size // encoder.cfg.patch_size
     quantizer = quantizer_from_checkpoint(one["model"])
     stage1 = load_gpt(one["model"], "decoder.", attention_heads(one))
-    log(f"stage 1: {stage1.cfg.n_layer} layers x {stage1.cfg.dim}, {n_classes(stage1.cfg)} classes; "
+    log(
+        f"stage 1: {stage1.cfg.n_layer} layers x {stage1.cfg.dim}, {n_classes(stage1.cfg)} classes; "
         f"encoder: {len(encoder.blocks)} DINOv2 blocks x {encoder.cfg.dim}, grid {grid}x{grid}; "
-        f"K = {quantizer.centroids.shape[0]}")
+        f"K = {quantizer.centroids.shape[0]}"
+    )
     stage2 = vq_decoder = None
     vq_size = 0
     if stage2_path:
@@ -53,18 +65,25 @@ def build_pipeline(stage1_path: str, stage2_path: str = None, input_size: int = 
     if stage1.cfg.vocab_size != ids.stage1_vocab:
         raise ValueError(f"stage-1 vocabulary {stage1.cfg.vocab_size} is not 5 specials + {ids.codebook_size} codes")
     if stage2 is not None and stage2.cfg.vocab_size != ids.stage2_vocab:
-        raise ValueError(f"stage-2 vocabulary {stage2.cfg.vocab_size} is not {ids.stage2_vocab} "
-                         f"(specials, {vq_size} VQ codes, specials, {ids.codebook_size} DiGIT codes)")
-    return Pipeline(ids=ids, grid=grid, encoder=encoder, quantizer=quantizer, stage1=stage1,
-                    stage2=stage2, vq_decoder=vq_decoder)
+        raise ValueError(
+            f"stage-2 vocabulary {stage2.cfg.vocab_size} is not {ids.stage2_vocab} "
+            f"(specials, {vq_size} VQ codes, specials, {ids.codebook_size} DiGIT codes)"
+        )
+    return Pipeline(
+        ids=ids, grid=grid, encoder=encoder, quantizer=quantizer, stage1=stage1, stage2=stage2, vq_decoder=vq_decoder
+    )
 
 
 def not_fp16_exact(pipe: Pipeline) -> list:
     """Names of the weight matrices that fp16 storage would round."""
     modules = {"encoder": pipe.encoder, "stage1": pipe.stage1, "stage2": pipe.stage2, "vq_decoder": pipe.vq_decoder}
-    return [f"{name}.{key}" for name, module in modules.items() if module is not None
-            for key, w in module.state_dict().items()
-            if w.is_floating_point() and w.dim() >= 2 and not torch.equal(w.half().float(), w)]
+    return [
+        f"{name}.{key}"
+        for name, module in modules.items()
+        if module is not None
+        for key, w in module.state_dict().items()
+        if w.is_floating_point() and w.dim() >= 2 and not torch.equal(w.half().float(), w)
+    ]
 
 
 def main():
@@ -74,20 +93,28 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--id", default="digit-official")
     ap.add_argument("--class-names", help="a text file, one class name per line")
-    ap.add_argument("--weights", choices=STORAGES, default="fp16",
-                    help="how weight matrices are stored: fp16 (default; lossless for the official files), "
-                         "fp32, or int8 for the GPT matrices")
-    ap.add_argument("--no-wasm-steps", action="store_true",
-                    help="leave out the GPTs' past-keys steps that the WASM backend runs (faster there: a "
-                         "prompt in one run, fewer bytes per step); the folder is then about 45%% smaller and "
-                         "WASM runs the fixed-capacity steps")
+    ap.add_argument(
+        "--weights",
+        choices=STORAGES,
+        default="fp16",
+        help="how weight matrices are stored: fp16 (default; lossless for the official files), "
+        "fp32, or int8 for the GPT matrices",
+    )
+    ap.add_argument(
+        "--no-wasm-steps",
+        action="store_true",
+        help="leave out the GPTs' past-keys steps that the WASM backend runs (faster there: a "
+        "prompt in one run, fewer bytes per step); the folder is then about 45%% smaller and "
+        "WASM runs the fixed-capacity steps",
+    )
     ap.add_argument("--encoder-heads", type=int, help="override the DINOv2 head-count preset")
     ap.add_argument("--feature-block", type=int, help="override DiGIT's feature block (base 9, large 21)")
     ap.add_argument("--input-size", type=int, default=256)
     ap.add_argument("--encoder-size", type=int, default=224)
     args = ap.parse_args()
-    pipe = build_pipeline(args.stage1, args.stage2, args.input_size, args.encoder_size, args.encoder_heads,
-                          args.feature_block)
+    pipe = build_pipeline(
+        args.stage1, args.stage2, args.input_size, args.encoder_size, args.encoder_heads, args.feature_block
+    )
     count = n_classes(pipe.stage1.cfg)
     names = [f"class {i}" for i in range(count)]
     if args.class_names:
@@ -95,18 +122,26 @@ def main():
             names = [line.strip() for line in f if line.strip()]
         if len(names) != count:
             raise SystemExit(f"{args.class_names} names {len(names)} classes; the checkpoint has {count}")
-    info = PackInfo(id=args.id, title=f"DiGIT (official weights, {args.id})",
-                    description="The official DiGIT checkpoints, converted by training/convert_official.py.",
-                    license="MIT (official DiGIT weights)",
-                    provenance={"data": "official DiGIT checkpoints",
-                                "command": "python3 training/convert_official.py " + " ".join(sys.argv[1:])},
-                    classes=names or None, sampling=SAMPLING if pipe.stage2 is not None else {
-                        **SAMPLING, "decoder": "direct"})
+    info = PackInfo(
+        id=args.id,
+        title=f"DiGIT (official weights, {args.id})",
+        description="The official DiGIT checkpoints, converted by training/convert_official.py.",
+        license="MIT (official DiGIT weights)",
+        provenance={
+            "data": "official DiGIT checkpoints",
+            "command": "python3 training/convert_official.py " + " ".join(sys.argv[1:]),
+        },
+        classes=names or None,
+        sampling=SAMPLING if pipe.stage2 is not None else {**SAMPLING, "decoder": "direct"},
+    )
     if args.weights != "fp32":
         inexact = not_fp16_exact(pipe)
-        print("every weight is exactly representable in fp16" if not inexact else
-              f"{len(inexact)} weight tensors are not exact in fp16 (e.g. {inexact[0]}): "
-              "--weights fp32 keeps them exact")
+        print(
+            "every weight is exactly representable in fp16"
+            if not inexact
+            else f"{len(inexact)} weight tensors are not exact in fp16 (e.g. {inexact[0]}): "
+            "--weights fp32 keeps them exact"
+        )
     manifest = export_pack(pipe, info, args.out, args.weights, wasm_steps=not args.no_wasm_steps)
     sizes = ", ".join(f"{name} {g['bytes'] / 2 ** 20:.1f} MB" for name, g in manifest["graphs"].items())
     total = sum(g["bytes"] for g in manifest["graphs"].values())

@@ -21,17 +21,22 @@ def describe(path: str) -> str:
     groups = {}
     for key in model:
         groups.setdefault(key.split(".")[0], []).append(key)
-    lines = [f"{path}", f"  top-level keys: {', '.join(ckpt)}",
-             "  model: " + ", ".join(f"{g} ({len(keys)} tensors)" for g, keys in groups.items())]
+    lines = [
+        f"{path}",
+        f"  top-level keys: {', '.join(ckpt)}",
+        "  model: " + ", ".join(f"{g} ({len(keys)} tensors)" for g, keys in groups.items()),
+    ]
     if "centroids" in model:
         d, k = model["centroids"].shape
         lines.append(f"  k-means: {k} centroids of dimension {d}; stored centroid_norm: {'centroid_norm' in model}")
     heads = attention_heads(ckpt)
     cfg = gpt_config(model, "decoder.", heads)
     stage = "stage 2 (DiGIT tokens -> VQ tokens)" if "decoder.embed_positions_1.weight" in model else "stage 1"
-    lines.append(f"  GPT ({stage}): {cfg.n_layer} layers x {cfg.dim}, {heads} heads, FFN {cfg.ffn_dim}, "
-                 f"{'pre' if cfg.normalize_before else 'post'}-LN, vocabulary {cfg.vocab_size}, "
-                 f"{n_classes(cfg)} classes, {cfg.max_positions} positions")
+    lines.append(
+        f"  GPT ({stage}): {cfg.n_layer} layers x {cfg.dim}, {heads} heads, FFN {cfg.ffn_dim}, "
+        f"{'pre' if cfg.normalize_before else 'post'}-LN, vocabulary {cfg.vocab_size}, "
+        f"{n_classes(cfg)} classes, {cfg.max_positions} positions"
+    )
     lines.append(f"  DINOv2 encoder inside: {'pretrained_encoder' in groups}; VQGAN inside: {'vqgan' in groups}")
     return "\n".join(lines)
 

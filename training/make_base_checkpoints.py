@@ -50,11 +50,14 @@ def main():
     stage1 = fp16_exact(GPT(GPTConfig(vocab_size=ids.stage1_vocab, embed_rows=ids.stage1_vocab + CLASSES)))
     save(stage1_checkpoint(stage1, centroids, "dict", encoder), os.path.join(out, "stage1.pt"))
     del stage1
-    stage2 = fp16_exact(GPT(GPTConfig(vocab_size=ids.stage2_vocab, embed_rows=ids.stage2_vocab,
-                                      normalize_before=True, prefix_len=256)))
+    stage2 = fp16_exact(
+        GPT(GPTConfig(vocab_size=ids.stage2_vocab, embed_rows=ids.stage2_vocab, normalize_before=True, prefix_len=256))
+    )
     vqgan = fp16_exact(TokenDecoder(ConvDecoderConfig(), ids.vq_codebook_size, 16))
     save(stage2_checkpoint(stage2, vqgan, centroids, encoder), os.path.join(out, "stage2.pt"))
-    sizes = ", ".join(f"{f} {os.path.getsize(os.path.join(out, f)) / 2 ** 20:.0f} MB" for f in ("stage1.pt", "stage2.pt"))
+    sizes = ", ".join(
+        f"{f} {os.path.getsize(os.path.join(out, f)) / 2 ** 20:.0f} MB" for f in ("stage1.pt", "stage2.pt")
+    )
     print(f"wrote {out}: {sizes} in {time.time() - start:.0f} s")
 
 

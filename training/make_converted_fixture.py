@@ -34,10 +34,13 @@ DEFAULT_OUT = os.path.join(HERE, "..", "workers", "engine", "test")
 def reference_pipeline(pipe, stage1_path: str, stage2_path: str):
     """The converted pipeline with both GPTs swapped for the independent forward."""
     from dataclasses import replace
+
     heads = pipe.stage1.cfg.n_head
-    return replace(pipe, stage1=FairseqDecoder(load_checkpoint(stage1_path)["model"], heads),
-                   stage2=FairseqDecoder(load_checkpoint(stage2_path)["model"], pipe.stage2.cfg.n_head,
-                                         prefix_len=pipe.n_tokens))
+    return replace(
+        pipe,
+        stage1=FairseqDecoder(load_checkpoint(stage1_path)["model"], heads),
+        stage2=FairseqDecoder(load_checkpoint(stage2_path)["model"], pipe.stage2.cfg.n_head, prefix_len=pipe.n_tokens),
+    )
 
 
 def converted(tiny, tmp: str):
@@ -48,26 +51,40 @@ def converted(tiny, tmp: str):
 
 
 def write_pack(pipe, classes, name: str, weights: str, out: str):
-    info = PackInfo(id=name, title=f"Converted toy checkpoints ({name})",
-                    description="Toy checkpoints in the official fairseq layout, converted. For tests.",
-                    license="MIT", classes=list(classes) or None, sampling=SAMPLING,
-                    provenance={"data": "none (random weights)",
-                                "command": "python3 training/make_converted_fixture.py"})
+    info = PackInfo(
+        id=name,
+        title=f"Converted toy checkpoints ({name})",
+        description="Toy checkpoints in the official fairseq layout, converted. For tests.",
+        license="MIT",
+        classes=list(classes) or None,
+        sampling=SAMPLING,
+        provenance={"data": "none (random weights)", "command": "python3 training/make_converted_fixture.py"},
+    )
     export_pack(pipe, info, os.path.join(out, name), weights)
 
 
 def write_reference(reference, cases, path: str):
     """cases: (class id or None, seed, batch, stage-1 settings, stage-2 settings)."""
     with open(path, "w") as f:
-        json.dump({"generation": [generation_case(reference, c, seed, batch, s1, s2, "ar-vq")
-                                  for c, seed, batch, s1, s2 in cases]}, f)
+        json.dump(
+            {
+                "generation": [
+                    generation_case(reference, c, seed, batch, s1, s2, "ar-vq") for c, seed, batch, s1, s2 in cases
+                ]
+            },
+            f,
+        )
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch threads (the committed files are written with 1; tests rerun with 2)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (the committed files are written with 1; tests rerun with 2)",
+    )
     args = ap.parse_args()
     out = args.out
     torch.set_num_threads(args.threads)
@@ -77,15 +94,23 @@ def main():
         pipe, reference = converted(conditional, tmp)
         write_pack(pipe, conditional.classes, "converted-tiny", "fp16", out)
         write_pack(pipe, conditional.classes, "converted-tiny-int8", "int8", out)
-        write_reference(reference, [(1, 4, 2, plain, plain),
-                                    (2, 9, 2, SamplingSettings(1.0, 0, 0.9, 2.5), plain),
-                                    (None, 17, 1, plain, SamplingSettings(0.8, 4, 1.0, 1.0))],
-                        os.path.join(out, "converted-tiny", "reference.json"))
+        write_reference(
+            reference,
+            [
+                (1, 4, 2, plain, plain),
+                (2, 9, 2, SamplingSettings(1.0, 0, 0.9, 2.5), plain),
+                (None, 17, 1, plain, SamplingSettings(0.8, 4, 1.0, 1.0)),
+            ],
+            os.path.join(out, "converted-tiny", "reference.json"),
+        )
         unconditional = tiny_official(seed=3, conditional=False)
         pipe, reference = converted(unconditional, tmp)
         write_pack(pipe, (), "converted-tiny-uncond", "fp16", out)
-        write_reference(reference, [(None, 5, 2, plain, plain), (None, 6, 1, SamplingSettings(1.0, 3, 1.0, 1.0), plain)],
-                        os.path.join(out, "converted-tiny-uncond", "reference.json"))
+        write_reference(
+            reference,
+            [(None, 5, 2, plain, plain), (None, 6, 1, SamplingSettings(1.0, 3, 1.0, 1.0), plain)],
+            os.path.join(out, "converted-tiny-uncond", "reference.json"),
+        )
     print(f"wrote {out}/converted-tiny, converted-tiny-int8 and converted-tiny-uncond")
 
 

@@ -44,15 +44,27 @@ def sampler_cases():
     for i in range(40):
         logits = [round(gen.gauss(0, 2), 1) for _ in range(12)]
         uncond = [round(gen.gauss(0, 2), 1) for _ in range(12)]
-        settings = SamplingSettings(temperature=gen.choice([0.0, 0.5, 1.0, 1.7]),
-                                    top_k=gen.choice([0, 1, 3, 8]),
-                                    top_p=gen.choice([1.0, 0.9, 0.5, 0.05]),
-                                    guidance=gen.choice([1.0, 1.0, 2.5]))
+        settings = SamplingSettings(
+            temperature=gen.choice([0.0, 0.5, 1.0, 1.7]),
+            top_k=gen.choice([0, 1, 3, 8]),
+            top_p=gen.choice([1.0, 0.9, 0.5, 0.05]),
+            guidance=gen.choice([1.0, 1.0, 2.5]),
+        )
         lo, hi = gen.choice([(0, 12), (2, 10)])
         u = gen.random()
         token, margin = draw_token(logits, u, lo, hi, settings, uncond)
-        cases.append({"logits": logits, "uncond": uncond, "u": u, "lo": lo, "hi": hi,
-                      "settings": settings.__dict__, "expected": token, "margin": min(margin, 1e9)})
+        cases.append(
+            {
+                "logits": logits,
+                "uncond": uncond,
+                "u": u,
+                "lo": lo,
+                "hi": hi,
+                "settings": settings.__dict__,
+                "expected": token,
+                "margin": min(margin, 1e9),
+            }
+        )
     return cases
 
 
@@ -60,39 +72,48 @@ def gpt_case(gpt, prompt_len: int, tokens: torch.Tensor):
     """Full-sequence logits of the reference forward for a token sequence [B, T]."""
     with torch.no_grad():
         logits = gpt(tokens)
-    return {"tokens": tokens.tolist(), "logits": flat(logits), "shape": list(logits.shape),
-            "prompt_len": prompt_len}
+    return {"tokens": tokens.tolist(), "logits": flat(logits), "shape": list(logits.shape), "prompt_len": prompt_len}
 
 
 def generation_cases(pipe):
     s2 = SamplingSettings(1.0, 0, 0.8, 1.0)
-    return [generation_case(pipe, class_id, seed, batch, s1, s2, decoder, prefix)
-            for class_id, seed, batch, s1, decoder, prefix in [
-                (1, 7, 2, SamplingSettings(1.0, 8, 0.9, 1.0), "ar-vq", []),
-                (None, 42, 1, SamplingSettings(1.0, 0, 1.0, 1.0), "direct", []),
-                (2, 3, 2, SamplingSettings(0.8, 5, 1.0, 3.0), "ar-vq", []),
-                (0, 11, 3, SamplingSettings(1.0, 0, 1.0, 2.0), "direct", [3, 1, 4, 1, 5, 9]),
-            ]]
+    return [
+        generation_case(pipe, class_id, seed, batch, s1, s2, decoder, prefix)
+        for class_id, seed, batch, s1, decoder, prefix in [
+            (1, 7, 2, SamplingSettings(1.0, 8, 0.9, 1.0), "ar-vq", []),
+            (None, 42, 1, SamplingSettings(1.0, 0, 1.0, 1.0), "direct", []),
+            (2, 3, 2, SamplingSettings(0.8, 5, 1.0, 3.0), "ar-vq", []),
+            (0, 11, 3, SamplingSettings(1.0, 0, 1.0, 2.0), "direct", [3, 1, 4, 1, 5, 9]),
+        ]
+    ]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch threads (the committed files are written with 1; tests rerun with 2)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (the committed files are written with 1; tests rerun with 2)",
+    )
     args = ap.parse_args()
     out = args.out
     torch.set_num_threads(args.threads)
     pipe = tiny_pipeline(seed=0)
     info = PackInfo(
-        id="fixture-tiny", title="Fixture (tiny, random weights)",
+        id="fixture-tiny",
+        title="Fixture (tiny, random weights)",
         description="Random weights with the official structure at toy sizes. For tests; its "
-                    "images are noise by design.",
+        "images are noise by design.",
         license="MIT",
         provenance={"data": "none (random weights)", "command": "python3 training/make_fixture.py"},
         classes=CLASSES,
-        sampling={"stage1": {"temperature": 1.0, "top_k": 8, "top_p": 1.0, "guidance": 1.0},
-                  "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8}})
+        sampling={
+            "stage1": {"temperature": 1.0, "top_k": 8, "top_p": 1.0, "guidance": 1.0},
+            "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8},
+        },
+    )
     manifest = export_pack(pipe, info, out)
 
     image = example_image()
@@ -103,23 +124,34 @@ def main():
         batch_tokens = torch.stack([tokens[0], tokens[0].flip(0)])
         n = pipe.n_tokens
         ids = pipe.ids
-        s1_tokens = torch.cat([torch.tensor([[ids.class_offset + 1], [ids.bos]]),
-                               batch_tokens[:, :n - 1] + ids.n_special], 1)
-        s2_tokens = torch.cat([batch_tokens + ids.prefix_offset,
-                               torch.full((2, 1), ids.separator),
-                               (batch_tokens[:, :n - 1] * 2 + 1) + ids.n_special], 1)
+        s1_tokens = torch.cat(
+            [torch.tensor([[ids.class_offset + 1], [ids.bos]]), batch_tokens[:, : n - 1] + ids.n_special], 1
+        )
+        s2_tokens = torch.cat(
+            [
+                batch_tokens + ids.prefix_offset,
+                torch.full((2, 1), ids.separator),
+                (batch_tokens[:, : n - 1] * 2 + 1) + ids.n_special,
+            ],
+            1,
+        )
         golden = {
             "rng": rng_cases(),
             "sampler": sampler_cases(),
             "encoder": {"image": flat(image), "features": flat(features)},
-            "quantizer": {"tokens": tokens.tolist(), "distance": flat(distance),
-                          "runner_up": runner_up.tolist(), "runner_up_distance": flat(runner_up_distance)},
+            "quantizer": {
+                "tokens": tokens.tolist(),
+                "distance": flat(distance),
+                "runner_up": runner_up.tolist(),
+                "runner_up_distance": flat(runner_up_distance),
+            },
             "stage1": gpt_case(pipe.stage1, 1, s1_tokens),
             "stage2": gpt_case(pipe.stage2, n + 1, s2_tokens),
-            "vq_decoder": {"tokens": (batch_tokens * 2 + 1).tolist(),
-                           "image": flat(pipe.vq_decoder(batch_tokens * 2 + 1))},
-            "direct_decoder": {"tokens": batch_tokens.tolist(),
-                               "image": flat(pipe.direct_decoder(batch_tokens))},
+            "vq_decoder": {
+                "tokens": (batch_tokens * 2 + 1).tolist(),
+                "image": flat(pipe.vq_decoder(batch_tokens * 2 + 1)),
+            },
+            "direct_decoder": {"tokens": batch_tokens.tolist(), "image": flat(pipe.direct_decoder(batch_tokens))},
             "generation": generation_cases(pipe),
         }
     with open(os.path.join(out, "golden.json"), "w") as f:

@@ -79,6 +79,7 @@ class Run:
 
     def vq_model(self):
         from stages.vq import VQAutoencoder
+
         r = self.recipe
         model = VQAutoencoder(r.PIXEL_DECODER, r.VQ.codebook_size, r.ENCODER.in_channels, r.ENCODER.grid)
         model.load_state_dict(self.load("vq")["model"])
@@ -87,12 +88,14 @@ class Run:
 
 def stage_ssl(run: Run, log: Log):
     from stages import ssl
+
     encoder = ssl.train(run.recipe.ENCODER, run.recipe.SSL, run.data["train"][0], run.ckpt("ssl"), log)
     run.save("ssl", log, encoder=encoder.state_dict())
 
 
 def stage_vq(run: Run, log: Log):
     from stages import vq
+
     r = run.recipe
     model = vq.train(r.PIXEL_DECODER, r.VQ, run.data["train"][0], r.ENCODER.grid, run.ckpt("vq"), log)
     tokens = {split: vq.tokenize(model, run.data[split][0]) for split in ("train", "test")}
@@ -101,58 +104,90 @@ def stage_vq(run: Run, log: Log):
 
 def stage_codebook(run: Run, log: Log):
     from stages import codebook
+
     images, labels = run.data["train"]
     encoder = run.encoder(cut=False)
     block, centroids, report = codebook.select_and_fit(
-        encoder, images, labels, len(run.data["classes"]), run.recipe.CODEBOOK, log)
-    tokens = {split: codebook.tokenize(encoder.truncated(block), centroids, run.data[split][0])
-              for split in ("train", "test")}
+        encoder, images, labels, len(run.data["classes"]), run.recipe.CODEBOOK, log
+    )
+    tokens = {
+        split: codebook.tokenize(encoder.truncated(block), centroids, run.data[split][0])
+        for split in ("train", "test")
+    }
     run.save("codebook", log, block=block, centroids=centroids, report=report, tokens=tokens)
 
 
 def stage_stage1(run: Run, log: Log):
     from stages import gpt_train
+
     r, ids = run.recipe, run.ids()
     codes, labels = run.load("codebook")["tokens"]["train"], run.data["train"][1]
     cfg = r.stage1_gpt(ids.stage1_vocab, len(run.data["classes"]), codes.shape[1])
     gpt = gpt_train.train(
-        GPT(cfg), lambda idx, gen: gpt_train.stage1_sequences(codes[idx], labels[idx], ids,
-                                                              r.STAGE1.class_dropout, gen),
-        len(codes), r.STAGE1, run.ckpt("stage1"), log, run.data.get("train_weights"))
+        GPT(cfg),
+        lambda idx, gen: gpt_train.stage1_sequences(codes[idx], labels[idx], ids, r.STAGE1.class_dropout, gen),
+        len(codes),
+        r.STAGE1,
+        run.ckpt("stage1"),
+        log,
+        run.data.get("train_weights"),
+    )
     run.save("stage1", log, model=gpt.state_dict(), config=cfg)
 
 
 def stage_stage2(run: Run, log: Log):
     from stages import gpt_train
+
     r, ids = run.recipe, run.ids()
     codes, vq_codes = run.load("codebook")["tokens"]["train"], run.load("vq")["tokens"]["train"]
     cfg = r.stage2_gpt(ids.stage2_vocab, codes.shape[1])
     gpt = gpt_train.train(
-        GPT(cfg), lambda idx, gen: gpt_train.stage2_sequences(codes[idx], vq_codes[idx], ids),
-        len(codes), r.STAGE2, run.ckpt("stage2"), log)
+        GPT(cfg),
+        lambda idx, gen: gpt_train.stage2_sequences(codes[idx], vq_codes[idx], ids),
+        len(codes),
+        r.STAGE2,
+        run.ckpt("stage2"),
+        log,
+    )
     run.save("stage2", log, model=gpt.state_dict(), config=cfg)
 
 
 def stage_direct(run: Run, log: Log):
     from stages import adversarial, direct
+
     r = run.recipe
-    codes, images, weights = run.load("codebook")["tokens"]["train"], run.data["train"][0], run.data.get("train_weights")
-    model = direct.train(r.PIXEL_DECODER, run.ids().codebook_size, r.ENCODER.grid, codes, images, run.encoder(),
-                         r.DIRECT, run.ckpt("direct"), log, weights)
+    codes, images, weights = (
+        run.load("codebook")["tokens"]["train"],
+        run.data["train"][0],
+        run.data.get("train_weights"),
+    )
+    model = direct.train(
+        r.PIXEL_DECODER,
+        run.ids().codebook_size,
+        r.ENCODER.grid,
+        codes,
+        images,
+        run.encoder(),
+        r.DIRECT,
+        run.ckpt("direct"),
+        log,
+        weights,
+    )
     if r.ADVERSARIAL.steps:
         loss = direct.reconstruction_loss(direct.frozen(run.encoder()), r.DIRECT.feature_weight)
-        model = adversarial.finetune(model, loss, codes, images, r.ADVERSARIAL, run.ckpt("direct_adversarial"),
-                                     log, weights)
+        model = adversarial.finetune(
+            model, loss, codes, images, r.ADVERSARIAL, run.ckpt("direct_adversarial"), log, weights
+        )
     run.save("direct", log, model=model.state_dict())
 
 
 def stage_export(run: Run, log: Log, reuse_metrics: bool = False):
     from stages import report
+
     report.evaluate_and_export(run, log, reuse_metrics)
 
 
-def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None,
-         reuse_metrics: bool = False) -> Run:
+def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None, reuse_metrics: bool = False) -> Run:
     run = Run(importlib.import_module("packs." + pack.replace("-", "_")), root)
     for stage in [only] if only else STAGES:
         if os.path.exists(run.path(stage)) and stage != "export":
@@ -171,8 +206,11 @@ def main():
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--until", choices=STAGES, default=STAGES[-1])
     group.add_argument("--only", choices=STAGES, help="run just this stage (its inputs must exist)")
-    ap.add_argument("--reuse-metrics", action="store_true",
-                    help="export again with the last evaluation's numbers instead of re-measuring")
+    ap.add_argument(
+        "--reuse-metrics",
+        action="store_true",
+        help="export again with the last evaluation's numbers instead of re-measuring",
+    )
     args = ap.parse_args()
     setup_threads()
     make(args.pack, args.until, args.only, reuse_metrics=args.reuse_metrics)

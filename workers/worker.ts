@@ -1,54 +1,33 @@
 // The inference worker: it owns the engine and every ORT session, and talks to the UI through
-// the typed API below (comlink). Graph runs go one at a time through a shared scheduler, token
+// the API of protocol.ts (comlink). Graph runs go one at a time through a shared scheduler, token
 // maps ahead of generation steps; a generation can be cancelled between two steps.
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
 import plainGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { type BackendPreference, chooseBackend, type GpuCapabilities } from './engine/backend';
-import { CancelledError, Engine, type GenerateRequest, type GenerateResult, type TokenMap } from './engine/engine';
-import type { DecoderKind, PackManifest } from './engine/manifest';
-import { urlSource } from './engine/packSource';
-import type { RgbaImage } from './engine/pixels';
-import type { ProgressListener } from './engine/progress';
-import type { SamplingSettings } from './engine/sampling';
+import { type Backend, type BackendPreference, chooseBackend, type OrtBuild } from './engine/backend';
+import { CancelledError, Engine } from './engine/engine';
 import { browserFileStore } from './engine/fileStore';
 import { countGpuBuffers, gpuMemory } from './engine/gpuBuffers';
+import { urlSource } from './engine/packSource';
 import { type LoadProgress, type PackFiles, packStatus, readPack } from './engine/readPack';
+import { settingsFromPack } from './engine/sampling';
 import { Scheduler } from './engine/scheduler';
-
-export interface LoadedPack {
-  manifest: PackManifest;
-  backend: 'webgpu' | 'wasm';
-  backendReason: string;
-  threads: number;
-  crossOriginIsolated: boolean;
-  /** What the WebGPU adapter offers, if there is one (used or not). */
-  gpu: GpuCapabilities | null;
-  /** Which onnxruntime-web WebAssembly build runs (see chooseOrtBuild). */
-  ortBuild: 'plain' | 'webgpu-capable';
-  /** Files read from the browser's cache rather than downloaded. */
-  cached: string[];
-  /** Why the files were not kept for next time, if they were not. */
-  storeSkipped: string | null;
-  /** The exemplar atlas PNG (what each token stands for), if the pack has one. */
-  exemplars: Uint8Array | null;
-  /** Example images (PNG) the token map offers. */
-  examples: { file: string; bytes: Uint8Array }[];
-}
+import type { LoadedPack, WorkerApi } from './protocol';
 
 // Threads need cross-origin isolation (SharedArrayBuffer); ORT's own default, made explicit so
 // the UI can say how many run.
 ort.env.wasm.numThreads = self.crossOriginIsolated
-  ? Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)) : 1;
+  ? Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2))
+  : 1;
 
-let ortBuild: 'plain' | 'webgpu-capable' | null = null;
+let ortBuild: OrtBuild | null = null;
 
 /** onnxruntime-web's default browser build can drive WebGPU too, but its WebAssembly goes through
  *  Asyncify, which slows the WASM backend; without a WebGPU adapter there is nothing to gain from
  *  it, so the plain WASM build (half the download) is loaded instead. ORT loads one build, on its
  *  first session, so this holds for the worker's life. */
-function chooseOrtBuild(hasGpuAdapter: boolean): 'plain' | 'webgpu-capable' {
+function chooseOrtBuild(hasGpuAdapter: boolean): OrtBuild {
   if (!ortBuild) {
     ortBuild = hasGpuAdapter ? 'webgpu-capable' : 'plain';
     if (ortBuild === 'plain') ort.env.wasm.wasmPaths = { mjs: plainGlueUrl, wasm: plainWasmUrl };
@@ -70,7 +49,7 @@ function requireEngine(): Engine {
   return engine;
 }
 
-async function startEngine(pack: PackFiles, backend: 'webgpu' | 'wasm'): Promise<Engine> {
+async function startEngine(pack: PackFiles, backend: Backend): Promise<Engine> {
   const next = await Engine.fromFiles(pack, backend, scheduler);
   await next.warmUp();
   return next;
@@ -87,7 +66,7 @@ async function swapEngine(next: Engine, pack: PackFiles) {
 
 /** WebGPU broke under a loaded pack (device lost, a failing run): carry on with WASM. */
 async function fallBackToWasm(why: string) {
-  if (!engine || engine.backend !== 'webgpu' || !files) return;
+  if (engine?.backend !== 'webgpu' || !files) return;
   const lost = engine;
   const next = await startEngine(files, 'wasm');
   if (engine !== lost) return next.dispose(); // another pack was loaded meanwhile
@@ -96,7 +75,9 @@ async function fallBackToWasm(why: string) {
 }
 
 async function watchDevice(engineOnGpu: Engine) {
-  const device = await (ort.env.webgpu.device as Promise<unknown>) as { lost: Promise<{ message: string; reason: string }> };
+  const device = (await (ort.env.webgpu.device as Promise<unknown>)) as {
+    lost: Promise<{ message: string; reason: string }>;
+  };
   const info = await device.lost;
   if (engine === engineOnGpu) await fallBackToWasm(`device lost: ${info.message || info.reason}`);
 }
@@ -107,8 +88,11 @@ async function createEngine(url: string, prefer: BackendPreference, onProgress?:
   const build = chooseOrtBuild(choice.gpu !== null);
   let { backend, reason } = choice;
   // only the graphs this backend runs; should WebGPU fail, WASM runs the same files
-  const pack = await readPack(urlSource(url, { signal: loading.signal }),
-    { onProgress, store: await browserFileStore(), backend });
+  const pack = await readPack(urlSource(url, { signal: loading.signal }), {
+    onProgress,
+    store: await browserFileStore(),
+    backend,
+  });
   let next: Engine;
   try {
     next = await startEngine(pack, backend);
@@ -120,45 +104,60 @@ async function createEngine(url: string, prefer: BackendPreference, onProgress?:
   }
   await swapEngine(next, pack);
   if (backend === 'webgpu') void watchDevice(next);
-  return { manifest: pack.manifest, backend, backendReason: reason, threads: ort.env.wasm.numThreads ?? 1,
-    crossOriginIsolated: self.crossOriginIsolated, gpu: choice.gpu,
-    ortBuild: build, cached: pack.cached, storeSkipped: pack.storeSkipped,
-    exemplars: pack.exemplars, examples: pack.examples };
+  return {
+    manifest: pack.manifest,
+    stage1Defaults: settingsFromPack(pack.manifest.sampling.stage1),
+    backend,
+    backendReason: reason,
+    threads: ort.env.wasm.numThreads ?? 1,
+    crossOriginIsolated: self.crossOriginIsolated,
+    gpu: choice.gpu,
+    ortBuild: build,
+    cached: pack.cached,
+    storeSkipped: pack.storeSkipped,
+    exemplars: pack.exemplars,
+    examples: pack.examples,
+  };
 }
 
-const api = {
-  /** Load a pack; the previous one stays loaded (and in use) if this one fails. */
-  load(url: string, prefer: BackendPreference, onProgress?: LoadProgress): Promise<LoadedPack> {
-    const next = loads.then(() => createEngine(url, prefer, onProgress)).finally(() => { loading = null; });
+const api: WorkerApi = {
+  load(url, prefer, onProgress) {
+    const next = loads
+      .then(() => createEngine(url, prefer, onProgress))
+      .finally(() => {
+        loading = null;
+      });
     loads = next.catch(() => undefined);
     return next;
   },
 
-  /** Stop downloading the pack being loaded; the loaded one stays. */
   cancelLoad() {
     loading?.abort();
   },
 
-  /** A pack's manifest and whether its files are in the browser cache, without loading it. */
-  async packStatus(url: string) {
+  async packStatus(url) {
     return packStatus(urlSource(url), await browserFileStore(), engine?.backend);
   },
 
-  /** Forget every stored pack file; the next load downloads again. */
   async clearCache() {
     await (await browserFileStore())?.clear();
   },
 
-  /** `jobId` names the generation for `cancel`. */
-  /** Callbacks are top-level arguments: comlink proxies only those. */
-  async generate(jobId: number, req: GenerateRequest, onProgress?: ProgressListener, previewIntervalMs?: number,
-    onPreview?: (image: RgbaImage, rows: number) => void): Promise<GenerateResult> {
+  async generate(jobId, req, onProgress, previewIntervalMs, onPreview) {
     const controller = new AbortController();
     jobs.set(jobId, controller);
     const running = requireEngine();
     try {
-      const result = await running.generate(req, { onProgress, signal: controller.signal, previewIntervalMs, onPreview });
-      return Comlink.transfer(result, result.images.map((img) => img.data.buffer as ArrayBuffer));
+      const result = await running.generate(req, {
+        onProgress,
+        signal: controller.signal,
+        previewIntervalMs,
+        onPreview,
+      });
+      return Comlink.transfer(
+        result,
+        result.images.map((img) => img.data.buffer as ArrayBuffer),
+      );
     } catch (e) {
       if (running.backend === 'webgpu' && !(e instanceof CancelledError) && running === engine) {
         await fallBackToWasm((e as Error).message);
@@ -169,31 +168,26 @@ const api = {
     }
   },
 
-  /** Stop a generation before its next step; it rejects with a CancelledError. */
-  cancel(jobId: number) {
+  cancel(jobId) {
     jobs.get(jobId)?.abort();
   },
 
-  tokenize(image: RgbaImage): Promise<TokenMap> {
+  tokenize(image) {
     return requireEngine().tokenize(image);
   },
 
-  async reconstruct(tokens: number[], decoder: DecoderKind, seed: number, stage2: SamplingSettings): Promise<RgbaImage> {
-    const image = await requireEngine().reconstruct(tokens, decoder, seed, stage2);
+  async reconstruct(tokens, decoder, seed) {
+    const image = await requireEngine().reconstruct(tokens, decoder, seed);
     return Comlink.transfer(image, [image.data.buffer as ArrayBuffer]);
   },
 
-  /** Live WebGPU buffers (count and bytes); null where there is no WebGPU. */
   gpuMemory() {
     return gpuMemory();
   },
 
-  /** Be told when the worker leaves WebGPU for WASM on its own (device lost, failing runs). */
-  onBackendChange(listener: (backend: 'wasm', reason: string) => void) {
+  onBackendChange(listener) {
     backendListener = listener;
   },
 };
-
-export type WorkerApi = typeof api;
 
 Comlink.expose(api);

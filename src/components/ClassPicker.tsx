@@ -5,8 +5,14 @@ import { listedClasses, matchClasses } from '../classSearch';
 
 const SEARCH_FROM = 20;
 
-export function ClassPicker({ classes, value, onChange }: {
-  classes: string[]; value: number | null; onChange: (classId: number | null) => void;
+export function ClassPicker({
+  classes,
+  value,
+  onChange,
+}: {
+  classes: string[];
+  value: number | null;
+  onChange: (classId: number | null) => void;
 }) {
   const [query, setQuery] = useState('');
   const count = query.trim() ? matchClasses(classes, query).length : null;
@@ -15,21 +21,31 @@ export function ClassPicker({ classes, value, onChange }: {
       {classes.length >= SEARCH_FROM && (
         <label>
           Find class
-          <input type="search" value={query} placeholder={`${classes.length} classes`}
+          <input
+            type="search"
+            value={query}
+            placeholder={`${classes.length} classes`}
             onChange={(e) => {
               setQuery(e.target.value);
               const [first] = e.target.value.trim() ? matchClasses(classes, e.target.value) : [];
               if (first) onChange(first.id);
-            }} />
+            }}
+          />
           <small aria-live="polite">{count === null ? '' : `${count} match${count === 1 ? '' : 'es'}`}</small>
         </label>
       )}
       <label>
         Class
-        <select value={value ?? 'none'}
-          onChange={(e) => onChange(e.target.value === 'none' ? null : Number(e.target.value))}>
+        <select
+          value={value ?? 'none'}
+          onChange={(e) => onChange(e.target.value === 'none' ? null : Number(e.target.value))}
+        >
           <option value="none">unconditional</option>
-          {listedClasses(classes, query, value).map(({ name, id }) => <option key={id} value={id}>{name}</option>)}
+          {listedClasses(classes, query, value).map(({ name, id }) => (
+            <option key={id} value={id}>
+              {name}
+            </option>
+          ))}
         </select>
       </label>
     </>

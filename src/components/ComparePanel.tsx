@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { PackManifest } from '../../workers/engine/manifest';
+import type { PackManifest } from '../../workers/protocol';
 import { boardToJson, SWEEP_SETTINGS, type SweepSetting } from '../board';
 import { renderBoard } from '../boardImage';
 import type { Settings } from '../settings';
@@ -15,8 +15,16 @@ function download(name: string, blob: Blob) {
 }
 
 /** "0.5, 1, 1.5" -> the values of `setting`, or an error naming the bad one. */
-function parseValues(setting: SweepSetting, text: string, m: PackManifest, packIds: string[]): Settings[SweepSetting][] | string {
-  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+function parseValues(
+  setting: SweepSetting,
+  text: string,
+  m: PackManifest,
+  packIds: string[],
+): Settings[SweepSetting][] | string {
+  const parts = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (parts.length === 0) return 'give at least one value';
   const out: Settings[SweepSetting][] = [];
   for (const part of parts) {
@@ -24,12 +32,14 @@ function parseValues(setting: SweepSetting, text: string, m: PackManifest, packI
       if (!packIds.includes(part)) return `'${part}' is not a listed pack (${packIds.join(', ')})`;
       out.push(part);
     } else if (setting === 'decoder') {
-      if (!m.decoders.includes(part as 'direct')) return `'${part}' is not a decoder of this pack (${m.decoders.join(', ')})`;
+      if (!m.decoders.includes(part as 'direct'))
+        return `'${part}' is not a decoder of this pack (${m.decoders.join(', ')})`;
       out.push(part as Settings['decoder']);
     } else if (setting === 'classId') {
       const index = m.classes?.indexOf(part) ?? -1;
       const n = index >= 0 ? index : Number(part);
-      if (!Number.isInteger(n) || n < 0 || n >= (m.classes?.length ?? 0)) return `'${part}' is not a class of this pack`;
+      if (!Number.isInteger(n) || n < 0 || n >= (m.classes?.length ?? 0))
+        return `'${part}' is not a class of this pack`;
       out.push(n);
     } else {
       const n = Number(part);
@@ -56,43 +66,92 @@ export function ComparePanel() {
   return (
     <section aria-labelledby="compare-title">
       <h2 id="compare-title">Compare</h2>
-      <form className="controls" onSubmit={(e) => {
-        e.preventDefault();
-        const parsed = parseValues(setting, values, m, packs.map((p) => p.id));
-        if (typeof parsed === 'string') return setProblem(parsed);
-        setProblem(null);
-        void sweep(setting, parsed, rows);
-      }}>
+      <form
+        className="controls"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const parsed = parseValues(
+            setting,
+            values,
+            m,
+            packs.map((p) => p.id),
+          );
+          if (typeof parsed === 'string') return setProblem(parsed);
+          setProblem(null);
+          void sweep(setting, parsed, rows);
+        }}
+      >
         <label>
           Sweep
           <select value={setting} onChange={(e) => setSetting(e.target.value as SweepSetting)}>
-            {SWEEP_SETTINGS.map((s) => <option key={s} value={s}>{s}</option>)}
+            {SWEEP_SETTINGS.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
         </label>
         <label>
           Values (comma-separated)
-          <input type="text" value={values} onChange={(e) => setValues(e.target.value)} aria-invalid={problem !== null} />
+          <input
+            type="text"
+            value={values}
+            onChange={(e) => setValues(e.target.value)}
+            aria-invalid={problem !== null}
+          />
         </label>
         <label>
           Seeds (rows)
-          <input type="number" min={1} max={8} value={rows} onChange={(e) => {
-            const v = e.target.valueAsNumber;
-            if (Number.isInteger(v) && v >= 1 && v <= 8) setRows(v);
-          }} />
+          <input
+            type="number"
+            min={1}
+            max={8}
+            value={rows}
+            onChange={(e) => {
+              const v = e.target.valueAsNumber;
+              if (Number.isInteger(v) && v >= 1 && v <= 8) setRows(v);
+            }}
+          />
         </label>
-        <button type="submit" disabled={busy}>Run sweep</button>
+        <button type="submit" disabled={busy}>
+          Run sweep
+        </button>
       </form>
-      {problem && <p role="alert" className="error" data-testid="sweep-problem">{problem}</p>}
+      {problem && (
+        <p role="alert" className="error" data-testid="sweep-problem">
+          {problem}
+        </p>
+      )}
       <div className="controls">
-        <button type="button" disabled={!board.pins.length && !board.sweeps.length}
-          onClick={() => renderBoard(board).toBlob((b) => b && download('digit-board.png', b))}>Export PNG</button>
-        <button type="button" onClick={() => download('digit-board.json', new Blob([boardToJson(board)], { type: 'application/json' }))}>Export JSON</button>
+        <button
+          type="button"
+          disabled={!board.pins.length && !board.sweeps.length}
+          onClick={() => renderBoard(board).toBlob((b) => b && download('digit-board.png', b))}
+        >
+          Export PNG
+        </button>
+        <button
+          type="button"
+          onClick={() => download('digit-board.json', new Blob([boardToJson(board)], { type: 'application/json' }))}
+        >
+          Export JSON
+        </button>
         <label className="file-button">
           Import JSON
-          <input type="file" accept="application/json,.json" data-testid="board-import"
-            onChange={(e) => { const f = e.target.files?.[0]; if (f) void importBoard(f); e.target.value = ''; }} />
+          <input
+            type="file"
+            accept="application/json,.json"
+            data-testid="board-import"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void importBoard(f);
+              e.target.value = '';
+            }}
+          />
         </label>
-        <button type="button" onClick={clearBoard} disabled={!board.pins.length && !board.sweeps.length}>Clear board</button>
+        <button type="button" onClick={clearBoard} disabled={!board.pins.length && !board.sweeps.length}>
+          Clear board
+        </button>
         <span className="backend" role="status" data-testid="board-saved" data-saved={boardSaving ? 'no' : 'yes'}>
           {boardSaving ? 'Saving the board…' : 'Board kept in this browser'}
         </span>
@@ -102,23 +161,34 @@ export function ComparePanel() {
           <li key={p.id} data-testid="pin" data-tokens={p.tokens.join(',')}>
             <RgbaCanvas image={p.image} label={`pinned sample, ${caption(p.settings, m)}`} displaySize={128} />
             <small>{caption(p.settings, m)}</small>
-            <button type="button" onClick={() => unpin(p.id)}>Unpin</button>
+            <button type="button" onClick={() => unpin(p.id)}>
+              Unpin
+            </button>
           </li>
         ))}
       </ul>
       {board.sweeps.map((s) => (
         <table key={s.id} className="sweep" data-testid="sweep">
-          <caption>{s.setting} across, seeds down{s.setting === 'pack' ? ' (unconditional, each pack\'s decoder)' : ''}</caption>
+          <caption>
+            {s.setting} across, seeds down{s.setting === 'pack' ? " (unconditional, each pack's decoder)" : ''}
+          </caption>
           <thead>
-            <tr><th scope="col">seed</th>{s.values.map((v) => <th key={String(v)} scope="col">{s.setting === 'classId' ? m.classes?.[v as number] : String(v)}</th>)}</tr>
+            <tr>
+              <th scope="col">seed</th>
+              {s.values.map((v) => (
+                <th key={String(v)} scope="col">
+                  {s.setting === 'classId' ? m.classes?.[v as number] : String(v)}
+                </th>
+              ))}
+            </tr>
           </thead>
           <tbody>
             {s.cells.map((row, r) => (
               <tr key={s.seeds[r]}>
                 <th scope="row">{s.seeds[r]}</th>
-                {row.map((cell, c) => (
-                  <td key={c} data-testid="sweep-cell" data-filled={cell ? 'yes' : 'no'}>
-                    {cell ? <RgbaCanvas image={cell.image} label={caption(cell.settings, m)} displaySize={80} /> : '…'}
+                {row.map((done, c) => (
+                  <td key={c} data-testid="sweep-cell" data-filled={done ? 'yes' : 'no'}>
+                    {done ? <RgbaCanvas image={done.image} label={caption(done.settings, m)} displaySize={80} /> : '…'}
                   </td>
                 ))}
               </tr>

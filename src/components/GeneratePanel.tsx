@@ -6,17 +6,35 @@ import { ClassPicker } from './ClassPicker';
 import { RgbaCanvas } from './RgbaCanvas';
 import { TokenGrid } from './TokenGrid';
 
-function NumberField({ label, value, min, max, step, onChange }: {
-  label: string; value: number; min: number; max: number; step: number; onChange(v: number): void;
+function NumberField({
+  label,
+  value,
+  min,
+  max,
+  step,
+  onChange,
+}: {
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  step: number;
+  onChange(v: number): void;
 }) {
   return (
     <label>
       {label}
-      <input type="number" value={value} min={min} max={max} step={step}
+      <input
+        type="number"
+        value={value}
+        min={min}
+        max={max}
+        step={step}
         onChange={(e) => {
           const v = e.target.valueAsNumber;
           if (Number.isFinite(v) && v >= min && v <= max) onChange(v);
-        }} />
+        }}
+      />
     </label>
   );
 }
@@ -30,7 +48,11 @@ async function savePng(canvasId: string, name: string, settings: Settings) {
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
   if (!blob) return;
   const link = new URL(settingsToUrl(settings), location.href).href;
-  const png = addPngText(new Uint8Array(await blob.arrayBuffer()), 'digit-settings', JSON.stringify({ ...settings, link }));
+  const png = addPngText(
+    new Uint8Array(await blob.arrayBuffer()),
+    'digit-settings',
+    JSON.stringify({ ...settings, link }),
+  );
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
   a.download = name;
@@ -43,55 +65,134 @@ export function GeneratePanel() {
   const [seedLocked, setSeedLocked] = useState(true);
   if (!pack || !settings) return null;
   const m = pack.manifest;
+  const className = (id: number | null) => (id === null ? 'none' : m.classes?.[id]);
   return (
     <section aria-labelledby="generate-title">
       <h2 id="generate-title">Generate</h2>
-      <form className="controls" onSubmit={(e) => {
-        e.preventDefault();
-        if (!seedLocked) update({ seed: randomSeed() });
-        void generate();
-      }}>
+      <form
+        className="controls"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!seedLocked) update({ seed: randomSeed() });
+          void generate();
+        }}
+      >
         <ClassPicker classes={m.classes ?? []} value={settings.classId} onChange={(classId) => update({ classId })} />
-        <NumberField label="Seed" value={settings.seed} min={0} max={0xffffffff} step={1} onChange={(seed) => update({ seed })} />
-        <button type="button" aria-label="random seed" title="random seed" onClick={() => update({ seed: randomSeed() })}>Random</button>
+        <NumberField
+          label="Seed"
+          value={settings.seed}
+          min={0}
+          max={0xffffffff}
+          step={1}
+          onChange={(seed) => update({ seed })}
+        />
+        <button
+          type="button"
+          aria-label="random seed"
+          title="random seed"
+          onClick={() => update({ seed: randomSeed() })}
+        >
+          Random
+        </button>
         <label title="unlocked: every Generate draws a new seed">
           <input type="checkbox" checked={seedLocked} onChange={(e) => setSeedLocked(e.target.checked)} />
           lock seed
         </label>
-        <NumberField label="Batch" value={settings.batch} min={1} max={MAX_BATCH} step={1} onChange={(batch) => update({ batch })} />
-        <NumberField label="Temperature" value={settings.temperature} min={0} max={10} step={0.05} onChange={(temperature) => update({ temperature })} />
-        <NumberField label="Top-k" value={settings.topK} min={0} max={m.codebook.size} step={1} onChange={(topK) => update({ topK })} />
-        <NumberField label="Top-p" value={settings.topP} min={0.01} max={1} step={0.01} onChange={(topP) => update({ topP })} />
-        <NumberField label="Guidance" value={settings.guidance} min={0} max={20} step={0.1} onChange={(guidance) => update({ guidance })} />
+        <NumberField
+          label="Batch"
+          value={settings.batch}
+          min={1}
+          max={MAX_BATCH}
+          step={1}
+          onChange={(batch) => update({ batch })}
+        />
+        <NumberField
+          label="Temperature"
+          value={settings.temperature}
+          min={0}
+          max={10}
+          step={0.05}
+          onChange={(temperature) => update({ temperature })}
+        />
+        <NumberField
+          label="Top-k"
+          value={settings.topK}
+          min={0}
+          max={m.codebook.size}
+          step={1}
+          onChange={(topK) => update({ topK })}
+        />
+        <NumberField
+          label="Top-p"
+          value={settings.topP}
+          min={0.01}
+          max={1}
+          step={0.01}
+          onChange={(topP) => update({ topP })}
+        />
+        <NumberField
+          label="Guidance"
+          value={settings.guidance}
+          min={0}
+          max={20}
+          step={0.1}
+          onChange={(guidance) => update({ guidance })}
+        />
         <label>
           Decoder
           <select value={settings.decoder} onChange={(e) => update({ decoder: e.target.value as 'ar-vq' | 'direct' })}>
-            {m.decoders.map((d) => <option key={d} value={d}>{d}</option>)}
+            {m.decoders.map((d) => (
+              <option key={d} value={d}>
+                {d}
+              </option>
+            ))}
           </select>
         </label>
-        <button type="submit" disabled={busy}>{busy ? 'Generating…' : 'Generate'}</button>
-        {busy && progress && <button type="button" onClick={stop}>Stop</button>}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Generating…' : 'Generate'}
+        </button>
+        {busy && progress && (
+          <button type="button" onClick={stop}>
+            Stop
+          </button>
+        )}
       </form>
       {progress && (
         <p role="status">
           {progress.stage === 'stage1' ? 'DiGIT tokens' : 'VQ tokens'} {progress.done}/{progress.total}
-          {' · '}{progress.tokensPerSecond.toFixed(0)} tokens/s · {progress.etaSeconds.toFixed(1)} s left
+          {' · '}
+          {progress.tokensPerSecond.toFixed(0)} tokens/s · {progress.etaSeconds.toFixed(1)} s left
         </p>
       )}
       {progress && (
         <div className="token-map">
           <TokenGrid tokens={progress.tokens[0]} cols={m.grid.w} testId="live-tokens" displaySize={128} />
-          {preview && <RgbaCanvas image={preview} label="preview of the first image so far" testId="preview" displaySize={128} />}
+          {preview && (
+            <RgbaCanvas image={preview} label="preview of the first image so far" testId="preview" displaySize={128} />
+          )}
         </div>
       )}
       <ul className="gallery" aria-label="generated images">
         {samples.map((s) => (
           <li key={s.id} data-testid="sample" data-seed={s.settings.seed} data-tokens={s.tokens.join(',')}>
-            <RgbaCanvas image={s.image} testId={`sample-${s.id}`}
-              label={`sample, seed ${s.settings.seed}, class ${s.settings.classId === null ? 'none' : m.classes?.[s.settings.classId]}`} />
-            <small>seed {s.settings.seed}{s.settings.classId !== null && m.classes ? ` · ${m.classes[s.settings.classId]}` : ''}</small>
-            <button type="button" onClick={() => savePng(`sample-${s.id}`, `${s.settings.pack}-seed${s.settings.seed}.png`, s.settings)}>Save PNG</button>
-            <button type="button" onClick={() => pin(s)}>Pin</button>
+            <RgbaCanvas
+              image={s.image}
+              testId={`sample-${s.id}`}
+              label={`sample, seed ${s.settings.seed}, class ${className(s.settings.classId)}`}
+            />
+            <small>
+              seed {s.settings.seed}
+              {s.settings.classId !== null && m.classes ? ` · ${m.classes[s.settings.classId]}` : ''}
+            </small>
+            <button
+              type="button"
+              onClick={() => savePng(`sample-${s.id}`, `${s.settings.pack}-seed${s.settings.seed}.png`, s.settings)}
+            >
+              Save PNG
+            </button>
+            <button type="button" onClick={() => pin(s)}>
+              Pin
+            </button>
           </li>
         ))}
       </ul>

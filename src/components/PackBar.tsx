@@ -3,6 +3,8 @@ import { useApp } from '../store';
 import { PackCards } from './PackCards';
 
 /** Which pack is loaded, on which backend and why; switch packs or backends. */
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
 export function PackBar() {
   const { packs, pack, settings, loading, busy, gpuMemory, loadPack } = useApp();
   const [url, setUrl] = useState('');
@@ -11,27 +13,42 @@ export function PackBar() {
     <section className="pack-bar" aria-label="model pack">
       <label>
         Pack{' '}
-        <select value={settings?.pack ?? ''} disabled={busy}
-          onChange={(e) => loadPack(e.target.value, settings?.backend ?? 'auto')}>
-          {packs.map((p) => <option key={p.id} value={p.id}>{p.id}</option>)}
+        <select
+          value={settings?.pack ?? ''}
+          disabled={busy}
+          onChange={(e) => loadPack(e.target.value, settings?.backend ?? 'auto')}
+        >
+          {packs.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.id}
+            </option>
+          ))}
           {custom && <option value={custom}>{custom}</option>}
         </select>
       </label>
-      <form className="pack-url" onSubmit={(e) => {
-        e.preventDefault();
-        const folder = url.trim();
-        if (folder) void loadPack(folder.endsWith('/') ? folder : `${folder}/`, settings?.backend ?? 'auto');
-      }}>
+      <form
+        className="pack-url"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const folder = url.trim();
+          if (folder) void loadPack(folder.endsWith('/') ? folder : `${folder}/`, settings?.backend ?? 'auto');
+        }}
+      >
         <label>
           Pack URL (a folder with pack.json)
           <input type="url" value={url} placeholder="https://…/my-pack/" onChange={(e) => setUrl(e.target.value)} />
         </label>
-        <button type="submit" disabled={busy || !url.trim()}>Load</button>
+        <button type="submit" disabled={busy || !url.trim()}>
+          Load
+        </button>
       </form>
       <label>
         Backend{' '}
-        <select value={settings?.backend ?? 'auto'} disabled={busy || !settings}
-          onChange={(e) => settings && loadPack(settings.pack, e.target.value as 'auto' | 'webgpu' | 'wasm')}>
+        <select
+          value={settings?.backend ?? 'auto'}
+          disabled={busy || !settings}
+          onChange={(e) => settings && loadPack(settings.pack, e.target.value as 'auto' | 'webgpu' | 'wasm')}
+        >
           <option value="auto">auto</option>
           <option value="webgpu">WebGPU</option>
           <option value="wasm">WASM</option>
@@ -40,13 +57,15 @@ export function PackBar() {
       {loading && (
         <span role="status">
           Loading {loading.file} {loading.origin === 'cache' ? 'from the browser cache' : '…'}{' '}
-          {loading.total ? Math.round(100 * loading.loaded / loading.total) : 0}%
+          {loading.total ? Math.round((100 * loading.loaded) / loading.total) : 0}%
         </span>
       )}
       {pack && (
         <span className="backend" data-testid="backend" data-backend={pack.backend}>
-          {pack.manifest.title} · {pack.backend === 'webgpu' ? 'WebGPU' : `WASM, ${pack.threads} thread(s)`} — {pack.backendReason}
-          {' · '}<span data-testid="pack-origin">{pack.cached.length ? 'from the browser cache' : 'downloaded'}</span>
+          {pack.manifest.title} · {pack.backend === 'webgpu' ? 'WebGPU' : `WASM, ${pack.threads} thread(s)`} —{' '}
+          {pack.backendReason}
+          {' · '}
+          <span data-testid="pack-origin">{pack.cached.length ? 'from the browser cache' : 'downloaded'}</span>
           {pack.storeSkipped && ` (${pack.storeSkipped})`}
         </span>
       )}
@@ -55,15 +74,26 @@ export function PackBar() {
         <details className="capabilities">
           <summary>What this browser offers</summary>
           <ul>
-            <li>WebGPU: {pack.gpu ? `${pack.gpu.adapter}; shader-f16 ${pack.gpu.shaderF16 ? 'yes' : 'no'}; ` +
-              `largest buffer ${(pack.gpu.maxBufferSize / 2 ** 20).toFixed(0)} MB` : 'no adapter'}</li>
-            <li data-testid="ort-build" data-build={pack.ortBuild}>Runtime build: {pack.ortBuild === 'plain'
-              ? 'plain WebAssembly (no WebGPU adapter, so the faster build without WebGPU support)'
-              : 'WebGPU-capable (its WebAssembly runs slower than the plain build)'}</li>
-            <li>WASM threads: {pack.threads}{pack.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated, so one)'}</li>
+            <li>
+              WebGPU:{' '}
+              {pack.gpu
+                ? `${pack.gpu.adapter}; shader-f16 ${pack.gpu.shaderF16 ? 'yes' : 'no'}; ` +
+                  `largest buffer ${(pack.gpu.maxBufferSize / 2 ** 20).toFixed(0)} MB`
+                : 'no adapter'}
+            </li>
+            <li data-testid="ort-build" data-build={pack.ortBuild}>
+              Runtime build:{' '}
+              {pack.ortBuild === 'plain'
+                ? 'plain WebAssembly (no WebGPU adapter, so the faster build without WebGPU support)'
+                : 'WebGPU-capable (its WebAssembly runs slower than the plain build)'}
+            </li>
+            <li>
+              WASM threads: {pack.threads}
+              {pack.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated, so one)'}
+            </li>
             {gpuMemory && (
               <li data-testid="gpu-memory" data-buffers={gpuMemory.buffers}>
-                WebGPU buffers alive after the last job: {gpuMemory.buffers} ({(gpuMemory.bytes / 2 ** 20).toFixed(1)} MB)
+                WebGPU buffers alive after the last job: {gpuMemory.buffers} ({mib(gpuMemory.bytes)} MB)
               </li>
             )}
           </ul>

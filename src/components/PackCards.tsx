@@ -16,7 +16,11 @@ export function PackCards() {
           const card = cards[ref.id];
           return (
             <li key={ref.id} data-testid="pack-card" data-pack={ref.id}>
-              {typeof card === 'string' && <span>{ref.id}: {card}</span>}
+              {typeof card === 'string' && (
+                <span>
+                  {ref.id}: {card}
+                </span>
+              )}
               {card === undefined && <span>{ref.id}: reading…</span>}
               {card && typeof card !== 'string' && (
                 <>
@@ -27,15 +31,20 @@ export function PackCards() {
                   </small>
                 </>
               )}
-              <button type="button" disabled={busy || settings?.pack === ref.id}
-                onClick={() => loadPack(ref.id, settings?.backend ?? 'auto')}>
+              <button
+                type="button"
+                disabled={busy || settings?.pack === ref.id}
+                onClick={() => loadPack(ref.id, settings?.backend ?? 'auto')}
+              >
                 {settings?.pack === ref.id ? 'In use' : 'Use'}
               </button>
             </li>
           );
         })}
       </ul>
-      <button type="button" onClick={() => void clearPackCache()}>Clear the pack cache</button>
+      <button type="button" onClick={() => void clearPackCache()}>
+        Clear the pack cache
+      </button>
     </details>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { RgbaImage } from '../../workers/engine/pixels';
+import type { RgbaImage } from '../../workers/protocol';
 
 interface Props {
   image: RgbaImage;
@@ -16,7 +16,15 @@ export function RgbaCanvas({ image, label, displaySize = 192, testId }: Props) {
     ctx?.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
   }, [image]);
   return (
-    <canvas ref={ref} width={image.width} height={image.height} role="img" aria-label={label}
-      data-testid={testId} className="pixels" style={{ width: displaySize, height: displaySize }} />
+    <canvas
+      ref={ref}
+      width={image.width}
+      height={image.height}
+      role="img"
+      aria-label={label}
+      data-testid={testId}
+      className="pixels"
+      style={{ width: displaySize, height: displaySize }}
+    />
   );
 }

@@ -1,7 +1,7 @@
 // What a token stands for: the training patches nearest its centroid, cut from the pack's
 // exemplar atlas (a sprite; row k holds token k's tiles, the token's own cell in the middle).
 import { useEffect, useState } from 'react';
-import type { ExemplarsEntry } from '../../workers/engine/manifest';
+import type { ExemplarsEntry } from '../../workers/protocol';
 
 const SHOWN_PX = 72;
 
@@ -16,7 +16,15 @@ function useObjectUrl(bytes: Uint8Array | null): string | null {
   return bytes ? url : null;
 }
 
-export function TokenExemplars({ token, atlas, entry }: { token: number; atlas: Uint8Array | null; entry?: ExemplarsEntry }) {
+export function TokenExemplars({
+  token,
+  atlas,
+  entry,
+}: {
+  token: number;
+  atlas: Uint8Array | null;
+  entry?: ExemplarsEntry;
+}) {
   const url = useObjectUrl(atlas);
   if (!entry || !url) return null;
   const count = entry.counts[token] ?? 0;
@@ -25,18 +33,26 @@ export function TokenExemplars({ token, atlas, entry }: { token: number; atlas: 
   return (
     <figure className="exemplars" data-testid="exemplars" data-count={count}>
       <figcaption>
-        {count ? `Training patches nearest token ${token}'s centroid (outlined: the token's cell)`
+        {count
+          ? `Training patches nearest token ${token}'s centroid (outlined: the token's cell)`
           : `No training patch fell on token ${token}`}
       </figcaption>
       <div>
         {Array.from({ length: count }, (_, j) => (
-          <span key={j} role="img" aria-label={`training patch ${j + 1} of token ${token}`} className="exemplar"
+          <span
+            key={j}
+            role="img"
+            aria-label={`training patch ${j + 1} of token ${token}`}
+            className="exemplar"
             style={{
-              width: SHOWN_PX, height: SHOWN_PX, backgroundImage: `url(${url})`,
+              width: SHOWN_PX,
+              height: SHOWN_PX,
+              backgroundImage: `url(${url})`,
               backgroundSize: `${entry.per_token * SHOWN_PX}px auto`,
               backgroundPosition: `${-j * entry.tile * scale}px ${-token * entry.tile * scale}px`,
               ['--inset' as string]: `${inset}px`,
-            }} />
+            }}
+          />
         ))}
       </div>
     </figure>

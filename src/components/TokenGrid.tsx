@@ -16,15 +16,30 @@ interface Props {
 
 /** Where an arrow, Home or End key moves the focus from cell `i`; null for other keys. */
 export function nextCell(key: string, i: number, cols: number, count: number): number | null {
-  const moves: Record<string, number> = { ArrowLeft: i - 1, ArrowRight: i + 1, ArrowUp: i - cols, ArrowDown: i + cols,
-    Home: i - (i % cols), End: i - (i % cols) + cols - 1 };
+  const moves: Record<string, number> = {
+    ArrowLeft: i - 1,
+    ArrowRight: i + 1,
+    ArrowUp: i - cols,
+    ArrowDown: i + cols,
+    Home: i - (i % cols),
+    End: i - (i % cols) + cols - 1,
+  };
   return key in moves ? Math.min(count - 1, Math.max(0, moves[key])) : null;
 }
 
 /** The DiGIT token grid: one coloured cell per token, with its id; hover for details, click
  *  (when `onSelect` is given) to pick a token. With the keyboard the grid is one tab stop: the
  *  arrow keys move between cells, Enter or Space picks. */
-export function TokenGrid({ tokens, distance, runnerUp, cols, displaySize = 192, testId, selected = null, onSelect }: Props) {
+export function TokenGrid({
+  tokens,
+  distance,
+  runnerUp,
+  cols,
+  displaySize = 192,
+  testId,
+  selected = null,
+  onSelect,
+}: Props) {
   const cell = displaySize / cols;
   const [focused, setFocused] = useState(0);
   const onKeyDown = (e: KeyboardEvent<HTMLSpanElement>, i: number, t: number) => {
@@ -39,22 +54,44 @@ export function TokenGrid({ tokens, distance, runnerUp, cols, displaySize = 192,
     setFocused(next);
     (e.currentTarget.parentElement!.children[next] as HTMLElement).focus();
   };
+  // An ARIA grid (one tab stop, arrow keys) laid out by CSS grid: a <table> could not wrap the
+  // cells to the image's width.
   return (
-    <div className="token-grid" data-testid={testId} data-tokens={tokens.join(',')}
-      role="grid" aria-label={`token grid, ${tokens.length} tokens`}
-      style={{ gridTemplateColumns: `repeat(${cols}, ${cell}px)`, width: displaySize }}>
+    // biome-ignore lint/a11y/useSemanticElements: see above
+    <div
+      className="token-grid"
+      data-testid={testId}
+      data-tokens={tokens.join(',')}
+      role="grid"
+      aria-label={`token grid, ${tokens.length} tokens`}
+      style={{ gridTemplateColumns: `repeat(${cols}, ${cell}px)`, width: displaySize }}
+    >
       {tokens.map((t, i) => {
-        const label = `row ${Math.floor(i / cols)}, col ${i % cols}: token ${t}` +
+        const label =
+          `row ${Math.floor(i / cols)}, col ${i % cols}: token ${t}` +
           (distance ? `, distance ${distance[i].toFixed(3)}` : '') +
           (runnerUp ? `; runner-up token ${runnerUp.tokens[i]} at ${runnerUp.distance[i].toFixed(3)}` : '');
         const state = selected === null ? '' : t === selected ? 'picked' : 'dim';
         return (
-          <span key={i} role="gridcell" className={state} title={label} aria-label={label}
+          // biome-ignore lint/a11y/useSemanticElements: a cell of the ARIA grid above
+          <span
+            key={i}
+            role="gridcell"
+            className={state}
+            title={label}
+            aria-label={label}
             aria-selected={selected === null ? undefined : t === selected}
             tabIndex={onSelect ? (i === Math.min(focused, tokens.length - 1) ? 0 : -1) : undefined}
-            onClick={onSelect && (() => { setFocused(i); onSelect(t === selected ? null : t); })}
+            onClick={
+              onSelect &&
+              (() => {
+                setFocused(i);
+                onSelect(t === selected ? null : t);
+              })
+            }
             onKeyDown={onSelect && ((e) => onKeyDown(e, i, t))}
-            style={{ background: tokenColor(t), height: cell, fontSize: Math.min(12, cell / 2.5) }}>
+            style={{ background: tokenColor(t), height: cell, fontSize: Math.min(12, cell / 2.5) }}
+          >
             {cell >= 14 ? t : ''}
           </span>
         );

@@ -15,11 +15,17 @@ function CropView({ source }: { source: TokenMapState['source'] }) {
   return (
     <figure className="crop-view">
       <div className="crop-frame" style={{ width: width * scale, height: height * scale }}>
-        <img src={source.url} alt="the image as given" width={width * scale} height={height * scale} />
-        <span className="crop-box" data-testid="crop-box" data-crop={`${x},${y},${side}`}
-          style={{ left: x * scale, top: y * scale, width: side * scale, height: side * scale }} />
+        <img src={source.url} alt="what you gave, uncropped" width={width * scale} height={height * scale} />
+        <span
+          className="crop-box"
+          data-testid="crop-box"
+          data-crop={`${x},${y},${side}`}
+          style={{ left: x * scale, top: y * scale, width: side * scale, height: side * scale }}
+        />
       </div>
-      <figcaption>{width}×{height}, cropped to the outlined square</figcaption>
+      <figcaption>
+        {width}×{height}, cropped to the outlined square
+      </figcaption>
     </figure>
   );
 }
@@ -54,28 +60,61 @@ export function TokenMapPanel() {
   return (
     <section aria-labelledby="tokens-title">
       <h2 id="tokens-title">Token map</h2>
-      <label className={`drop-zone${over ? ' over' : ''}`} data-testid="drop-zone"
-        onDragOver={(e) => { e.preventDefault(); setOver(true); }}
+      <label
+        className={`drop-zone${over ? ' over' : ''}`}
+        data-testid="drop-zone"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
         onDragLeave={() => setOver(false)}
-        onDrop={(e) => { e.preventDefault(); setOver(false); first(e.dataTransfer.files); }}>
-        Drop an image here, paste one, or click to choose one (PNG, JPEG, WebP, GIF).
-        It is cropped to a square and resized to {m.image.size}×{m.image.size}.
-        <input type="file" accept="image/*" data-testid="file-input" onChange={(e) => { first(e.target.files); e.target.value = ''; }} />
+        onDrop={(e) => {
+          e.preventDefault();
+          setOver(false);
+          first(e.dataTransfer.files);
+        }}
+      >
+        Drop an image here, paste one, or click to choose one (PNG, JPEG, WebP, GIF). It is cropped to a square and
+        resized to {m.image.size}×{m.image.size}.
+        <input
+          type="file"
+          accept="image/*"
+          data-testid="file-input"
+          onChange={(e) => {
+            first(e.target.files);
+            e.target.value = '';
+          }}
+        />
       </label>
-      <ExamplePicker examples={pack.examples} onPick={(file) => { setSelected(null); void tokenizeFile(file); }} />
+      <ExamplePicker
+        examples={pack.examples}
+        onPick={(file) => {
+          setSelected(null);
+          void tokenizeFile(file);
+        }}
+      />
       {tokenMap && (
         <>
           <div className="token-map">
             <CropView source={tokenMap.source} />
             <RgbaCanvas image={tokenMap.image} label="input image, as the encoder sees it" testId="token-input" />
-            <TokenGrid tokens={tokenMap.map.tokens} distance={tokenMap.map.distance} cols={m.grid.w}
-              runnerUp={tokenMap.map.runnerUp && { tokens: tokenMap.map.runnerUp, distance: tokenMap.map.runnerUpDistance! }}
-              testId="token-map" selected={selected} onSelect={setSelected} />
+            <TokenGrid
+              tokens={tokenMap.map.tokens}
+              distance={tokenMap.map.distance}
+              cols={m.grid.w}
+              runnerUp={
+                tokenMap.map.runnerUp && { tokens: tokenMap.map.runnerUp, distance: tokenMap.map.runnerUpDistance! }
+              }
+              testId="token-map"
+              selected={selected}
+              onSelect={setSelected}
+            />
           </div>
           {selected !== null && (
             <>
               <p role="status" data-testid="token-selection">
-                Token {selected}: {tokenMap.map.tokens.filter((t) => t === selected).length} of {tokenMap.map.tokens.length} cells
+                Token {selected}: {tokenMap.map.tokens.filter((t) => t === selected).length} of{' '}
+                {tokenMap.map.tokens.length} cells
               </p>
               <TokenExemplars token={selected} atlas={pack.exemplars} entry={m.exemplars} />
             </>
@@ -84,20 +123,41 @@ export function TokenMapPanel() {
           <div className="reconstructions">
             {m.decoders.map((d) => (
               <figure key={d}>
-                {tokenMap.reconstructions[d]
-                  ? <RgbaCanvas image={tokenMap.reconstructions[d]!} label={`rebuilt by the ${d} decoder`} testId={`reconstruction-${d}`} displaySize={128} />
-                  : <span>decoding…</span>}
+                {tokenMap.reconstructions[d] ? (
+                  <RgbaCanvas
+                    image={tokenMap.reconstructions[d]!}
+                    label={`rebuilt by the ${d} decoder`}
+                    testId={`reconstruction-${d}`}
+                    displaySize={128}
+                  />
+                ) : (
+                  <span>decoding…</span>
+                )}
                 <figcaption>{d}</figcaption>
               </figure>
             ))}
           </div>
           <h3>Complete from a prefix</h3>
-          <form className="controls" onSubmit={(e) => { e.preventDefault(); void completeFromPrefix(keep, COMPLETIONS); }}>
+          <form
+            className="controls"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void completeFromPrefix(keep, COMPLETIONS);
+            }}
+          >
             <label>
               Keep the first {keep} of {m.grid.h} rows
-              <input type="range" min={0} max={m.grid.h - 1} value={keep} onChange={(e) => setRows(e.target.valueAsNumber)} />
+              <input
+                type="range"
+                min={0}
+                max={m.grid.h - 1}
+                value={keep}
+                onChange={(e) => setRows(e.target.valueAsNumber)}
+              />
             </label>
-            <button type="submit" disabled={busy}>Complete ×{COMPLETIONS}</button>
+            <button type="submit" disabled={busy}>
+              Complete ×{COMPLETIONS}
+            </button>
           </form>
           {tokenMap.completions && (
             <div className="completions" data-testid="completions" data-rows={tokenMap.completions.rows}>

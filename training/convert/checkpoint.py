@@ -16,13 +16,26 @@ from typing import Any
 import torch
 
 STORAGE_DTYPES = {
-    "FloatStorage": torch.float32, "HalfStorage": torch.float16, "BFloat16Storage": torch.bfloat16,
-    "DoubleStorage": torch.float64, "LongStorage": torch.int64, "IntStorage": torch.int32,
-    "ShortStorage": torch.int16, "CharStorage": torch.int8, "ByteStorage": torch.uint8,
+    "FloatStorage": torch.float32,
+    "HalfStorage": torch.float16,
+    "BFloat16Storage": torch.bfloat16,
+    "DoubleStorage": torch.float64,
+    "LongStorage": torch.int64,
+    "IntStorage": torch.int32,
+    "ShortStorage": torch.int16,
+    "CharStorage": torch.int8,
+    "ByteStorage": torch.uint8,
     "BoolStorage": torch.bool,
 }
-SAFE = {("collections", "OrderedDict"), ("copyreg", "_reconstructor"), ("builtins", "object"),
-        ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "slice"), ("torch", "Size")}
+SAFE = {
+    ("collections", "OrderedDict"),
+    ("copyreg", "_reconstructor"),
+    ("builtins", "object"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+    ("builtins", "slice"),
+    ("torch", "Size"),
+}
 INERT_MODULES = ("argparse", "omegaconf", "fairseq", "enum", "pathlib", "typing")
 
 
@@ -33,6 +46,7 @@ class UnsafeCheckpoint(pickle.UnpicklingError):
 class Inert:
     """The state of an object whose class we will not import: its origin, the arguments it was
     rebuilt with, and the state pickle gave it."""
+
     origin = "?"
 
     def __new__(cls, *args, **kwargs):
@@ -87,8 +101,10 @@ class RestrictedUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         if module.split(".")[0] in INERT_MODULES:
             return _inert_class(module, name)
-        raise UnsafeCheckpoint(f"the checkpoint asks for {module}.{name}, which a model checkpoint "
-                               "has no reason to run; refusing to load it")
+        raise UnsafeCheckpoint(
+            f"the checkpoint asks for {module}.{name}, which a model checkpoint "
+            "has no reason to run; refusing to load it"
+        )
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and pid[0] == "storage" and isinstance(pid[1], torch.dtype)):

@@ -17,10 +17,15 @@ HEADS_BY_WIDTH = {384: 6, 768: 12, 1024: 16, 1536: 24}
 FEATURE_BLOCK_BY_DEPTH = {12: 9, 24: 21}  # DiGIT base and large
 
 
-def encoder_from_checkpoint(model: dict, feature_block: Optional[int] = None, heads: Optional[int] = None,
-                            input_size: int = 256, encoder_size: int = 224) -> Encoder:
+def encoder_from_checkpoint(
+    model: dict,
+    feature_block: Optional[int] = None,
+    heads: Optional[int] = None,
+    input_size: int = 256,
+    encoder_size: int = 224,
+) -> Encoder:
     """input_size / encoder_size: DiGIT resizes its 256-pixel input to 224 for DINOv2."""
-    w = {k[len(PREFIX):]: v for k, v in model.items() if k.startswith(PREFIX)}
+    w = {k[len(PREFIX) :]: v for k, v in model.items() if k.startswith(PREFIX)}
     if "cls_token" not in w:
         raise ValueError(f"no DINOv2 encoder under '{PREFIX}' in this checkpoint")
     dim = w["cls_token"].shape[-1]
@@ -31,13 +36,23 @@ def encoder_from_checkpoint(model: dict, feature_block: Optional[int] = None, he
         raise ValueError(f"no preset feature block for a {depth}-block encoder: pass feature_block")
     patch = w["patch_embed.proj.weight"].shape[-1]
     grid = round((w["pos_embed"].shape[1] - 1) ** 0.5)
-    cfg = EncoderConfig(input_size=input_size, encoder_size=encoder_size, dim=dim, n_head=heads or HEADS_BY_WIDTH[dim], patch_size=patch, pos_grid=grid,
-                        n_registers=w["register_tokens"].shape[1] if "register_tokens" in w else 0,
-                        feature_block=FEATURE_BLOCK_BY_DEPTH.get(depth) if feature_block is None else feature_block,
-                        mlp_ratio=w["blocks.0.mlp.fc1.weight"].shape[0] / dim,
-                        in_channels=w["patch_embed.proj.weight"].shape[1])
-    kept = {k: v for k, v in w.items()
-            if not (m := re.match(r"blocks\.(\d+)\.", k)) or int(m.group(1)) <= cfg.feature_block}
+    cfg = EncoderConfig(
+        input_size=input_size,
+        encoder_size=encoder_size,
+        dim=dim,
+        n_head=heads or HEADS_BY_WIDTH[dim],
+        patch_size=patch,
+        pos_grid=grid,
+        n_registers=w["register_tokens"].shape[1] if "register_tokens" in w else 0,
+        feature_block=FEATURE_BLOCK_BY_DEPTH.get(depth) if feature_block is None else feature_block,
+        mlp_ratio=w["blocks.0.mlp.fc1.weight"].shape[0] / dim,
+        in_channels=w["patch_embed.proj.weight"].shape[1],
+    )
+    kept = {
+        k: v
+        for k, v in w.items()
+        if not (m := re.match(r"blocks\.(\d+)\.", k)) or int(m.group(1)) <= cfg.feature_block
+    }
     return load_exactly(Encoder(cfg), kept, "the DINOv2 encoder", PREFIX)
 
 

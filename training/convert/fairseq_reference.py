@@ -20,7 +20,7 @@ class FairseqDecoder:
     pipeline's sampler drive it one token at a time (it re-reads the whole history each step)."""
 
     def __init__(self, model: dict, heads: int, prefix_len: int = 0, prefix: str = "decoder."):
-        self.w = {k[len(prefix):]: v.float() for k, v in model.items() if k.startswith(prefix)}
+        self.w = {k[len(prefix) :]: v.float() for k, v in model.items() if k.startswith(prefix)}
         self.heads, self.prefix_len = heads, prefix_len
         self.n_layer = len({k.split(".")[1] for k in self.w if k.startswith("layers.")})
         self.pre_ln = "layer_norm.weight" in self.w
@@ -34,8 +34,8 @@ class FairseqDecoder:
 
     def _positions(self, length: int):
         prefix = min(self.prefix_len, length)
-        first = self.w["embed_positions_1.weight"][PADDING_ROWS:PADDING_ROWS + prefix] if prefix else None
-        rest = self.w["embed_positions.weight"][PADDING_ROWS:PADDING_ROWS + length - prefix]
+        first = self.w["embed_positions_1.weight"][PADDING_ROWS : PADDING_ROWS + prefix] if prefix else None
+        rest = self.w["embed_positions.weight"][PADDING_ROWS : PADDING_ROWS + length - prefix]
         return rest if first is None else torch.cat([first, rest])
 
     def _attention(self, x, layer: str):
@@ -45,7 +45,7 @@ class FairseqDecoder:
         def split(name):
             return self._linear(x, f"{layer}.self_attn.{name}").view(b, t, self.heads, hd).transpose(1, 2)
 
-        q, k, v = split("q_proj") * hd ** -0.5, split("k_proj"), split("v_proj")
+        q, k, v = split("q_proj") * hd**-0.5, split("k_proj"), split("v_proj")
         scores = q @ k.transpose(-1, -2)
         scores = scores.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), float("-inf"))
         y = (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, t, d)
@@ -59,7 +59,10 @@ class FairseqDecoder:
         x = self.w["embed_tokens.weight"][tokens] * math.sqrt(self.dim) + self._positions(tokens.shape[1])
         for i in range(self.n_layer):
             layer = f"layers.{i}"
-            for sublayer, norm in ((self._attention, "self_attn_layer_norm"), (self._feed_forward, "final_layer_norm")):
+            for sublayer, norm in (
+                (self._attention, "self_attn_layer_norm"),
+                (self._feed_forward, "final_layer_norm"),
+            ):
                 if self.pre_ln:
                     x = x + sublayer(self._norm(x, f"{layer}.{norm}"), layer)
                 else:

@@ -20,27 +20,35 @@ def attention_heads(ckpt: dict) -> int:
 
 def gpt_config(model: dict, prefix: str, heads: int, prefix_len: int = 0) -> GPTConfig:
     """prefix_len: stage 2's DiGIT-token prefix (read with its own position table)."""
-    w = {k[len(prefix):]: v for k, v in model.items() if k.startswith(prefix)}
+    w = {k[len(prefix) :]: v for k, v in model.items() if k.startswith(prefix)}
     if "embed_tokens.weight" not in w or "output_projection.weight" not in w:
-        raise ValueError(f"no GPT under '{prefix}': expected {prefix}embed_tokens.weight and "
-                         f"{prefix}output_projection.weight")
+        raise ValueError(
+            f"no GPT under '{prefix}': expected {prefix}embed_tokens.weight and " f"{prefix}output_projection.weight"
+        )
     if prefix_len and "embed_positions_1.weight" not in w:
         raise ValueError(f"a stage-2 GPT needs {prefix}embed_positions_1.weight for its prefix")
     layers = {int(m.group(1)) for k in w if (m := re.match(r"layers\.(\d+)\.", k))}
     vocab, dim = w["output_projection.weight"].shape
     if dim % heads:
         raise ValueError(f"width {dim} does not split into {heads} heads")
-    return GPTConfig(vocab_size=vocab, embed_rows=w["embed_tokens.weight"].shape[0], n_layer=len(layers),
-                     n_head=heads, dim=dim, ffn_dim=w["layers.0.fc1.weight"].shape[0],
-                     normalize_before="layer_norm.weight" in w,
-                     max_positions=w["embed_positions.weight"].shape[0] - POSITION_OFFSET,
-                     prefix_len=prefix_len)
+    return GPTConfig(
+        vocab_size=vocab,
+        embed_rows=w["embed_tokens.weight"].shape[0],
+        n_layer=len(layers),
+        n_head=heads,
+        dim=dim,
+        ffn_dim=w["layers.0.fc1.weight"].shape[0],
+        normalize_before="layer_norm.weight" in w,
+        max_positions=w["embed_positions.weight"].shape[0] - POSITION_OFFSET,
+        prefix_len=prefix_len,
+    )
 
 
 def load_gpt(model: dict, prefix: str, heads: int, prefix_len: int = 0) -> GPT:
-    weights = {k[len(prefix):]: v for k, v in model.items()
-               if k.startswith(prefix) and k != prefix + "version"}
-    return load_exactly(GPT(gpt_config(model, prefix, heads, prefix_len)), weights, f"the GPT under '{prefix}'", prefix)
+    weights = {k[len(prefix) :]: v for k, v in model.items() if k.startswith(prefix) and k != prefix + "version"}
+    return load_exactly(
+        GPT(gpt_config(model, prefix, heads, prefix_len)), weights, f"the GPT under '{prefix}'", prefix
+    )
 
 
 def n_classes(cfg: GPTConfig) -> int:

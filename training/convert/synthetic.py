@@ -47,23 +47,32 @@ def _omegaconf_standins():
     return modules, DictConfig
 
 
-def stage1_checkpoint(gpt: GPT, centroids: torch.Tensor, config_style: str = "dict",
-                      encoder: Encoder = None) -> dict:
+def stage1_checkpoint(gpt: GPT, centroids: torch.Tensor, config_style: str = "dict", encoder: Encoder = None) -> dict:
     """A stage-1 checkpoint dict: `model` holds centroids, centroid_norm, decoder.* and, given an
     encoder, its weights as pretrained_encoder.* (the official files embed the whole DINOv2)."""
     model = OrderedDict()
     model["centroids"] = centroids.t().contiguous()  # [D, K] as the official files store them
-    model["centroid_norm"] = (centroids ** 2).sum(1, keepdim=True).t() + 1e-3  # stored, not recomputed
+    model["centroid_norm"] = (centroids**2).sum(1, keepdim=True).t() + 1e-3  # stored, not recomputed
     for key, value in gpt.state_dict().items():
         model["decoder." + key] = value.clone()
     model["decoder.version"] = torch.tensor([3.0])
     for key, value in (encoder.state_dict() if encoder else {}).items():
         model["pretrained_encoder." + key] = value.clone()
-    model_cfg = {"decoder_attention_heads": gpt.cfg.n_head, "decoder_layers": gpt.cfg.n_layer,
-                 "decoder_embed_dim": gpt.cfg.dim, "decoder_normalize_before": gpt.cfg.normalize_before}
-    ckpt = {"args": None, "cfg": {"model": model_cfg, "task": {"_name": "image_generation"}}, "model": model,
-            "criterion": None, "optimizer_history": [{"criterion_name": "CrossEntropyCriterion"}],
-            "task_state": {}, "extra_state": {"epoch": 200}}
+    model_cfg = {
+        "decoder_attention_heads": gpt.cfg.n_head,
+        "decoder_layers": gpt.cfg.n_layer,
+        "decoder_embed_dim": gpt.cfg.dim,
+        "decoder_normalize_before": gpt.cfg.normalize_before,
+    }
+    ckpt = {
+        "args": None,
+        "cfg": {"model": model_cfg, "task": {"_name": "image_generation"}},
+        "model": model,
+        "criterion": None,
+        "optimizer_history": [{"criterion_name": "CrossEntropyCriterion"}],
+        "task_state": {},
+        "extra_state": {"epoch": 200},
+    }
     if config_style == "namespace":
         ckpt["args"], ckpt["cfg"] = argparse.Namespace(**model_cfg), None
     elif config_style == "omegaconf":
@@ -101,10 +110,10 @@ def stage2_checkpoint(gpt: GPT, vq_decoder: TokenDecoder, centroids: torch.Tenso
     return ckpt
 
 
-
 @dataclass
 class TinyOfficial:
     """Toy models in the official structure, and the converter options their files need."""
+
     ids: TokenIds
     grid: int
     encoder: Encoder
@@ -113,8 +122,9 @@ class TinyOfficial:
     vq_decoder: TokenDecoder
     centroids: torch.Tensor
     classes: tuple = ("class a", "class b", "class c")
-    convert_options: dict = field(default_factory=lambda: {
-        "input_size": 32, "encoder_size": 28, "encoder_heads": 2, "feature_block": 1})
+    convert_options: dict = field(
+        default_factory=lambda: {"input_size": 32, "encoder_size": 28, "encoder_heads": 2, "feature_block": 1}
+    )
 
     def write(self, folder: str):
         """Write the stage-1 (omegaconf config) and stage-2 checkpoints; returns their paths."""
@@ -138,13 +148,37 @@ def tiny_official(seed: int = 2, conditional: bool = True) -> TinyOfficial:
     torch.manual_seed(seed)
     ids, grid = TokenIds(codebook_size=16, vq_codebook_size=8), 2
     classes = ("class a", "class b", "class c") if conditional else ()
-    encoder = Encoder(EncoderConfig(input_size=32, encoder_size=28, patch_size=14, dim=16, n_head=2,
-                                    n_registers=1, feature_block=1, pos_grid=2))
-    stage1 = GPT(GPTConfig(vocab_size=ids.stage1_vocab, embed_rows=ids.stage1_vocab + len(classes), n_layer=2, n_head=2,
-                           dim=16, ffn_dim=32, max_positions=1024))
-    stage2 = GPT(GPTConfig(vocab_size=ids.stage2_vocab, embed_rows=ids.stage2_vocab, n_layer=1, n_head=2, dim=16,
-                           ffn_dim=32, normalize_before=True, max_positions=1024, prefix_len=grid * grid))
-    vq = TokenDecoder(ConvDecoderConfig(z_dim=4, channels=8, channel_mult=(1, 1, 1, 1, 2), num_res_blocks=1, groups=32),
-                      8, grid)  # 16x upsampling, as MAGE's: 2x2 tokens -> 32x32 pixels
+    encoder = Encoder(
+        EncoderConfig(
+            input_size=32, encoder_size=28, patch_size=14, dim=16, n_head=2, n_registers=1, feature_block=1, pos_grid=2
+        )
+    )
+    stage1 = GPT(
+        GPTConfig(
+            vocab_size=ids.stage1_vocab,
+            embed_rows=ids.stage1_vocab + len(classes),
+            n_layer=2,
+            n_head=2,
+            dim=16,
+            ffn_dim=32,
+            max_positions=1024,
+        )
+    )
+    stage2 = GPT(
+        GPTConfig(
+            vocab_size=ids.stage2_vocab,
+            embed_rows=ids.stage2_vocab,
+            n_layer=1,
+            n_head=2,
+            dim=16,
+            ffn_dim=32,
+            normalize_before=True,
+            max_positions=1024,
+            prefix_len=grid * grid,
+        )
+    )
+    vq = TokenDecoder(
+        ConvDecoderConfig(z_dim=4, channels=8, channel_mult=(1, 1, 1, 1, 2), num_res_blocks=1, groups=32), 8, grid
+    )  # 16x upsampling, as MAGE's: 2x2 tokens -> 32x32 pixels
     centroids = torch.randn(16, 16).half().float()
     return TinyOfficial(ids, grid, *(fp16_representable(m) for m in (encoder, stage1, stage2, vq)), centroids, classes)

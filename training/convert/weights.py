@@ -8,8 +8,10 @@ def load_exactly(module: nn.Module, weights: dict, what: str, prefix: str = "") 
     ours = module.state_dict()
     missing, unexpected = sorted(set(ours) - set(weights)), sorted(set(weights) - set(ours))
     if missing or unexpected:
-        raise ValueError(f"{what} does not match the official layout: missing {[prefix + k for k in missing]}, "
-                         f"unexpected {[prefix + k for k in unexpected]}")
+        raise ValueError(
+            f"{what} does not match the official layout: missing {[prefix + k for k in missing]}, "
+            f"unexpected {[prefix + k for k in unexpected]}"
+        )
     for key, value in weights.items():
         if value.shape != ours[key].shape:
             raise ValueError(f"{prefix}{key} is {tuple(value.shape)}, expected {tuple(ours[key].shape)}")

@@ -26,8 +26,10 @@ VENDORS = {"google": "Apache-2.0", "twitter": "CC-BY-4.0"}
 
 # (class name, [(category, subcategory prefix or None for the whole category)])
 CLASSES = [
-    ("smileys", [("Smileys & Emotion", "face-"), ("Smileys & Emotion", "cat-face"),
-                 ("Smileys & Emotion", "monkey-face")]),
+    (
+        "smileys",
+        [("Smileys & Emotion", "face-"), ("Smileys & Emotion", "cat-face"), ("Smileys & Emotion", "monkey-face")],
+    ),
     ("hearts & emotion", [("Smileys & Emotion", "heart"), ("Smileys & Emotion", "emotion")]),
     ("people", [("People & Body", "person"), ("People & Body", "family")]),
     ("hands & body", [("People & Body", "hand"), ("People & Body", "body-parts")]),
@@ -59,8 +61,8 @@ def is_validation(concept: str, fraction: float = 0.1) -> bool:
 
 @dataclass
 class Item:
-    concept: str      # the base emoji's code points: one concept, every vendor and skin tone
-    image: str        # file name in img/<vendor>/64/
+    concept: str  # the base emoji's code points: one concept, every vendor and skin tone
+    image: str  # file name in img/<vendor>/64/
     vendor: str
     label: int
     weight: float
@@ -85,8 +87,12 @@ def fetch(vendor: str) -> str:
     name = f"emoji-datasource-{vendor}-{VERSION}.tgz"
     path = os.path.join(CACHE, name)
     if not os.path.exists(path):
-        subprocess.run(["npm", "pack", f"emoji-datasource-{vendor}@{VERSION}", "--silent"],
-                       cwd=CACHE, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["npm", "pack", f"emoji-datasource-{vendor}@{VERSION}", "--silent"],
+            cwd=CACHE,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return path
 
 
@@ -126,6 +132,10 @@ def load(size: int = 64):
     out = {"classes": [name for name, _ in CLASSES]}
     for split, rows in splits.items():
         images = torch.from_numpy(np.stack([r[0] for r in rows])).permute(0, 3, 1, 2).float() / 255
-        out[split] = (images, torch.tensor([r[1] for r in rows]), torch.tensor([r[2] for r in rows]),
-                      torch.tensor([r[3] for r in rows]))
+        out[split] = (
+            images,
+            torch.tensor([r[1] for r in rows]),
+            torch.tensor([r[2] for r in rows]),
+            torch.tensor([r[3] for r in rows]),
+        )
     return out

@@ -6,8 +6,7 @@ import numpy as np
 import torch
 
 ROOT = "/usr/share/datasets/fashion-mnist"
-CLASSES = ["t-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker",
-           "bag", "ankle boot"]
+CLASSES = ["t-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"]
 
 
 def _read(name: str, offset: int) -> np.ndarray:

@@ -58,8 +58,7 @@ class Upsample(nn.Module):
 class UpLevel(nn.Module):
     def __init__(self, cfg: ConvDecoderConfig, c_in: int, c_out: int, upsample: bool):
         super().__init__()
-        self.block = nn.ModuleList(
-            ResBlock(cfg, c_in if j == 0 else c_out, c_out) for j in range(cfg.num_res_blocks))
+        self.block = nn.ModuleList(ResBlock(cfg, c_in if j == 0 else c_out, c_out) for j in range(cfg.num_res_blocks))
         if upsample:
             self.upsample = Upsample(c_out)
 
@@ -91,4 +90,3 @@ class ConvDecoder(nn.Module):
         for level in reversed(self.up):
             x = level(x)
         return self.conv_out(F.silu(self.norm_out(x)))
-

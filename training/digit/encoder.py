@@ -15,19 +15,19 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 @dataclass
 class EncoderConfig:
-    input_size: int = 256        # the pack's image size, pixels in [0, 1]
-    encoder_size: int = 224      # bicubic resize (no antialias) to this before patchifying
+    input_size: int = 256  # the pack's image size, pixels in [0, 1]
+    encoder_size: int = 224  # bicubic resize (no antialias) to this before patchifying
     patch_size: int = 14
     dim: int = 768
     n_head: int = 12
     mlp_ratio: float = 4.0
     n_registers: int = 4
-    feature_block: int = 9       # blocks 0..feature_block run
-    pos_grid: int = 37           # side of the stored position table (518 / 14)
+    feature_block: int = 9  # blocks 0..feature_block run
+    pos_grid: int = 37  # side of the stored position table (518 / 14)
     interpolate_offset: float = 0.1
     layerscale: bool = True
     in_channels: int = 3
-    conv_stem: bool = False      # small packs: two strided 3x3 convs instead of one patchify conv
+    conv_stem: bool = False  # small packs: two strided 3x3 convs instead of one patchify conv
     mean: tuple = IMAGENET_MEAN
     std: tuple = IMAGENET_STD
 
@@ -114,7 +114,7 @@ class Encoder(nn.Module):
         self.cfg = cfg
         self.patch_embed = ConvStem(cfg) if cfg.conv_stem else PatchEmbed(cfg)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, cfg.dim))
-        self.pos_embed = nn.Parameter(torch.zeros(1, 1 + cfg.pos_grid ** 2, cfg.dim))
+        self.pos_embed = nn.Parameter(torch.zeros(1, 1 + cfg.pos_grid**2, cfg.dim))
         self.register_tokens = nn.Parameter(torch.zeros(1, cfg.n_registers, cfg.dim))
         self.mask_token = nn.Parameter(torch.zeros(1, cfg.dim))
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.feature_block + 1))
@@ -132,7 +132,10 @@ class Encoder(nn.Module):
         scale = (grid + self.cfg.interpolate_offset) / stored
         patch_pos = F.interpolate(
             patch_pos.reshape(1, stored, stored, dim).permute(0, 3, 1, 2),
-            scale_factor=(scale, scale), mode="bicubic", antialias=False)
+            scale_factor=(scale, scale),
+            mode="bicubic",
+            antialias=False,
+        )
         assert patch_pos.shape[-2:] == (grid, grid), patch_pos.shape
         return torch.cat([cls_pos, patch_pos.permute(0, 2, 3, 1).reshape(1, grid * grid, dim)], 1)
 
@@ -152,8 +155,9 @@ class Encoder(nn.Module):
         replaces those patches by the mask token, for masked-image self-distillation."""
         x = (image - self.mean) / self.std
         if self.cfg.encoder_size != self.cfg.input_size:
-            x = F.interpolate(x, size=(self.cfg.encoder_size,) * 2, mode="bicubic",
-                              align_corners=False, antialias=False)
+            x = F.interpolate(
+                x, size=(self.cfg.encoder_size,) * 2, mode="bicubic", align_corners=False, antialias=False
+            )
         x = self.patch_embed(x)
         if patch_mask is not None:
             x = torch.where(patch_mask.unsqueeze(-1), self.mask_token.to(x.dtype), x)
@@ -165,7 +169,7 @@ class Encoder(nn.Module):
 
     def forward(self, image):
         """image [B, C, input_size, input_size] in [0, 1] -> patch features [B, grid*grid, dim]."""
-        return self.tokens(image)[:, 1 + self.cfg.n_registers:]
+        return self.tokens(image)[:, 1 + self.cfg.n_registers :]
 
     def truncated(self, feature_block: int) -> "Encoder":
         """A copy that keeps blocks 0..feature_block: DiGIT's tokenizer reads that block."""
@@ -180,5 +184,3 @@ def init_weights(module: nn.Module, std: float = 0.02):
         if p.dim() > 1 or name.endswith(("cls_token", "pos_embed", "register_tokens", "mask_token")):
             nn.init.trunc_normal_(p, std=std)
     return module
-
-

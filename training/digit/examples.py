@@ -26,8 +26,14 @@ def write_examples(out_dir: str, pipe, images, labels, n_classes: int):
         Image.fromarray(array).save(path)
         with open(path, "rb") as f:
             data = f.read()
-        entries.append({"file": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                        "class_id": int(labels[index])})
+        entries.append(
+            {
+                "file": name,
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "class_id": int(labels[index]),
+            }
+        )
         tokens, _ = pipe.tokenize(pixels.float().unsqueeze(0) / 255)
         cases.append({"file": name, "tokens": tokens[0].tolist()})
     return entries, cases

@@ -47,12 +47,11 @@ def atlas(images, picks, grid: int, per_token: int):
     for k, chosen in enumerate(picks):
         for j, (i, c) in enumerate(chosen):
             y, x = (c // grid) * cell, (c % grid) * cell  # top-left of the tile in padded pixels
-            out[:, k * tile:(k + 1) * tile, j * tile:(j + 1) * tile] = padded[i, :, y:y + tile, x:x + tile]
+            out[:, k * tile : (k + 1) * tile, j * tile : (j + 1) * tile] = padded[i, :, y : y + tile, x : x + tile]
     return (out.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy(), tile, cell
 
 
-def write_atlas(out_dir: str, images, tokens, distances, grid: int, codebook_size: int,
-                per_token: int = 8) -> dict:
+def write_atlas(out_dir: str, images, tokens, distances, grid: int, codebook_size: int, per_token: int = 8) -> dict:
     """Write exemplars.png into out_dir; returns its pack.json entry."""
     picks = nearest_cells(tokens, distances, codebook_size, per_token)
     pixels, tile, cell = atlas(images, picks, grid, per_token)
@@ -61,5 +60,12 @@ def write_atlas(out_dir: str, images, tokens, distances, grid: int, codebook_siz
     data = buffer.getvalue()
     with open(os.path.join(out_dir, "exemplars.png"), "wb") as f:
         f.write(data)
-    return {"file": "exemplars.png", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-            "per_token": per_token, "tile": tile, "cell": cell, "counts": [len(p) for p in picks]}
+    return {
+        "file": "exemplars.png",
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "per_token": per_token,
+        "tile": tile,
+        "cell": cell,
+        "counts": [len(p) for p in picks],
+    }

@@ -23,7 +23,7 @@ from .weight_storage import store_weights
 
 OPSET = 17
 FORMAT_VERSION = 1
-MAX_FP32_WEIGHT_BYTES = 2 ** 31 - 2 ** 26  # one ONNX file holds < 2 GB; leave room for the graph
+MAX_FP32_WEIGHT_BYTES = 2**31 - 2**26  # one ONNX file holds < 2 GB; leave room for the graph
 
 
 class GPTStep(nn.Module):
@@ -68,16 +68,25 @@ def declare_shapes(model: onnx.ModelProto, specs: List[Dict]) -> bool:
     return changed
 
 
-def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
-                 outputs: List[Dict], weights: str = "fp32", custom_opsets: Optional[Dict] = None) -> Dict:
+def export_graph(
+    module: nn.Module,
+    args: tuple,
+    path: str,
+    inputs: List[Dict],
+    outputs: List[Dict],
+    weights: str = "fp32",
+    custom_opsets: Optional[Dict] = None,
+) -> Dict:
     """Export `module(*args)` to `path`; inputs/outputs are tensor specs whose symbolic dims
     become dynamic axes; `weights`: how large weights are stored (see weight_storage);
     `custom_opsets`: the versions of the op domains beyond ONNX's that the module exports to.
     Returns the graph's pack.json entry."""
     weight_bytes = sum(t.numel() * t.element_size() for t in module.state_dict().values())
     if weight_bytes > MAX_FP32_WEIGHT_BYTES:
-        raise ValueError(f"{os.path.basename(path)}: {weight_bytes / 2 ** 30:.1f} GB of float32 weights do not fit "
-                         "one ONNX file (2 GB); this exporter does not split weights into external files")
+        raise ValueError(
+            f"{os.path.basename(path)}: {weight_bytes / 2 ** 30:.1f} GB of float32 weights do not fit "
+            "one ONNX file (2 GB); this exporter does not split weights into external files"
+        )
     dynamic = {}
     for spec in inputs + outputs:
         axes = {i: d for i, d in enumerate(spec["shape"]) if isinstance(d, str)}
@@ -85,10 +94,17 @@ def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
             dynamic[spec["name"]] = axes
     module.eval()
     with torch.no_grad():
-        torch.onnx.export(module, args, path, opset_version=OPSET, do_constant_folding=True,
-                          input_names=[s["name"] for s in inputs],
-                          output_names=[s["name"] for s in outputs], dynamic_axes=dynamic,
-                          custom_opsets=custom_opsets)
+        torch.onnx.export(
+            module,
+            args,
+            path,
+            opset_version=OPSET,
+            do_constant_folding=True,
+            input_names=[s["name"] for s in inputs],
+            output_names=[s["name"] for s in outputs],
+            dynamic_axes=dynamic,
+            custom_opsets=custom_opsets,
+        )
     entry = {"file": os.path.basename(path)}
     model = onnx.load(path)
     changed = fused_attention.spell_out_optional_inputs(model)
@@ -98,8 +114,7 @@ def export_graph(module: nn.Module, args: tuple, path: str, inputs: List[Dict],
         entry["weights"] = weights
     if changed or weights != "fp32":
         onnx.save(model, path)
-    return {**entry, "bytes": os.path.getsize(path), "sha256": sha256_of(path), "inputs": inputs,
-            "outputs": outputs}
+    return {**entry, "bytes": os.path.getsize(path), "sha256": sha256_of(path), "inputs": inputs, "outputs": outputs}
 
 
 FIXED_CACHE = ["layers", "batch", "heads", "capacity", "head_dim"]
@@ -123,17 +138,31 @@ def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32", past: 
         cache_shape = [cfg.n_layer, "batch", cfg.n_head, capacity, cfg.head_dim]
         args = (torch.tensor([[2, 3]]), torch.tensor([1]), *gpt.empty_cache(1, capacity))
         tokens = tensor_spec("tokens", "int64", ["batch", "new"])
-        outputs = [tensor_spec("present_key", "float32", cache_shape),
-                   tensor_spec("present_value", "float32", cache_shape)]
-    entry = export_graph(GPTStep(gpt, past), args, path, inputs=[
-        tokens,
-        tensor_spec("position", "int64", [1]),
-        tensor_spec("past_key", "float32", cache_shape),
-        tensor_spec("past_value", "float32", cache_shape),
-    ], outputs=[tensor_spec("logits", "float32", ["batch", cfg.vocab_size])] + outputs, weights=weights,
-        custom_opsets={fused_attention.DOMAIN: 1} if past else None)
-    entry["kv_cache"] = {"layout": PAST_CACHE if past else FIXED_CACHE, "layers": cfg.n_layer,
-                         "heads": cfg.n_head, "head_dim": cfg.head_dim, "capacity": capacity}
+        outputs = [
+            tensor_spec("present_key", "float32", cache_shape),
+            tensor_spec("present_value", "float32", cache_shape),
+        ]
+    entry = export_graph(
+        GPTStep(gpt, past),
+        args,
+        path,
+        inputs=[
+            tokens,
+            tensor_spec("position", "int64", [1]),
+            tensor_spec("past_key", "float32", cache_shape),
+            tensor_spec("past_value", "float32", cache_shape),
+        ],
+        outputs=[tensor_spec("logits", "float32", ["batch", cfg.vocab_size])] + outputs,
+        weights=weights,
+        custom_opsets={fused_attention.DOMAIN: 1} if past else None,
+    )
+    entry["kv_cache"] = {
+        "layout": PAST_CACHE if past else FIXED_CACHE,
+        "layers": cfg.n_layer,
+        "heads": cfg.n_head,
+        "head_dim": cfg.head_dim,
+        "capacity": capacity,
+    }
     entry["vocab_size"] = cfg.vocab_size
     return entry
 
@@ -152,8 +181,7 @@ class PackInfo:
     examples: Optional[List[Dict]] = None  # example images' entries (digit/examples.py), if written
 
 
-def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp32",
-                wasm_steps: bool = True) -> Dict:
+def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp32", wasm_steps: bool = True) -> Dict:
     """Write every graph of `pipe` and pack.json into out_dir; returns the manifest.
 
     weights: "fp32", "fp16" (every graph but the quantizer, whose centroids must stay exact) or
@@ -170,15 +198,25 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
     image_out = tensor_spec("image", "float32", ["batch", ch, size, size])
     graphs = {
         "encoder": export_graph(
-            pipe.encoder.with_positions_baked(), (torch.rand(1, ch, size, size),),
+            pipe.encoder.with_positions_baked(),
+            (torch.rand(1, ch, size, size),),
             os.path.join(out_dir, "encoder.onnx"),
             [tensor_spec("image", "float32", ["batch", ch, size, size])],
-            [tensor_spec("features", "float32", ["batch", n, dim])], other),
-        "quantizer": export_graph(
-            NearestTwo(pipe.quantizer), (torch.randn(1, n, dim),), os.path.join(out_dir, "quantizer.onnx"),
             [tensor_spec("features", "float32", ["batch", n, dim])],
-            [tokens_spec, tensor_spec("distance", "float32", ["batch", n]),
-             tensor_spec("runner_up", "int64", ["batch", n]), tensor_spec("runner_up_distance", "float32", ["batch", n])]),
+            other,
+        ),
+        "quantizer": export_graph(
+            NearestTwo(pipe.quantizer),
+            (torch.randn(1, n, dim),),
+            os.path.join(out_dir, "quantizer.onnx"),
+            [tensor_spec("features", "float32", ["batch", n, dim])],
+            [
+                tokens_spec,
+                tensor_spec("distance", "float32", ["batch", n]),
+                tensor_spec("runner_up", "int64", ["batch", n]),
+                tensor_spec("runner_up_distance", "float32", ["batch", n]),
+            ],
+        ),
     }
     gpts = [("stage1", pipe.stage1, n)]
     decoders = []
@@ -186,19 +224,30 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
     if pipe.stage2 is not None and pipe.vq_decoder is not None:
         gpts.append(("stage2", pipe.stage2, 2 * n))
         graphs["vq_decoder"] = export_graph(
-            pipe.vq_decoder, (example_tokens,), os.path.join(out_dir, "vq_decoder.onnx"),
-            [tokens_spec], [image_out], other)
+            pipe.vq_decoder,
+            (example_tokens,),
+            os.path.join(out_dir, "vq_decoder.onnx"),
+            [tokens_spec],
+            [image_out],
+            other,
+        )
         decoders.append("ar-vq")
     if pipe.direct_decoder is not None:
         graphs["direct_decoder"] = export_graph(
-            pipe.direct_decoder, (example_tokens,), os.path.join(out_dir, "direct_decoder.onnx"),
-            [tokens_spec], [image_out], other)
+            pipe.direct_decoder,
+            (example_tokens,),
+            os.path.join(out_dir, "direct_decoder.onnx"),
+            [tokens_spec],
+            [image_out],
+            other,
+        )
         decoders.append("direct")
     for name, gpt, capacity in gpts:
         graphs[name] = export_gpt(gpt, capacity, os.path.join(out_dir, f"{name}.onnx"), weights)
         if wasm_steps:
-            graphs[f"{name}_wasm"] = export_gpt(gpt, capacity, os.path.join(out_dir, f"{name}_wasm.onnx"),
-                                                weights, past=True)
+            graphs[f"{name}_wasm"] = export_gpt(
+                gpt, capacity, os.path.join(out_dir, f"{name}_wasm.onnx"), weights, past=True
+            )
     ids = pipe.ids
     manifest = {
         "format": "digit-pack",
@@ -214,9 +263,13 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
         "vq_codebook_size": ids.vq_codebook_size,
         "classes": info.classes,
         "tokens": {
-            "n_special": ids.n_special, "bos": ids.bos, "separator": ids.separator,
-            "stage1_code_offset": ids.n_special, "class_offset": ids.class_offset,
-            "stage2_vq_offset": ids.n_special, "stage2_prefix_offset": ids.prefix_offset,
+            "n_special": ids.n_special,
+            "bos": ids.bos,
+            "separator": ids.separator,
+            "stage1_code_offset": ids.n_special,
+            "class_offset": ids.class_offset,
+            "stage2_vq_offset": ids.n_special,
+            "stage2_prefix_offset": ids.prefix_offset,
         },
         "graphs": graphs,
         "decoders": decoders,

@@ -26,24 +26,43 @@ def randomize(module: torch.nn.Module, std: float):
 def tiny_pipeline(seed: int = 0) -> Pipeline:
     torch.manual_seed(seed)
     ids = TokenIds(codebook_size=16, vq_codebook_size=32)
-    enc_cfg = EncoderConfig(input_size=32, encoder_size=28, patch_size=7, dim=32, n_head=2,
-                            n_registers=2, feature_block=1, pos_grid=5)
+    enc_cfg = EncoderConfig(
+        input_size=32, encoder_size=28, patch_size=7, dim=32, n_head=2, n_registers=2, feature_block=1, pos_grid=5
+    )
     encoder = init_weights(Encoder(enc_cfg), std=0.2).eval()
     with torch.no_grad():
         for block in encoder.blocks:
             block.ls1.gamma.fill_(0.5)
             block.ls2.gamma.fill_(0.5)
     centroids = torch.randn(ids.codebook_size, enc_cfg.dim)
-    quantizer = Quantizer(centroids, (centroids ** 2).sum(1) + 0.01 * torch.randn(ids.codebook_size))
-    n = enc_cfg.grid ** 2
-    stage1 = GPT(GPTConfig(vocab_size=ids.stage1_vocab, embed_rows=ids.stage1_vocab + len(CLASSES),
-                           n_layer=2, n_head=2, dim=16, ffn_dim=32, normalize_before=False,
-                           max_positions=n + 2))
-    stage2 = GPT(GPTConfig(vocab_size=ids.stage2_vocab, embed_rows=ids.stage2_vocab, n_layer=2,
-                           n_head=2, dim=16, ffn_dim=32, normalize_before=True,
-                           max_positions=2 * n + 2, prefix_len=n))
-    dec_cfg = ConvDecoderConfig(z_dim=8, channels=8, channel_mult=(1, 1, 2, 2), num_res_blocks=1,
-                                groups=4)
+    quantizer = Quantizer(centroids, (centroids**2).sum(1) + 0.01 * torch.randn(ids.codebook_size))
+    n = enc_cfg.grid**2
+    stage1 = GPT(
+        GPTConfig(
+            vocab_size=ids.stage1_vocab,
+            embed_rows=ids.stage1_vocab + len(CLASSES),
+            n_layer=2,
+            n_head=2,
+            dim=16,
+            ffn_dim=32,
+            normalize_before=False,
+            max_positions=n + 2,
+        )
+    )
+    stage2 = GPT(
+        GPTConfig(
+            vocab_size=ids.stage2_vocab,
+            embed_rows=ids.stage2_vocab,
+            n_layer=2,
+            n_head=2,
+            dim=16,
+            ffn_dim=32,
+            normalize_before=True,
+            max_positions=2 * n + 2,
+            prefix_len=n,
+        )
+    )
+    dec_cfg = ConvDecoderConfig(z_dim=8, channels=8, channel_mult=(1, 1, 2, 2), num_res_blocks=1, groups=4)
     vq_decoder = TokenDecoder(dec_cfg, ids.vq_codebook_size, enc_cfg.grid)
     direct_decoder = TokenDecoder(dec_cfg, ids.codebook_size, enc_cfg.grid)
     for gpt in (stage1, stage2):
@@ -52,9 +71,16 @@ def tiny_pipeline(seed: int = 0) -> Pipeline:
         randomize(dec, 0.3)
         with torch.no_grad():
             dec.decoder.conv_out.bias.fill_(0.5)
-    return Pipeline(ids=ids, grid=enc_cfg.grid, encoder=encoder, quantizer=quantizer,
-                    stage1=stage1.eval(), stage2=stage2.eval(), vq_decoder=vq_decoder.eval(),
-                    direct_decoder=direct_decoder.eval())
+    return Pipeline(
+        ids=ids,
+        grid=enc_cfg.grid,
+        encoder=encoder,
+        quantizer=quantizer,
+        stage1=stage1.eval(),
+        stage2=stage2.eval(),
+        vq_decoder=vq_decoder.eval(),
+        direct_decoder=direct_decoder.eval(),
+    )
 
 
 def example_image() -> torch.Tensor:

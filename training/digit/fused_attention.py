@@ -30,7 +30,7 @@ class AttendWithPast(torch.autograd.Function):
 
         keys = torch.cat([past_key, heads(k)], 2)
         values = torch.cat([past_value, heads(v)], 2)
-        scores = (heads(q) @ keys.transpose(-2, -1)) * head_dim ** -0.5 + bias
+        scores = (heads(q) @ keys.transpose(-2, -1)) * head_dim**-0.5 + bias
         return (scores.softmax(-1) @ values).transpose(1, 2).reshape(b, t, dim)
 
     @staticmethod

@@ -25,15 +25,15 @@ POSITION_OFFSET = 2  # fairseq: padding_idx (1) + 1
 
 @dataclass
 class GPTConfig:
-    vocab_size: int          # logits: the dictionary (specials + codes)
-    embed_rows: int          # embedding rows: the dictionary plus one per class
+    vocab_size: int  # logits: the dictionary (specials + codes)
+    embed_rows: int  # embedding rows: the dictionary plus one per class
     n_layer: int = 16
     n_head: int = 16
     dim: int = 1024
     ffn_dim: int = 4096
     normalize_before: bool = False  # stage 1: post-LN; stage 2: pre-LN + final LN
     max_positions: int = 1024
-    prefix_len: int = 0      # stage 2: length of the prefix with its own position table
+    prefix_len: int = 0  # stage 2: length of the prefix with its own position table
 
     @property
     def final_norm(self) -> bool:
@@ -48,7 +48,7 @@ class SelfAttention(nn.Module):
     def __init__(self, cfg: GPTConfig):
         super().__init__()
         self.n_head = cfg.n_head
-        self.scaling = cfg.head_dim ** -0.5
+        self.scaling = cfg.head_dim**-0.5
         self.k_proj = nn.Linear(cfg.dim, cfg.dim)
         self.v_proj = nn.Linear(cfg.dim, cfg.dim)
         self.q_proj = nn.Linear(cfg.dim, cfg.dim)
@@ -112,13 +112,13 @@ class GPT(nn.Module):
         prefix = min(self.cfg.prefix_len, length)
         parts = []
         if prefix:
-            parts.append(self.embed_positions_1.weight[POSITION_OFFSET:POSITION_OFFSET + prefix])
+            parts.append(self.embed_positions_1.weight[POSITION_OFFSET : POSITION_OFFSET + prefix])
         rest = length - prefix
-        parts.append(self.embed_positions.weight[POSITION_OFFSET:POSITION_OFFSET + rest])
+        parts.append(self.embed_positions.weight[POSITION_OFFSET : POSITION_OFFSET + rest])
         return torch.cat(parts, 0)
 
     def embed(self, tokens, positions):
-        return self.embed_tokens(tokens) * self.cfg.dim ** 0.5 + positions
+        return self.embed_tokens(tokens) * self.cfg.dim**0.5 + positions
 
     def head(self, x):
         if self.cfg.final_norm:

@@ -18,22 +18,23 @@ from .token_decoder import TokenDecoder
 @dataclass
 class TokenIds:
     """Id layout of the two GPT vocabularies (official: K = 8192, VQ codebook 1024)."""
-    codebook_size: int                # K, DiGIT codes
+
+    codebook_size: int  # K, DiGIT codes
     vq_codebook_size: int = 0
-    n_special: int = 5                # 0 bos, 1 pad, 2 eos, 3 unk, 4 mask
-    bos: int = 2                      # unconditional BOS of stage 1
-    separator: int = 2                # between the stage-2 prefix and the VQ tokens
+    n_special: int = 5  # 0 bos, 1 pad, 2 eos, 3 unk, 4 mask
+    bos: int = 2  # unconditional BOS of stage 1
+    separator: int = 2  # between the stage-2 prefix and the VQ tokens
 
     @property
     def stage1_vocab(self) -> int:
         return self.n_special + self.codebook_size
 
     @property
-    def class_offset(self) -> int:    # class c is stage-1 id class_offset + c
+    def class_offset(self) -> int:  # class c is stage-1 id class_offset + c
         return self.stage1_vocab
 
     @property
-    def prefix_offset(self) -> int:   # stage-2 prefix: DiGIT code k is id prefix_offset + k
+    def prefix_offset(self) -> int:  # stage-2 prefix: DiGIT code k is id prefix_offset + k
         return self.n_special + self.vq_codebook_size + self.n_special
 
     @property
@@ -47,8 +48,16 @@ def to_uint8(image: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def sample_ids(gpt: GPT, prompts: List[List[int]], uncond: Optional[List[List[int]]], n: int,
-               lo: int, hi: int, rngs: List[Rng], settings: SamplingSettings):
+def sample_ids(
+    gpt: GPT,
+    prompts: List[List[int]],
+    uncond: Optional[List[List[int]]],
+    n: int,
+    lo: int,
+    hi: int,
+    rngs: List[Rng],
+    settings: SamplingSettings,
+):
     """Extend each prompt by n sampled ids in [lo, hi), one KV-cache step at a time, exactly
     as the exported graphs run; unconditional rows (guidance) ride in the same batch.
     Returns the sampled ids [B][n] and each draw's margin [B][n] (see draw_token)."""
@@ -90,8 +99,9 @@ class Pipeline:
     def tokenize(self, image):
         return self.quantizer(self.encoder(image))
 
-    def sample_tokens(self, class_id: Optional[int], seed: int, batch: int,
-                      settings: SamplingSettings, prefix: Sequence[int] = ()):
+    def sample_tokens(
+        self, class_id: Optional[int], seed: int, batch: int, settings: SamplingSettings, prefix: Sequence[int] = ()
+    ):
         """Stage 1: returns DiGIT codes [batch, N], each image's RNG (stage 2 continues it) and
         the margins of the sampled codes. A prefix (the first codes of the grid, row-major) is
         kept and only the rest is sampled."""
@@ -100,10 +110,16 @@ class Pipeline:
         bos = ids.bos if class_id is None else ids.class_offset + class_id
         guided = class_id is not None and settings.guidance != 1.0
         fixed = [ids.n_special + int(k) for k in prefix]
-        sampled, margins = sample_ids(self.stage1, [[bos] + fixed] * batch,
-                               [[ids.bos] + fixed] * batch if guided else None,
-                               self.n_tokens - len(fixed), ids.n_special, ids.stage1_vocab, rngs,
-                               settings)
+        sampled, margins = sample_ids(
+            self.stage1,
+            [[bos] + fixed] * batch,
+            [[ids.bos] + fixed] * batch if guided else None,
+            self.n_tokens - len(fixed),
+            ids.n_special,
+            ids.stage1_vocab,
+            rngs,
+            settings,
+        )
         return torch.tensor([fixed + row for row in sampled]) - ids.n_special, rngs, margins
 
     def sample_vq_tokens(self, tokens, rngs: List[Rng], settings: SamplingSettings):
@@ -111,8 +127,9 @@ class Pipeline:
         ids = self.ids
         prompts = [[ids.prefix_offset + int(k) for k in row] + [ids.separator] for row in tokens]
         lo = ids.n_special
-        out, margins = sample_ids(self.stage2, prompts, None, self.n_tokens, lo,
-                           lo + ids.vq_codebook_size, rngs, settings)
+        out, margins = sample_ids(
+            self.stage2, prompts, None, self.n_tokens, lo, lo + ids.vq_codebook_size, rngs, settings
+        )
         return torch.tensor(out) - lo, margins
 
     @torch.no_grad()

@@ -16,16 +16,14 @@ class Quantizer(nn.Module):
 
     def forward(self, features):
         """features [B, N, D] -> (tokens [B, N] int64, squared distance [B, N])."""
-        dist = ((features ** 2).sum(-1, keepdim=True)
-                - 2 * features @ self.centroids.t() + self.centroid_norm)
+        dist = (features**2).sum(-1, keepdim=True) - 2 * features @ self.centroids.t() + self.centroid_norm
         distance, tokens = dist.min(-1)
         return tokens, distance
 
     def nearest_two(self, features):
         """(tokens, distance, runner-up token, its distance), each [B, N]: the token map shows how
         close the second-nearest centroid came. The first two equal forward()'s."""
-        dist = ((features ** 2).sum(-1, keepdim=True)
-                - 2 * features @ self.centroids.t() + self.centroid_norm)
+        dist = (features**2).sum(-1, keepdim=True) - 2 * features @ self.centroids.t() + self.centroid_norm
         distance, tokens = dist.min(-1)
         others = dist.scatter(-1, tokens.unsqueeze(-1), float("inf"))
         runner_up_distance, runner_up = others.min(-1)
@@ -41,4 +39,3 @@ class NearestTwo(nn.Module):
 
     def forward(self, features):
         return self.quantizer.nearest_two(features)
-

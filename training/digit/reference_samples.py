@@ -10,17 +10,32 @@ from digit.pipeline import Pipeline
 from digit.sampling import SamplingSettings
 
 
-def generation_case(pipe: Pipeline, class_id: Optional[int], seed: int, batch: int,
-                    stage1: SamplingSettings, stage2: SamplingSettings, decoder: str,
-                    prefix: Sequence[int] = ()) -> dict:
+def generation_case(
+    pipe: Pipeline,
+    class_id: Optional[int],
+    seed: int,
+    batch: int,
+    stage1: SamplingSettings,
+    stage2: SamplingSettings,
+    decoder: str,
+    prefix: Sequence[int] = (),
+) -> dict:
     tokens, rngs, margins = pipe.sample_tokens(class_id, seed, batch, stage1, prefix)
     images, vq, vq_margins = pipe.decode(tokens, decoder, rngs, stage2)
-    return {"class_id": class_id, "seed": seed, "batch": batch, "decoder": decoder,
-            "prefix": list(prefix), "stage1": stage1.__dict__, "stage2": stage2.__dict__,
-            "tokens": tokens.tolist(), "margins": rounded(margins),
-            "vq_tokens": vq.tolist() if vq is not None else None,
-            "vq_margins": rounded(vq_margins) if vq_margins is not None else None,
-            "pixels": images.reshape(-1).tolist()}
+    return {
+        "class_id": class_id,
+        "seed": seed,
+        "batch": batch,
+        "decoder": decoder,
+        "prefix": list(prefix),
+        "stage1": stage1.__dict__,
+        "stage2": stage2.__dict__,
+        "tokens": tokens.tolist(),
+        "margins": rounded(margins),
+        "vq_tokens": vq.tolist() if vq is not None else None,
+        "vq_margins": rounded(vq_margins) if vq_margins is not None else None,
+        "pixels": images.reshape(-1).tolist(),
+    }
 
 
 def rounded(margins):
@@ -29,8 +44,7 @@ def rounded(margins):
     return [[float(f"{min(m, 1e9):.3g}") for m in row] for row in margins]
 
 
-def pack_cases(pipe: Pipeline, stage1: SamplingSettings, stage2: SamplingSettings,
-               n_classes: int) -> list:
+def pack_cases(pipe: Pipeline, stage1: SamplingSettings, stage2: SamplingSettings, n_classes: int) -> list:
     """A few generations of a trained pack at its default settings: each decoder, guidance,
     and a prefix taken from the first case."""
     first = generation_case(pipe, 0, 1, 2, stage1, stage2, "direct")
@@ -38,6 +52,7 @@ def pack_cases(pipe: Pipeline, stage1: SamplingSettings, stage2: SamplingSetting
     return [
         first,
         generation_case(pipe, n_classes - 1, 2, 2, stage1, stage2, "ar-vq"),
-        generation_case(pipe, 1 % n_classes, 3, 1, guided, stage2, "direct",
-                        prefix=first["tokens"][0][:pipe.n_tokens // 3]),
+        generation_case(
+            pipe, 1 % n_classes, 3, 1, guided, stage2, "direct", prefix=first["tokens"][0][: pipe.n_tokens // 3]
+        ),
     ]

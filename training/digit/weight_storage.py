@@ -35,9 +35,11 @@ def _dequantize_columns(name: str, array: np.ndarray):
     scale = np.abs(array).max(axis=0) / 127.0
     scale[scale == 0] = 1.0
     q = np.clip(np.rint(array / scale), -127, 127).astype(np.int8)
-    tensors = [numpy_helper.from_array(q, name + "_int8"),
-               numpy_helper.from_array(scale.astype(np.float32), name + "_scale"),
-               numpy_helper.from_array(np.zeros(array.shape[1], np.int8), name + "_zero")]
+    tensors = [
+        numpy_helper.from_array(q, name + "_int8"),
+        numpy_helper.from_array(scale.astype(np.float32), name + "_scale"),
+        numpy_helper.from_array(np.zeros(array.shape[1], np.int8), name + "_zero"),
+    ]
     node = helper.make_node("DequantizeLinear", [t.name for t in tensors], [name], axis=1)
     return tensors, node
 

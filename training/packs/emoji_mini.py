@@ -2,16 +2,33 @@
 from dataclasses import replace
 
 from digit.encoder import EncoderConfig
-from packs.mini import (ADVERSARIAL, CODEBOOK, DIRECT, EVAL_PER_CLASS, JUDGE_STEPS, SAMPLING,  # noqa: F401
-                        SSL, STAGE1, STAGE2, VQ, pixel_decoder, stage1_gpt, stage2_gpt)
+from packs.mini import (  # noqa: F401 (a recipe is a module: it re-exports the shared settings)
+    ADVERSARIAL,
+    CODEBOOK,
+    DIRECT,
+    EVAL_PER_CLASS,
+    JUDGE_STEPS,
+    SAMPLING,
+    SSL,
+    STAGE1,
+    STAGE2,
+    VQ,
+    pixel_decoder,
+    stage1_gpt,
+    stage2_gpt,
+)
 
 
 ID = "emoji-mini"
 TITLE = "Emoji mini DiGIT"
-DESCRIPTION = ("DiGIT trained from scratch on Google and Twitter emoji on a 2-core CPU: a 4-block "
-               "SSL ViT, k-means tokens on an 8x8 grid, class-conditional GPT, two pixel decoders.")
-LICENSE = ("weights MIT; trained on Noto Emoji images (Apache-2.0, Google) and Twemoji images "
-           "(CC-BY-4.0, Twitter, Inc. and contributors) - see training/data/NOTICE.md")
+DESCRIPTION = (
+    "DiGIT trained from scratch on Google and Twitter emoji on a 2-core CPU: a 4-block "
+    "SSL ViT, k-means tokens on an 8x8 grid, class-conditional GPT, two pixel decoders."
+)
+LICENSE = (
+    "weights MIT; trained on Noto Emoji images (Apache-2.0, Google) and Twemoji images "
+    "(CC-BY-4.0, Twitter, Inc. and contributors) - see training/data/NOTICE.md"
+)
 NOTES = (
     "- CAS 0.41 (direct decoder, guidance 2, 1400 samples) against a real-image classifier at 0.81 "
     "on held-out emoji concepts: just over the target of half (0.40), by less than one standard "
@@ -33,7 +50,8 @@ NOTES = (
     "- FD is measured against 352 held-out images (the validation split has 704), so it is noisy; "
     "real-vs-real is 2.58 on the same scale.\n"
     "- The direct stage's time is its two phases: 25.7 min of pixel and feature losses (measured "
-    "when that phase was first trained) and 16.3 min adversarial.")
+    "when that phase was first trained) and 16.3 min adversarial."
+)
 NOTICE = """# emoji-mini: data attributions
 
 The weights in this pack were trained by the DiGIT-in-the-browser project (weights: MIT) on:
@@ -46,8 +64,10 @@ The weights in this pack were trained by the DiGIT-in-the-browser project (weigh
 
 Images generated with this pack are derived from these works.
 """
-DATA = ("npm emoji-datasource-google and emoji-datasource-twitter 16.0.0, 64 px PNGs on white "
-        "resized to 32 px; validation split held out by emoji concept")
+DATA = (
+    "npm emoji-datasource-google and emoji-datasource-twitter 16.0.0, 64 px PNGs on white "
+    "resized to 32 px; validation split held out by emoji concept"
+)
 
 # Classifier-free guidance 2 doubles as the app's default here: on 700 samples it raised CAS from
 # 0.22 (no guidance) to 0.34; 3 gave 0.33, 4 gave 0.29, top-p 1.0 gave 0.32, and lower top-p or
@@ -57,14 +77,29 @@ SAMPLING = {**SAMPLING, "stage1": {**SAMPLING["stage1"], "guidance": 2.0}}
 STAGE1 = replace(STAGE1, steps=2000)
 ADVERSARIAL = replace(ADVERSARIAL, steps=400)
 
-ENCODER = EncoderConfig(input_size=32, encoder_size=32, patch_size=4, conv_stem=True, dim=64,
-                        n_head=2, n_registers=0, feature_block=3, pos_grid=8, in_channels=3)
+ENCODER = EncoderConfig(
+    input_size=32,
+    encoder_size=32,
+    patch_size=4,
+    conv_stem=True,
+    dim=64,
+    n_head=2,
+    n_registers=0,
+    feature_block=3,
+    pos_grid=8,
+    in_channels=3,
+)
 PIXEL_DECODER = pixel_decoder(3)
 
 
 def load_data():
     from data.emoji import load_cached
+
     data = load_cached(32)
     # skin-tone variants share their emoji's weight in the GPT and decoder batches
-    return {"classes": data["classes"], "train": data["train"][:2], "test": data["val"][:2],
-            "train_weights": data["train"][2]}
+    return {
+        "classes": data["classes"],
+        "train": data["train"][:2],
+        "test": data["val"][:2],
+        "train_weights": data["train"][2],
+    }

@@ -1,13 +1,28 @@
 """fashion-mini: DiGIT on Fashion-MNIST (28x28 gray, 10 classes), trained on a 2-core CPU."""
 from digit.encoder import EncoderConfig
-from packs.mini import (ADVERSARIAL, CODEBOOK, DIRECT, EVAL_PER_CLASS, JUDGE_STEPS, SAMPLING,  # noqa: F401
-                        SSL, STAGE1, STAGE2, VQ, pixel_decoder, stage1_gpt, stage2_gpt)
+from packs.mini import (  # noqa: F401 (a recipe is a module: it re-exports the shared settings)
+    ADVERSARIAL,
+    CODEBOOK,
+    DIRECT,
+    EVAL_PER_CLASS,
+    JUDGE_STEPS,
+    SAMPLING,
+    SSL,
+    STAGE1,
+    STAGE2,
+    VQ,
+    pixel_decoder,
+    stage1_gpt,
+    stage2_gpt,
+)
 
 
 ID = "fashion-mini"
 TITLE = "Fashion-MNIST mini DiGIT"
-DESCRIPTION = ("DiGIT trained from scratch on Fashion-MNIST on a 2-core CPU: a 4-block SSL ViT, "
-               "k-means tokens on a 7x7 grid, class-conditional GPT, two pixel decoders.")
+DESCRIPTION = (
+    "DiGIT trained from scratch on Fashion-MNIST on a 2-core CPU: a 4-block SSL ViT, "
+    "k-means tokens on a 7x7 grid, class-conditional GPT, two pixel decoders."
+)
 LICENSE = "MIT (weights trained by this project on Fashion-MNIST, MIT)"
 NOTICE = """# fashion-mini: data attributions
 
@@ -27,15 +42,28 @@ NOTES = (
     "- Samples are blurry (7x7 tokens of a 28x28 image, pixel losses) and lose textures and "
     "prints; sandals and bags are the weakest classes.\n"
     "- Token stability: DiGIT tokens change far less under noise than VQ tokens at every SNR, "
-    "as the paper reports, but not as little as with a large pretrained encoder.")
+    "as the paper reports, but not as little as with a large pretrained encoder."
+)
 DATA = "Fashion-MNIST (Zalando Research, MIT) from Debian's dataset-fashion-mnist; train split only"
 
-ENCODER = EncoderConfig(input_size=28, encoder_size=28, patch_size=4, conv_stem=True, dim=64,
-                        n_head=2, n_registers=0, feature_block=3, pos_grid=7, in_channels=1,
-                        mean=(0.286,), std=(0.353,))
+ENCODER = EncoderConfig(
+    input_size=28,
+    encoder_size=28,
+    patch_size=4,
+    conv_stem=True,
+    dim=64,
+    n_head=2,
+    n_registers=0,
+    feature_block=3,
+    pos_grid=7,
+    in_channels=1,
+    mean=(0.286,),
+    std=(0.353,),
+)
 PIXEL_DECODER = pixel_decoder(1)
 
 
 def load_data():
     from data.fashion import CLASSES, load
+
     return {"classes": CLASSES, "train": load("train"), "test": load("test")}

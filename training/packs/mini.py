@@ -15,26 +15,47 @@ VQ = VQConfig(codebook_size=256, steps=600, batch=128)
 
 
 def stage1_gpt(vocab: int, n_classes: int, n_tokens: int) -> GPTConfig:
-    return GPTConfig(vocab_size=vocab, embed_rows=vocab + n_classes, n_layer=4, n_head=4, dim=128,
-                     ffn_dim=512, normalize_before=True, max_positions=n_tokens + 2)
+    return GPTConfig(
+        vocab_size=vocab,
+        embed_rows=vocab + n_classes,
+        n_layer=4,
+        n_head=4,
+        dim=128,
+        ffn_dim=512,
+        normalize_before=True,
+        max_positions=n_tokens + 2,
+    )
 
 
 def stage2_gpt(vocab: int, n_tokens: int) -> GPTConfig:
-    return GPTConfig(vocab_size=vocab, embed_rows=vocab, n_layer=3, n_head=4, dim=128, ffn_dim=512,
-                     normalize_before=True, max_positions=2 * n_tokens + 2, prefix_len=n_tokens)
+    return GPTConfig(
+        vocab_size=vocab,
+        embed_rows=vocab,
+        n_layer=3,
+        n_head=4,
+        dim=128,
+        ffn_dim=512,
+        normalize_before=True,
+        max_positions=2 * n_tokens + 2,
+        prefix_len=n_tokens,
+    )
 
 
 STAGE1 = GPTTrainConfig(steps=1200, batch=64, lr=2e-3, class_dropout=0.1)
 STAGE2 = GPTTrainConfig(steps=600, batch=64, lr=2e-3)
 DIRECT = DirectConfig(steps=600, batch=128, feature_weight=0.1)
 ADVERSARIAL = AdversarialConfig(steps=0)
-SAMPLING = {"decoder": "direct", "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 0.9, "guidance": 1.0},
-            "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8}}
+SAMPLING = {
+    "decoder": "direct",
+    "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 0.9, "guidance": 1.0},
+    "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8},
+}
 JUDGE_STEPS = 800
 EVAL_PER_CLASS = 100
 
 
 def pixel_decoder(channels: int) -> ConvDecoderConfig:
     """The conv decoder of both pixel paths: a token grid upsampled by 4."""
-    return ConvDecoderConfig(z_dim=32, channels=32, channel_mult=(1, 2, 2), num_res_blocks=1,
-                             out_channels=channels, groups=8)
+    return ConvDecoderConfig(
+        z_dim=32, channels=32, channel_mult=(1, 2, 2), num_res_blocks=1, out_channels=channels, groups=8
+    )

@@ -18,11 +18,11 @@ from .common import Checkpoint, Log, Trainer, batches, device
 
 @dataclass
 class AdversarialConfig:
-    steps: int = 0               # 0: no adversarial phase
+    steps: int = 0  # 0: no adversarial phase
     batch: int = 128
-    lr: float = 5e-4             # constant
+    lr: float = 5e-4  # constant
     critic_lr: float = 1e-3
-    weight: float = 0.1          # of the critic's loss against the pixel and feature losses
+    weight: float = 0.1  # of the critic's loss against the pixel and feature losses
     seed: int = 1
 
 
@@ -32,16 +32,28 @@ class PatchCritic(nn.Module):
     def __init__(self, channels: int, width: int = 32):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2),
-            nn.Conv2d(width, 2 * width, 4, 2, 1), nn.GroupNorm(8, 2 * width), nn.LeakyReLU(0.2),
-            nn.Conv2d(2 * width, 1, 3, 1, 1))
+            nn.Conv2d(channels, width, 4, 2, 1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 4, 2, 1),
+            nn.GroupNorm(8, 2 * width),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * width, 1, 3, 1, 1),
+        )
 
     def forward(self, x):
         return self.net(x)
 
 
-def finetune(model: nn.Module, reconstruction_loss, codes, images, cfg: AdversarialConfig,
-             ckpt: Checkpoint, log: Log, weights=None) -> nn.Module:
+def finetune(
+    model: nn.Module,
+    reconstruction_loss,
+    codes,
+    images,
+    cfg: AdversarialConfig,
+    ckpt: Checkpoint,
+    log: Log,
+    weights=None,
+) -> nn.Module:
     """`reconstruction_loss(recon, x)`: the first phase's loss, kept on."""
     dev = device()
     torch.manual_seed(cfg.seed)
@@ -67,7 +79,9 @@ def finetune(model: nn.Module, reconstruction_loss, codes, images, cfg: Adversar
         critic_opt.step()
         trainer.step += 1
         if trainer.step % 50 == 0 or not trainer.running:
-            log(f"adversarial step {trainer.step}/{cfg.steps} reconstruction {rec_loss.item():.4f} "
-                f"critic {critic_loss.item():.3f}")
+            log(
+                f"adversarial step {trainer.step}/{cfg.steps} reconstruction {rec_loss.item():.4f} "
+                f"critic {critic_loss.item():.3f}"
+            )
             trainer.save()
     return model.cpu().eval()

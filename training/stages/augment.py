@@ -7,8 +7,9 @@ def random_resized_crop(x, scale=(0.35, 1.0), ratio=(3 / 4, 4 / 3), flip=True, g
     """x [B, C, H, W] -> crops of random area/aspect/position, resized back to H x W."""
     b = x.shape[0]
     area = torch.empty(b).uniform_(*scale, generator=gen)
-    log_r = torch.empty(b).uniform_(torch.log(torch.tensor(ratio[0])).item(),
-                                    torch.log(torch.tensor(ratio[1])).item(), generator=gen)
+    log_r = torch.empty(b).uniform_(
+        torch.log(torch.tensor(ratio[0])).item(), torch.log(torch.tensor(ratio[1])).item(), generator=gen
+    )
     r = torch.exp(log_r)
     w = torch.sqrt(area * r).clamp(max=1.0)
     h = torch.sqrt(area / r).clamp(max=1.0)

@@ -9,9 +9,17 @@ from .common import batches, device
 
 def build(in_channels: int, n_classes: int) -> nn.Module:
     return nn.Sequential(
-        nn.Conv2d(in_channels, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.LazyLinear(128), nn.ReLU(), nn.Linear(128, n_classes))
+        nn.Conv2d(in_channels, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.LazyLinear(128),
+        nn.ReLU(),
+        nn.Linear(128, n_classes),
+    )
 
 
 @torch.enable_grad()
@@ -34,5 +42,5 @@ def train(images, labels, n_classes: int, steps: int = 800, batch: int = 128, se
 
 @torch.no_grad()
 def accuracy(model, images, labels) -> float:
-    preds = torch.cat([model(images[i:i + 1000]).argmax(1) for i in range(0, len(images), 1000)])
+    preds = torch.cat([model(images[i : i + 1000]).argmax(1) for i in range(0, len(images), 1000)])
     return (preds == labels).float().mean().item()

@@ -21,14 +21,14 @@ class CodebookConfig:
     blocks: tuple = (1, 2, 3)
     sizes: tuple = (128, 256, 512)
     nmi_slack: float = 0.01
-    probe_images: int = 12000      # per measurement, at most: 5/6 to fit, 1/6 to test
-    fit_vectors: int = 150000      # patch vectors the final k-means sees
+    probe_images: int = 12000  # per measurement, at most: 5/6 to fit, 1/6 to test
+    fit_vectors: int = 150000  # patch vectors the final k-means sees
     seed: int = 0
 
 
 def select_and_fit(encoder: Encoder, images, labels, n_classes: int, cfg: CodebookConfig, log):
     gen = torch.Generator().manual_seed(cfg.seed)
-    pick = torch.randperm(len(images), generator=gen)[:cfg.probe_images]
+    pick = torch.randperm(len(images), generator=gen)[: cfg.probe_images]
     x, y = images[pick], labels[pick]
     split = len(x) * 5 // 6  # the data may hold fewer than probe_images
     report = {"blocks": {}, "sizes": {}}
@@ -45,16 +45,20 @@ def select_and_fit(encoder: Encoder, images, labels, n_classes: int, cfg: Codebo
     total_var = ((vectors - vectors.mean(0)) ** 2).sum(1).mean()
     patch_labels = y.repeat_interleave(f.shape[1])
     for k in cfg.sizes:
-        c = kmeans.fit(vectors[torch.randperm(len(vectors), generator=gen)[:60000]], k, iters=15,
-                       seed=cfg.seed)
+        c = kmeans.fit(vectors[torch.randperm(len(vectors), generator=gen)[:60000]], k, iters=15, seed=cfg.seed)
         ids, dist = kmeans.assign(vectors, c)
-        report["sizes"][k] = {"nmi": round(kmeans.nmi(ids, patch_labels), 4),
-                              "relative_error": round(float(dist.mean() / total_var), 4)}
+        report["sizes"][k] = {
+            "nmi": round(kmeans.nmi(ids, patch_labels), 4),
+            "relative_error": round(float(dist.mean() / total_var), 4),
+        }
         log(f"block {block}, K {k}: {report['sizes'][k]}")
     best = max(r["nmi"] for r in report["sizes"].values())
     size = min(k for k, r in report["sizes"].items() if r["nmi"] >= best - cfg.nmi_slack)
     log(f"chose block {block}, K {size}")
-    all_feats = patch_features(encoder.truncated(block), images[torch.randperm(len(images), generator=gen)[:cfg.fit_vectors // f.shape[1] + 1]])
+    all_feats = patch_features(
+        encoder.truncated(block),
+        images[torch.randperm(len(images), generator=gen)[: cfg.fit_vectors // f.shape[1] + 1]],
+    )
     centroids = kmeans.fit(all_feats.reshape(-1, f.shape[-1]), size, iters=25, seed=cfg.seed)
     return block, centroids, report
 

@@ -67,8 +67,9 @@ class Trainer:
 
     def save(self, **extra):
         state = {name: m.state_dict() for name, m in self.modules.items()}
-        self.ckpt.save({**state, "opt": self.opt.state_dict(), "step": self.step,
-                        "gen": self.gen.get_state(), "extra": extra})
+        self.ckpt.save(
+            {**state, "opt": self.opt.state_dict(), "step": self.step, "gen": self.gen.get_state(), "extra": extra}
+        )
 
 
 class Log:
@@ -94,4 +95,4 @@ def batches(n: int, size: int, gen: torch.Generator, weights=None):
             continue
         perm = torch.randperm(n, generator=gen)
         for i in range(0, n - size + 1, size):
-            yield perm[i:i + size]
+            yield perm[i : i + size]

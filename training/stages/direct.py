@@ -28,6 +28,7 @@ class DirectConfig:
 
 def reconstruction_loss(encoder: Encoder, feature_weight: float):
     """Pixel L2 + L1/2, plus feature matching through the frozen encoder: fn(recon, x)."""
+
     def loss(recon, x):
         pixels = F.mse_loss(recon, x) + 0.5 * F.l1_loss(recon, x)
         if not feature_weight:
@@ -35,6 +36,7 @@ def reconstruction_loss(encoder: Encoder, feature_weight: float):
         with torch.no_grad():
             target = encoder(x)
         return pixels + feature_weight * F.mse_loss(encoder(recon.clamp(0, 1)), target)
+
     return loss
 
 
@@ -45,9 +47,18 @@ def frozen(encoder: Encoder) -> Encoder:
     return encoder
 
 
-def train(dec_cfg: ConvDecoderConfig, codebook_size: int, grid: int, codes, images,
-          encoder: Encoder, cfg: DirectConfig, ckpt: Checkpoint, log: Log,
-          weights=None) -> TokenDecoder:
+def train(
+    dec_cfg: ConvDecoderConfig,
+    codebook_size: int,
+    grid: int,
+    codes,
+    images,
+    encoder: Encoder,
+    cfg: DirectConfig,
+    ckpt: Checkpoint,
+    log: Log,
+    weights=None,
+) -> TokenDecoder:
     dev = device()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)

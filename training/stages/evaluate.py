@@ -61,8 +61,15 @@ def psnr(a, b) -> float:
 
 
 @torch.no_grad()
-def sample_images(pipe: Pipeline, n_classes: int, per_class: int, settings: SamplingSettings,
-                  stage2: SamplingSettings, decoder: str, seed: int = 1000):
+def sample_images(
+    pipe: Pipeline,
+    n_classes: int,
+    per_class: int,
+    settings: SamplingSettings,
+    stage2: SamplingSettings,
+    decoder: str,
+    seed: int = 1000,
+):
     """per_class samples of every class -> (images float [M, C, H, W], labels [M])."""
     images, labels = [], []
     for c in range(n_classes):
@@ -96,11 +103,13 @@ def token_stability(encoder: Encoder, centroids, vq_model, images, seed: int = 0
         f = patch_features(encoder, noisy)
         d, _ = kmeans.assign(f.reshape(-1, f.shape[-1]), centroids)
         z, v = vq_model.encode(noisy)
-        rows.append({
-            "snr_db": snr,
-            "digit_change_rate": round(float((d != d_clean).float().mean()), 4),
-            "digit_feature_cosine": round(float(F.cosine_similarity(f, f_clean, dim=-1).mean()), 4),
-            "vq_change_rate": round(float((v != v_clean).float().mean()), 4),
-            "vq_feature_cosine": round(float(F.cosine_similarity(z, z_clean, dim=-1).mean()), 4),
-        })
+        rows.append(
+            {
+                "snr_db": snr,
+                "digit_change_rate": round(float((d != d_clean).float().mean()), 4),
+                "digit_feature_cosine": round(float(F.cosine_similarity(f, f_clean, dim=-1).mean()), 4),
+                "vq_change_rate": round(float((v != v_clean).float().mean()), 4),
+                "vq_feature_cosine": round(float(F.cosine_similarity(z, z_clean, dim=-1).mean()), 4),
+            }
+        )
     return rows

@@ -42,8 +42,7 @@ def stage2_sequences(codes, vq_codes, ids: TokenIds):
     return seq[:, :-1], seq[:, 1:], mask
 
 
-def train(gpt: GPT, make_batch, n_examples: int, cfg: GPTTrainConfig, ckpt: Checkpoint,
-          log: Log, weights=None) -> GPT:
+def train(gpt: GPT, make_batch, n_examples: int, cfg: GPTTrainConfig, ckpt: Checkpoint, log: Log, weights=None) -> GPT:
     """make_batch(index tensor, generator) -> (inputs, targets, loss mask); `weights`: optional
     per-example sampling weights."""
     dev = device()
@@ -52,8 +51,12 @@ def train(gpt: GPT, make_batch, n_examples: int, cfg: GPTTrainConfig, ckpt: Chec
     gpt = gpt.to(dev)
     decay = [p for n, p in gpt.named_parameters() if p.dim() >= 2 and "embed" not in n]
     rest = [p for n, p in gpt.named_parameters() if not (p.dim() >= 2 and "embed" not in n)]
-    opt = torch.optim.AdamW([{"params": decay}, {"params": rest, "weight_decay": 0.0}],
-                            lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(
+        [{"params": decay}, {"params": rest, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        betas=(0.9, 0.95),
+        weight_decay=cfg.weight_decay,
+    )
     trainer = Trainer(ckpt, log, {"model": gpt}, opt, gen, cfg)
     order = batches(n_examples, cfg.batch, gen, weights)
     running = None

@@ -13,7 +13,7 @@ def assign(x, c, batch: int = 65536):
     """Nearest centroid ids and squared distances, in chunks."""
     ids, dist = [], []
     for i in range(0, len(x), batch):
-        d = sq_dist(x[i:i + batch], c)
+        d = sq_dist(x[i : i + batch], c)
         m = d.min(1)
         ids.append(m.indices)
         dist.append(m.values.clamp(min=0))

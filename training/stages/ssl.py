@@ -47,8 +47,7 @@ def info_nce(a, b, temperature: float):
     return F.cross_entropy(sim, target)
 
 
-def train(enc_cfg: EncoderConfig, cfg: SSLConfig, images: torch.Tensor, ckpt: Checkpoint,
-          log: Log) -> Encoder:
+def train(enc_cfg: EncoderConfig, cfg: SSLConfig, images: torch.Tensor, ckpt: Checkpoint, log: Log) -> Encoder:
     """images [N, C, H, W] in [0, 1]; returns the encoder (all blocks)."""
     dev = device()
     torch.manual_seed(cfg.seed)
@@ -56,9 +55,14 @@ def train(enc_cfg: EncoderConfig, cfg: SSLConfig, images: torch.Tensor, ckpt: Ch
     encoder = init_weights(Encoder(enc_cfg)).to(dev)
     head = projection_head(enc_cfg.dim, cfg.proj_dim).to(dev)
     params = list(encoder.parameters()) + list(head.parameters())
-    opt = torch.optim.AdamW([{"params": [p for p in params if p.dim() > 1]},
-                             {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0}],
-                            lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(
+        [
+            {"params": [p for p in params if p.dim() > 1]},
+            {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0},
+        ],
+        lr=cfg.lr,
+        weight_decay=cfg.weight_decay,
+    )
     trainer = Trainer(ckpt, log, {"encoder": encoder, "head": head}, opt, gen, cfg)
     order = batches(len(images), cfg.batch, gen)
     running = None

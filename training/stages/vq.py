@@ -87,11 +87,12 @@ class VQAutoencoder(nn.Module):
 
 @torch.no_grad()
 def tokenize(model: VQAutoencoder, images, batch: int = 1000):
-    return torch.cat([model.encode(images[i:i + batch])[1] for i in range(0, len(images), batch)])
+    return torch.cat([model.encode(images[i : i + batch])[1] for i in range(0, len(images), batch)])
 
 
-def train(dec_cfg: ConvDecoderConfig, cfg: VQConfig, images: torch.Tensor, grid: int,
-          ckpt: Checkpoint, log: Log) -> VQAutoencoder:
+def train(
+    dec_cfg: ConvDecoderConfig, cfg: VQConfig, images: torch.Tensor, grid: int, ckpt: Checkpoint, log: Log
+) -> VQAutoencoder:
     dev = device()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -121,8 +122,10 @@ def train(dec_cfg: ConvDecoderConfig, cfg: VQConfig, images: torch.Tensor, grid:
                     model.codebook.data[dead] = pool[pick]
             used = int((usage > 0).sum())
             psnr = -10 * torch.log10(F.mse_loss(recon.clamp(0, 1), x)).item()
-            log(f"step {trainer.step}/{cfg.steps} loss {loss.item():.4f} psnr {psnr:.2f} dB, "
-                f"codes used {used}/{cfg.codebook_size}, restarted {len(dead)}")
+            log(
+                f"step {trainer.step}/{cfg.steps} loss {loss.item():.4f} psnr {psnr:.2f} dB, "
+                f"codes used {used}/{cfg.codebook_size}, restarted {len(dead)}"
+            )
             usage.zero_()
             trainer.save(usage=usage)
     return model.cpu().eval()

@@ -38,8 +38,10 @@ def assert_values_agree(fresh, committed, where="") -> None:
             if key == "sha256":
                 continue
             if key == "generation":
-                rows = [assert_generations_agree(f, c, f"{where}/{key}[{i}]")
-                        for i, (f, c) in enumerate(zip(fresh[key], committed[key], strict=True))]
+                rows = [
+                    assert_generations_agree(f, c, f"{where}/{key}[{i}]")
+                    for i, (f, c) in enumerate(zip(fresh[key], committed[key], strict=True))
+                ]
                 total = sum(c["batch"] for c in committed[key])
                 assert 2 * sum(rows) >= total, f"{where}: only {sum(rows)} of {total} rows were comparable"
                 continue
@@ -51,14 +53,16 @@ def assert_values_agree(fresh, committed, where="") -> None:
             if all(isinstance(v, int) for v in committed):
                 assert np.array_equal(a, b), f"{where}: integers differ"
             else:
-                assert np.allclose(a, b, rtol=RELATIVE_TOLERANCE, atol=FLOAT_TOLERANCE), \
-                    f"{where}: differs by {np.abs(a - b).max():.3g}"
+                assert np.allclose(
+                    a, b, rtol=RELATIVE_TOLERANCE, atol=FLOAT_TOLERANCE
+                ), f"{where}: differs by {np.abs(a - b).max():.3g}"
             return
         for i, (x, y) in enumerate(zip(fresh, committed)):
             assert_values_agree(x, y, f"{where}[{i}]")
     elif isinstance(committed, float):
-        assert math.isclose(fresh, committed, rel_tol=RELATIVE_TOLERANCE, abs_tol=FLOAT_TOLERANCE), \
-            f"{where}: {fresh} vs {committed}"
+        assert math.isclose(
+            fresh, committed, rel_tol=RELATIVE_TOLERANCE, abs_tol=FLOAT_TOLERANCE
+        ), f"{where}: {fresh} vs {committed}"
     else:
         assert fresh == committed, f"{where}: {fresh!r} vs {committed!r}"
 
@@ -105,7 +109,7 @@ def assert_onnx_agree(fresh_path: str, committed_path: str) -> None:
         if old.dtype == np.float32:
             ok = np.allclose(new, old, rtol=RELATIVE_TOLERANCE, atol=FLOAT_TOLERANCE)
         elif old.dtype == np.float16:
-            ok = np.allclose(new.astype(np.float32), old.astype(np.float32), rtol=2 ** -9, atol=2 ** -23)
+            ok = np.allclose(new.astype(np.float32), old.astype(np.float32), rtol=2**-9, atol=2**-23)
         else:
             ok = np.abs(new.astype(np.int64) - old.astype(np.int64)).max(initial=0) <= 1
         assert ok, f"{committed_path}: {name} differs beyond tolerance"
@@ -117,6 +121,7 @@ def assert_pack_folders_agree(fresh_dir: str, committed_dir: str) -> None:
     import os
 
     from PIL import Image
+
     for name in sorted(os.listdir(committed_dir)):
         fresh, committed = os.path.join(fresh_dir, name), os.path.join(committed_dir, name)
         if name.endswith(".onnx"):

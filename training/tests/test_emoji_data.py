@@ -8,11 +8,16 @@ from data.emoji import CLASSES, class_of, is_validation, items, on_white
 
 
 def entry(unified, category, subcategory, tones=0):
-    e = {"unified": unified, "image": f"{unified}.png", "category": category,
-         "subcategory": subcategory, "has_img_google": True, "has_img_twitter": False}
+    e = {
+        "unified": unified,
+        "image": f"{unified}.png",
+        "category": category,
+        "subcategory": subcategory,
+        "has_img_google": True,
+        "has_img_twitter": False,
+    }
     if tones:
-        e["skin_variations"] = {f"t{i}": {"image": f"{unified}-{i}.png", "has_img_google": True}
-                                for i in range(tones)}
+        e["skin_variations"] = {f"t{i}": {"image": f"{unified}-{i}.png", "has_img_google": True} for i in range(tones)}
     return e
 
 
@@ -25,8 +30,13 @@ def test_every_class_is_reachable_and_components_are_skipped():
 
 
 def test_skin_tones_share_one_concept_weight_and_vendor_filter():
-    rows = items([entry("1F44D", "People & Body", "hand-fingers-closed", tones=5),
-                  entry("1F600", "Smileys & Emotion", "face-smiling")], "google")
+    rows = items(
+        [
+            entry("1F44D", "People & Body", "hand-fingers-closed", tones=5),
+            entry("1F600", "Smileys & Emotion", "face-smiling"),
+        ],
+        "google",
+    )
     thumbs = [r for r in rows if r.concept == "1F44D"]
     assert len(thumbs) == 6 and abs(sum(r.weight for r in thumbs) - 1.0) < 1e-9
     assert items([entry("1F600", "Smileys & Emotion", "face-smiling")], "twitter") == []

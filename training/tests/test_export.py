@@ -18,15 +18,29 @@ FIXTURE = os.path.join(ROOT, "public", "models", "fixture-tiny")
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     out = tmp_path_factory.mktemp("pack")
-    info = PackInfo(id="t", title="t", description="", license="MIT",
-                    provenance={"data": "none", "command": "test"}, classes=["a", "b", "c"])
+    info = PackInfo(
+        id="t",
+        title="t",
+        description="",
+        license="MIT",
+        provenance={"data": "none", "command": "test"},
+        classes=["a", "b", "c"],
+    )
     return out, export_pack(tiny_pipeline(), info, str(out))
 
 
 def test_every_graph_is_valid_onnx_at_opset_17(exported):
     out, manifest = exported
-    assert set(manifest["graphs"]) == {"encoder", "quantizer", "stage1", "stage2", "stage1_wasm",
-                                       "stage2_wasm", "vq_decoder", "direct_decoder"}
+    assert set(manifest["graphs"]) == {
+        "encoder",
+        "quantizer",
+        "stage1",
+        "stage2",
+        "stage1_wasm",
+        "stage2_wasm",
+        "vq_decoder",
+        "direct_decoder",
+    }
     for name, entry in manifest["graphs"].items():
         model = onnx.load(os.path.join(out, entry["file"]))
         onnx.checker.check_model(model)
@@ -46,10 +60,19 @@ def test_gpt_graphs_have_static_cache_shapes(exported):
 def test_past_steps_take_any_number_of_past_and_new_tokens(exported):
     out, _ = exported
     model = onnx.load(os.path.join(out, "stage1_wasm.onnx"))
-    shapes = [[d.dim_value or d.dim_param for d in v.type.tensor_type.shape.dim]
-              for v in list(model.graph.input) + list(model.graph.output)]
-    assert shapes == [["batch", "new"], [1], [2, "batch", 2, "past", 8], [2, "batch", 2, "past", 8],
-                      ["batch", 21], [2, "batch", "new", 16], [2, "batch", "new", 16]]
+    shapes = [
+        [d.dim_value or d.dim_param for d in v.type.tensor_type.shape.dim]
+        for v in list(model.graph.input) + list(model.graph.output)
+    ]
+    assert shapes == [
+        ["batch", "new"],
+        [1],
+        [2, "batch", 2, "past", 8],
+        [2, "batch", 2, "past", 8],
+        ["batch", 21],
+        [2, "batch", "new", 16],
+        [2, "batch", "new", 16],
+    ]
     attention = [n for n in model.graph.node if n.op_type == "MultiHeadAttention"]
     assert len(attention) == 2 and all(n.domain == "com.microsoft" for n in attention)
     assert list(attention[0].input)[3:5] == ["", ""]  # no bias, no key padding mask
@@ -77,8 +100,12 @@ def test_committed_fixture_is_what_make_fixture_writes(tmp_path):
     """The committed fixture pack and its golden vectors are what make_fixture.py writes today,
     here on two threads (another reduction order, as another CPU gives), within the tolerances
     of tests/agreement.py."""
-    out = subprocess.run([sys.executable, "make_fixture.py", "--out", str(tmp_path), "--threads", "2"],
-                         capture_output=True, text=True, cwd=os.path.join(ROOT, "training"))
+    out = subprocess.run(
+        [sys.executable, "make_fixture.py", "--out", str(tmp_path), "--threads", "2"],
+        capture_output=True,
+        text=True,
+        cwd=os.path.join(ROOT, "training"),
+    )
     assert out.returncode == 0, out.stderr
     assert sorted(os.listdir(tmp_path)) == sorted(os.listdir(FIXTURE))
     assert_pack_folders_agree(str(tmp_path), FIXTURE)

@@ -16,8 +16,13 @@ def test_smoke_pack_end_to_end(tmp_path):
     assert manifest["decoders"] == ["ar-vq", "direct"]
     assert manifest["classes"] == ["bar", "square", "cross"]
     m = manifest["metrics"]
-    assert set(m["linear_probe"]) == {"ssl_encoder", "random_encoder", "ssl_encoder_feature_map",
-                                      "random_encoder_feature_map", "raw_pixels"}
+    assert set(m["linear_probe"]) == {
+        "ssl_encoder",
+        "random_encoder",
+        "ssl_encoder_feature_map",
+        "random_encoder_feature_map",
+        "raw_pixels",
+    }
     assert len(m["token_stability"]) == 8
     assert 0 <= m["cas_direct"] <= 1
     assert os.path.exists(os.path.join(run.docs_dir, "smoke.md"))

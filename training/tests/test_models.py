@@ -46,7 +46,7 @@ def test_kv_cache_step_matches_full_forward():
             full = gpt(tokens)
             k, v = gpt.empty_cache(2, length)
             for t in range(length):
-                logits, k, v = gpt.step(tokens[:, t:t + 1], torch.tensor([t]), k, v)
+                logits, k, v = gpt.step(tokens[:, t : t + 1], torch.tensor([t]), k, v)
                 torch.testing.assert_close(logits, full[:, t], rtol=1e-4, atol=1e-4)
 
 
@@ -60,7 +60,7 @@ def test_kv_cache_step_feeds_a_prompt_in_one_call():
         k, v = gpt.empty_cache(2, 32)
         one_k, one_v = k, v
         for t in range(9):
-            _, one_k, one_v = gpt.step(tokens[:, t:t + 1], torch.tensor([t]), one_k, one_v)
+            _, one_k, one_v = gpt.step(tokens[:, t : t + 1], torch.tensor([t]), one_k, one_v)
         logits, k, v = gpt.step(tokens[:, :9], torch.tensor([0]), k, v)
         torch.testing.assert_close(logits, full[:, 8], rtol=1e-4, atol=1e-4)
         torch.testing.assert_close(k, one_k, rtol=1e-5, atol=1e-5)
@@ -85,7 +85,7 @@ def test_past_step_matches_full_forward():
         with torch.no_grad():
             full = gpt(tokens)
             for t in range(length):
-                logits, k, v = gpt.step_past(tokens[:, t:t + 1], torch.tensor([t]), keys, values)
+                logits, k, v = gpt.step_past(tokens[:, t : t + 1], torch.tensor([t]), keys, values)
                 torch.testing.assert_close(logits, full[:, t], rtol=1e-4, atol=1e-4)
                 keys = torch.cat([keys, heads_of(k, cfg)], 3)
                 values = torch.cat([values, heads_of(v, cfg)], 3)
@@ -146,6 +146,7 @@ def test_seeded_generation_is_reproducible_and_seed_dependent():
 
 def test_nearest_two_agrees_with_the_tokenizer_and_finds_the_second_centroid():
     from digit.quantizer import Quantizer
+
     torch.manual_seed(3)
     q = Quantizer(torch.randn(10, 4))
     x = torch.randn(2, 5, 4)

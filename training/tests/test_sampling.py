@@ -56,7 +56,7 @@ def test_top_p_keeps_smallest_prefix():
 def test_draw_follows_cumulative_probabilities():
     logits = [math.log(0.25), math.log(0.75)]
     s = SamplingSettings()
-    assert sample_token(logits, 0.74, 0, 2, s) == 1   # id 1 is first (largest)
+    assert sample_token(logits, 0.74, 0, 2, s) == 1  # id 1 is first (largest)
     assert sample_token(logits, 0.76, 0, 2, s) == 0
 
 
@@ -73,8 +73,7 @@ def test_margin_is_the_distance_to_the_nearest_decision():
     logits = [math.log(0.25), math.log(0.75)]
     assert draw_token(logits, 0.7, 0, 2, SamplingSettings()) == (1, pytest.approx(0.025))
     # temperature 2 halves what a logit error does; guidance 3 multiplies it by 5
-    assert draw_token([x * 2 for x in logits], 0.7, 0, 2, SamplingSettings(temperature=2.0))[1] == \
-        pytest.approx(0.05)
+    assert draw_token([x * 2 for x in logits], 0.7, 0, 2, SamplingSettings(temperature=2.0))[1] == pytest.approx(0.05)
     guided = draw_token(logits, 0.7, 0, 2, SamplingSettings(guidance=3.0), uncond=logits)
     assert guided == (1, pytest.approx(0.005))
 

@@ -100,6 +100,7 @@ def test_trainer_resumes_weights_optimiser_step_and_rng(tmp_path):
 
 def test_weighted_batches_follow_the_weights():
     from stages.common import batches
+
     gen = torch.Generator().manual_seed(0)
     draws = next(batches(3, 30000, gen, torch.tensor([0.0, 1.0, 3.0])))
     counts = torch.bincount(draws, minlength=3)

@@ -1,8 +1,26 @@
-// Which execution provider to use: WebGPU when the browser gives an adapter, else WASM; and what
-// the browser offers, for the UI to show.
-import type { Backend } from './sessions';
+// The backend vocabulary: which execution provider runs a pack (WebGPU when the browser gives
+// an adapter, else WASM), which of its graphs each one runs, and what the browser offers.
+import type { GraphName } from './manifest';
 
+export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = 'auto' | Backend;
+/** onnxruntime-web's WebAssembly builds: the plain one, or the one that can drive WebGPU too. */
+export type OrtBuild = 'plain' | 'webgpu-capable';
+
+/** The graphs a backend runs: on WASM the past-keys GPT steps where the pack has them, on
+ *  WebGPU the fixed-capacity ones (their cache stays on the GPU). */
+export function graphsFor(graphs: Iterable<GraphName>, backend: Backend): GraphName[] {
+  const all = [...graphs];
+  return all.filter((name) =>
+    name.endsWith('_wasm') ? backend === 'wasm' : !(backend === 'wasm' && all.includes(`${name}_wasm` as GraphName)),
+  );
+}
+
+/** Of the graphs a backend runs (graphsFor), the one that steps this GPT, if any. */
+export function stepGraph(gpt: 'stage1' | 'stage2', running: Iterable<GraphName>): GraphName | undefined {
+  const names = [...running];
+  return names.find((name) => name === `${gpt}_wasm`) ?? names.find((name) => name === gpt);
+}
 
 export interface GpuCapabilities {
   adapter: string;

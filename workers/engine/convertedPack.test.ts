@@ -8,11 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
 import { gptRunner } from './gptRunner';
-import { type GenerationCase, expectReferenceGenerations } from './test/golden';
+import { expectReferenceGenerations, type GenerationCase } from './test/golden';
 
 const dir = (name: string) => fileURLToPath(new URL(`./test/${name}`, import.meta.url));
-const referenceOf = (name: string) => (JSON.parse(readFileSync(`${dir(name)}/reference.json`, 'utf8')) as
-  { generation: GenerationCase[] }).generation;
+const referenceOf = (name: string) =>
+  (JSON.parse(readFileSync(`${dir(name)}/reference.json`, 'utf8')) as { generation: GenerationCase[] }).generation;
 const cases = referenceOf('converted-tiny');
 
 const sessionOf = (engine: Engine, name: string) =>
@@ -24,13 +24,16 @@ async function stage1Logits(engine: Engine, tokens: number[]) {
   const runner = gptRunner((feeds) => session.run(feeds), engine.manifest.graphs.stage1_wasm!);
   runner.reset(1);
   const out: number[] = [];
-  for (let t = 0; t < tokens.length; t++) out.push(...await runner.step([tokens[t]], t));
+  for (let t = 0; t < tokens.length; t++) out.push(...(await runner.step([tokens[t]], t)));
   runner.release();
   return out;
 }
 
 describe('a converted official-layout pack', () => {
-  for (const [name, classes] of [['converted-tiny', 3], ['converted-tiny-uncond', null]] as const) {
+  for (const [name, classes] of [
+    ['converted-tiny', 3],
+    ['converted-tiny-uncond', null],
+  ] as const) {
     it(`${name}: stores its weights in fp16 and generates what the fairseq reference generates`, async () => {
       const engine = await Engine.load(fileSource(dir(name)), { backend: 'wasm' });
       expect(engine.manifest.graphs.stage1.weights).toBe('fp16');
@@ -41,11 +44,15 @@ describe('a converted official-layout pack', () => {
   }
 
   it('with int8 GPT matrices gives stage-1 logits within 2% of the fp16 pack', async () => {
-    const [fp16, int8] = await Promise.all(['converted-tiny', 'converted-tiny-int8'].map((name) =>
-      Engine.load(fileSource(dir(name)), { backend: 'wasm' })));
+    const [fp16, int8] = await Promise.all(
+      ['converted-tiny', 'converted-tiny-int8'].map((name) => Engine.load(fileSource(dir(name)), { backend: 'wasm' })),
+    );
     expect(int8.manifest.graphs.stage1.weights).toBe('int8');
     const m = fp16.manifest;
-    const sequence = [m.tokens.class_offset + 1, ...cases[0].tokens[0].slice(0, -1).map((k) => k + m.tokens.stage1_code_offset)];
+    const sequence = [
+      m.tokens.class_offset + 1,
+      ...cases[0].tokens[0].slice(0, -1).map((k) => k + m.tokens.stage1_code_offset),
+    ];
     const [exact, quantized] = await Promise.all([fp16, int8].map((e) => stage1Logits(e, sequence)));
     const range = Math.max(...exact.map(Math.abs));
     const worst = Math.max(...exact.map((v, i) => Math.abs(v - quantized[i])));

@@ -1,10 +1,11 @@
 // The engine as a service: cancellation, interactive jobs between steps, failing runs, warm-up.
-import * as ort from 'onnxruntime-web';
+import type * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { CancelledError, Engine, type GenerateRequest } from './engine';
 import type { RgbaImage } from './pixels';
-import { FIXTURE_DIR, golden, toSettings } from './test/golden';
+import { settingsFromPack } from './sampling';
+import { FIXTURE_DIR, golden } from './test/golden';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -13,8 +14,14 @@ beforeAll(async () => {
 afterAll(() => engine.dispose());
 
 const c = golden.generation[0];
-const request: GenerateRequest = { classId: c.class_id, seed: c.seed, batch: c.batch, decoder: c.decoder,
-  stage1: toSettings(c.stage1), stage2: toSettings(c.stage2) };
+const request: GenerateRequest = {
+  classId: c.class_id,
+  seed: c.seed,
+  batch: c.batch,
+  decoder: c.decoder,
+  stage1: settingsFromPack(c.stage1),
+  stage2: settingsFromPack(c.stage2),
+};
 
 function session(name: string): ort.InferenceSession {
   return (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions.get(name)!;
@@ -25,7 +32,10 @@ async function countingStage1Runs<T>(body: (runs: () => number) => Promise<T>): 
   const s = session('stage1_wasm');
   const run = s.run.bind(s);
   let count = 0;
-  s.run = ((...args: Parameters<typeof run>) => { count++; return run(...args); }) as typeof s.run;
+  s.run = ((...args: Parameters<typeof run>) => {
+    count++;
+    return run(...args);
+  }) as typeof s.run;
   try {
     return await body(() => count);
   } finally {
@@ -38,12 +48,15 @@ describe('engine jobs', () => {
     await countingStage1Runs(async (runs) => {
       const controller = new AbortController();
       let runsAtAbort = -1;
-      const job = engine.generate(request, { signal: controller.signal, onProgress: (p) => {
-        if (p.done >= 3 && runsAtAbort < 0) {
-          runsAtAbort = runs();
-          controller.abort();
-        }
-      } });
+      const job = engine.generate(request, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.done >= 3 && runsAtAbort < 0) {
+            runsAtAbort = runs();
+            controller.abort();
+          }
+        },
+      });
       await expect(job).rejects.toBeInstanceOf(CancelledError);
       expect(runs() - runsAtAbort).toBeLessThanOrEqual(1);
     });
@@ -54,8 +67,10 @@ describe('engine jobs', () => {
   it('survives 50 cancelled jobs in a row', async () => {
     for (let i = 0; i < 50; i++) {
       const controller = new AbortController();
-      const job = engine.generate({ ...request, seed: i }, { signal: controller.signal,
-        onProgress: () => controller.abort() });
+      const job = engine.generate(
+        { ...request, seed: i },
+        { signal: controller.signal, onProgress: () => controller.abort() },
+      );
       await expect(job).rejects.toBeInstanceOf(CancelledError);
       expect(engine.holdsCache).toBe(false);
     }
@@ -67,9 +82,13 @@ describe('engine jobs', () => {
     const size = engine.manifest.image.size;
     const image = { width: size, height: size, data: new Uint8ClampedArray(4 * size * size).fill(200) };
     let map: Promise<unknown> | null = null;
-    const job = engine.generate(request, { onProgress: (p) => {
-      if (!map) map = engine.tokenize(image).then(() => events.push(`token map during ${p.stage}`));
-    } }).then(() => events.push('generation done'));
+    const job = engine
+      .generate(request, {
+        onProgress: (p) => {
+          if (!map) map = engine.tokenize(image).then(() => events.push(`token map during ${p.stage}`));
+        },
+      })
+      .then(() => events.push('generation done'));
     await job;
     await map;
     expect(events).toEqual(['token map during stage1', 'generation done']);
@@ -95,10 +114,13 @@ describe('engine jobs', () => {
   it('decodes partial previews of the first image (every row at interval 0) without changing the samples', async () => {
     const seen: number[] = [];
     let last: RgbaImage | null = null;
-    const result = await engine.generate(request, { previewIntervalMs: 0, onPreview: (image, rows) => {
-      seen.push(rows);
-      last = image;
-    } });
+    const result = await engine.generate(request, {
+      previewIntervalMs: 0,
+      onPreview: (image, rows) => {
+        seen.push(rows);
+        last = image;
+      },
+    });
     expect(seen).toEqual([1, 2, 3]); // the 4th row is the finished image
     expect(result.tokens).toEqual(c.tokens);
     // the last preview is the first image's grid with its last row repeating the third

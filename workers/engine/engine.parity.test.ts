@@ -6,7 +6,8 @@ import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
 import { gptRunner } from './gptRunner';
 import { readPack } from './readPack';
-import { expectReferenceGenerations, FIXTURE_DIR, golden, LOGIT_TOLERANCE, maxAbsDiff, toSettings } from './test/golden';
+import { settingsFromPack } from './sampling';
+import { expectReferenceGenerations, FIXTURE_DIR, golden, LOGIT_TOLERANCE, maxAbsDiff } from './test/golden';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -44,7 +45,7 @@ describe('graphs match PyTorch', () => {
 
   // both kinds of step: the fixed-capacity cache (WebGPU) and the step over the past keys/values (WASM)
   for (const name of ['stage1', 'stage2', 'stage1_wasm', 'stage2_wasm'] as const) {
-    it(`${name}: a prompt fed at once, then KV-cache steps, reproduce the full-sequence logits within 1e-5`, async () => {
+    it(`${name}: a prompt at once, then KV-cache steps, give the full-sequence logits within 1e-5`, async () => {
       const c = golden[name.replace('_wasm', '') as 'stage1' | 'stage2'];
       const files = await readPack(fileSource(FIXTURE_DIR));
       const session = await ort.InferenceSession.create(files.graphs.get(name)!);
@@ -54,12 +55,22 @@ describe('graphs match PyTorch', () => {
       let worst = 0;
       const fed = 5; // the first tokens in one run, then step by step
       for (let t = fed - 1; t < length; t++) {
-        const logits = t < fed ? await runner.feed(c.tokens.map((row) => row.slice(0, fed)), 0)
-          : await runner.step(c.tokens.map((row) => row[t]), t);
+        const logits =
+          t < fed
+            ? await runner.feed(
+                c.tokens.map((row) => row.slice(0, fed)),
+                0,
+              )
+            : await runner.step(
+                c.tokens.map((row) => row[t]),
+                t,
+              );
         for (let b = 0; b < batch; b++) {
           const start = (b * length + t) * vocab;
-          worst = Math.max(worst, maxAbsDiff(logits.subarray(b * vocab, (b + 1) * vocab),
-            c.logits.slice(start, start + vocab)));
+          worst = Math.max(
+            worst,
+            maxAbsDiff(logits.subarray(b * vocab, (b + 1) * vocab), c.logits.slice(start, start + vocab)),
+          );
         }
       }
       runner.release();
@@ -86,17 +97,31 @@ describe('seeded generation matches PyTorch', () => {
 
   it('reports progress up to the last token of each stage', async () => {
     const seen: string[] = [];
-    await engine.generate({ classId: 0, seed: 1, batch: 1, decoder: 'ar-vq',
-      stage1: toSettings(golden.generation[0].stage1), stage2: toSettings(golden.generation[0].stage2) },
-    { onProgress: (p) => seen.push(`${p.stage}:${p.done}`) });
+    await engine.generate(
+      {
+        classId: 0,
+        seed: 1,
+        batch: 1,
+        decoder: 'ar-vq',
+        stage1: settingsFromPack(golden.generation[0].stage1),
+        stage2: settingsFromPack(golden.generation[0].stage2),
+      },
+      { onProgress: (p) => seen.push(`${p.stage}:${p.done}`) },
+    );
     expect(seen[0]).toBe('stage1:1');
     expect(seen).toContain('stage1:16');
     expect(seen.at(-1)).toBe('stage2:16');
   });
 
   it('refuses a class the pack does not have, and still serves the next request', async () => {
-    const req = { classId: 7, seed: 1, batch: 1, decoder: 'direct' as const,
-      stage1: toSettings(golden.generation[0].stage1), stage2: toSettings(golden.generation[0].stage2) };
+    const req = {
+      classId: 7,
+      seed: 1,
+      batch: 1,
+      decoder: 'direct' as const,
+      stage1: settingsFromPack(golden.generation[0].stage1),
+      stage2: settingsFromPack(golden.generation[0].stage2),
+    };
     await expect(engine.generate(req)).rejects.toThrow(/class 7 is not in this pack/);
     const ok = await engine.generate({ ...req, classId: 2 });
     expect(ok.images).toHaveLength(1);

@@ -1,23 +1,25 @@
 // The DiGIT engine: tokenize an image, sample stage 1, decode to pixels with either decoder.
 // Runs unchanged in the browser worker and in Node (tests, benchmarks).
 import * as ort from 'onnxruntime-web';
+import { type Backend, stepGraph } from './backend';
 import { type GptRunner, gptRunner, int64 } from './gptRunner';
-import { type DecoderKind, type GraphName, type PackManifest, gridTokens } from './manifest';
+import { type DecoderKind, type GptGraphEntry, type GraphName, gridTokens, type PackManifest } from './manifest';
 import type { PackSource } from './packSource';
 import { type RgbaImage, rgbaToTensorData, tensorDataToRgba } from './pixels';
-import { ProgressMeter, type ProgressListener } from './progress';
+import { type ProgressListener, ProgressMeter } from './progress';
 import { type LoadProgress, type PackFiles, readPack } from './readPack';
 import { imageRng, type Rng } from './rng';
-import { drawToken, type IdRange, type SamplingSettings } from './sampling';
+import { drawToken, type IdRange, type SamplingSettings, settingsFromPack } from './sampling';
 import { type Priority, Scheduler } from './scheduler';
-import { type Backend, createSessions, type Sessions } from './sessions';
+import { createSessions, type Sessions } from './sessions';
 
 export interface GenerateRequest {
   classId: number | null; // null: unconditional
   seed: number;
   batch: number;
   stage1: SamplingSettings;
-  stage2: SamplingSettings;
+  /** The pack's stage-2 settings when absent. */
+  stage2?: SamplingSettings;
   decoder: DecoderKind;
   /** Keep these first DiGIT codes of the grid (row-major) and sample only the rest. */
   prefix?: number[];
@@ -78,17 +80,26 @@ export class Engine {
   /** Generations run one after another: they share the GPT runners and their caches. */
   private generations: Promise<unknown> = Promise.resolve();
 
-  private constructor(readonly manifest: PackManifest, readonly backend: Backend,
-    private sessions: Sessions, private readonly scheduler: Scheduler) {
+  private constructor(
+    readonly manifest: PackManifest,
+    readonly backend: Backend,
+    private sessions: Sessions,
+    private readonly scheduler: Scheduler,
+  ) {
     this.stage1 = this.runnerFor('stage1')!;
     this.stage2 = this.runnerFor('stage2');
   }
 
-  /** The GPT's step graph this backend runs (see graphsFor), or null if the pack has neither. */
+  /** A runner over the GPT's step graph among the sessions (see stepGraph), or null if there is none. */
   private runnerFor(gpt: 'stage1' | 'stage2'): GptRunner | null {
-    const graph = this.sessions.has(`${gpt}_wasm`) ? `${gpt}_wasm` as const : gpt;
-    if (!this.sessions.has(graph)) return null;
-    return gptRunner((feeds) => this.run(graph, feeds, 'background'), this.manifest.graphs[graph]!);
+    const graph = stepGraph(gpt, this.sessions.keys());
+    if (!graph) return null;
+    return gptRunner((feeds) => this.run(graph, feeds, 'background'), this.manifest.graphs[graph] as GptGraphEntry);
+  }
+
+  /** The pack's stage-2 sampling settings (stage 2 takes no guidance). */
+  private get stage2Defaults(): SamplingSettings {
+    return { ...settingsFromPack(this.manifest.sampling.stage2), guidance: 1 };
   }
 
   static async load(source: PackSource, options: LoadOptions): Promise<Engine> {
@@ -159,9 +170,17 @@ export class Engine {
 
   /** Extend every row by `count` sampled ids in `range`; the `prompts` are fed first. Rows past
    *  the images' own (`rngs.length`) are the unconditional rows of guidance. */
-  private async sample(runner: GptRunner, prompts: number[][], count: number, range: IdRange,
-    rngs: Rng[], settings: SamplingSettings, guided: boolean, signal: AbortSignal | undefined,
-    onToken: (rows: number[][]) => void | Promise<void>): Promise<Sampled> {
+  private async sample(
+    runner: GptRunner,
+    prompts: number[][],
+    count: number,
+    range: IdRange,
+    rngs: Rng[],
+    settings: SamplingSettings,
+    guided: boolean,
+    signal: AbortSignal | undefined,
+    onToken: (rows: number[][]) => void | Promise<void>,
+  ): Promise<Sampled> {
     const batch = rngs.length;
     const rows = prompts.map((p) => [...p]);
     runner.reset(rows.length);
@@ -185,7 +204,10 @@ export class Engine {
         await onToken(sampled);
         if (sampled[0].length === count) break;
         if (signal?.aborted) throw new CancelledError();
-        logits = await runner.step(rows.map((r) => r[pos]), pos);
+        logits = await runner.step(
+          rows.map((r) => r[pos]),
+          pos,
+        );
       }
     } finally {
       runner.release(); // the KV cache, even when a step fails
@@ -196,7 +218,8 @@ export class Engine {
   private checkRequest(req: GenerateRequest) {
     const m = this.manifest;
     const n = gridTokens(m);
-    if (!Number.isInteger(req.batch) || req.batch < 1) throw new Error(`batch must be a positive integer, got ${req.batch}`);
+    if (!Number.isInteger(req.batch) || req.batch < 1)
+      throw new Error(`batch must be a positive integer, got ${req.batch}`);
     if (req.classId !== null && (!m.classes || req.classId < 0 || req.classId >= m.classes.length)) {
       throw new Error(`class ${req.classId} is not in this pack (${m.classes ? m.classes.length : 0} classes)`);
     }
@@ -246,30 +269,50 @@ export class Engine {
     const { w, h } = m.grid;
     const previews = previewIntervalMs !== undefined && onPreview && this.sessions.has('direct_decoder');
     let lastPreview = performance.now();
-    const { ids, margins } = await this.sample(this.stage1, prompts, n - prefix.length, codeRange, rngs, req.stage1,
-      guided, signal, async (rows) => {
+    const { ids, margins } = await this.sample(
+      this.stage1,
+      prompts,
+      n - prefix.length,
+      codeRange,
+      rngs,
+      req.stage1,
+      guided,
+      signal,
+      async (rows) => {
         const done = prefix.length + rows[0].length;
         meter.step('stage1', done, n, () => toCodes(rows));
         const finishedRows = done / w;
-        if (previews && Number.isInteger(finishedRows) && finishedRows < h &&
-          performance.now() - lastPreview >= previewIntervalMs) {
+        if (
+          previews &&
+          Number.isInteger(finishedRows) &&
+          finishedRows < h &&
+          performance.now() - lastPreview >= previewIntervalMs
+        ) {
           onPreview!(await this.preview(toCodes(rows.slice(0, 1))[0], finishedRows), finishedRows);
           lastPreview = performance.now();
         }
-      });
+      },
+    );
     const tokens = toCodes(ids);
     if (req.decoder === 'direct') {
       const images = await this.decode('direct_decoder', tokens, 'background');
       return { tokens, vqTokens: null, images, margins, vqMargins: null };
     }
-    const vq = await this.sampleVq(tokens, rngs, req.stage2, signal,
-      (done) => meter.step('stage2', done, n, () => tokens));
+    const vq = await this.sampleVq(tokens, rngs, req.stage2 ?? this.stage2Defaults, signal, (done) =>
+      meter.step('stage2', done, n, () => tokens),
+    );
     const images = await this.decode('vq_decoder', vq.ids, 'background');
     return { tokens, vqTokens: vq.ids, images, margins, vqMargins: vq.margins };
   }
 
-  /** A token grid back to pixels through one decoder (for ar-vq, stage 2 samples with `seed`). */
-  async reconstruct(tokens: number[], decoder: DecoderKind, seed: number, stage2: SamplingSettings): Promise<RgbaImage> {
+  /** A token grid back to pixels through one decoder (for ar-vq, stage 2 samples with `seed`,
+   *  and the pack's settings unless others are given). */
+  async reconstruct(
+    tokens: number[],
+    decoder: DecoderKind,
+    seed: number,
+    stage2 = this.stage2Defaults,
+  ): Promise<RgbaImage> {
     if (decoder === 'direct') return (await this.decode('direct_decoder', [tokens]))[0];
     return this.afterGenerations(async () => {
       const vq = await this.sampleVq([tokens], [imageRng(seed, 0)], stage2, undefined, () => undefined);
@@ -278,20 +321,37 @@ export class Engine {
   }
 
   /** Stage 2: DiGIT codes -> VQ codes, continuing each image's RNG stream. */
-  private async sampleVq(tokens: number[][], rngs: Rng[], settings: SamplingSettings,
-    signal: AbortSignal | undefined, onToken: (done: number) => void): Promise<Sampled> {
+  private async sampleVq(
+    tokens: number[][],
+    rngs: Rng[],
+    settings: SamplingSettings,
+    signal: AbortSignal | undefined,
+    onToken: (done: number) => void,
+  ): Promise<Sampled> {
     if (!this.stage2) throw new Error("this pack has no stage-2 GPT (decoder 'ar-vq')");
     const t = this.manifest.tokens;
     const prompts = tokens.map((row) => [...row.map((k) => t.stage2_prefix_offset + k), t.separator]);
     const range = { lo: t.stage2_vq_offset, hi: t.stage2_vq_offset + (this.manifest.vq_codebook_size ?? 0) };
-    const { ids, margins } = await this.sample(this.stage2, prompts, gridTokens(this.manifest), range, rngs,
-      settings, false, signal, (rows) => onToken(rows[0].length));
+    const { ids, margins } = await this.sample(
+      this.stage2,
+      prompts,
+      gridTokens(this.manifest),
+      range,
+      rngs,
+      settings,
+      false,
+      signal,
+      (rows) => onToken(rows[0].length),
+    );
     return { ids: ids.map((r) => r.map((id) => id - range.lo)), margins };
   }
 
   /** Token grids -> RGBA images through a decoder graph. */
-  async decode(graph: 'vq_decoder' | 'direct_decoder', tokens: number[][],
-    priority: Priority = 'interactive'): Promise<RgbaImage[]> {
+  async decode(
+    graph: 'vq_decoder' | 'direct_decoder',
+    tokens: number[][],
+    priority: Priority = 'interactive',
+  ): Promise<RgbaImage[]> {
     const n = gridTokens(this.manifest);
     const { image } = await this.run(graph, { tokens: int64(tokens.flat(), [tokens.length, n]) }, priority);
     const data = image.data as Float32Array;

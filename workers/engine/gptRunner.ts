@@ -9,7 +9,11 @@ import * as ort from 'onnxruntime-web';
 import type { GptGraphEntry } from './manifest';
 
 export const int64 = (values: number[], dims: number[]) =>
-  new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 
 export type RunGraph = (feeds: Record<string, ort.Tensor>) => Promise<ort.InferenceSession.ReturnType>;
 
@@ -39,7 +43,10 @@ abstract class CacheHolder<C> {
   protected value: C | null = null;
   protected batch = 0;
 
-  constructor(protected run: RunGraph, readonly spec: GptGraphEntry) {}
+  constructor(
+    protected run: RunGraph,
+    readonly spec: GptGraphEntry,
+  ) {}
 
   get holdsCache() {
     return this.key !== null;
@@ -57,7 +64,6 @@ abstract class CacheHolder<C> {
 }
 
 export class FixedCacheRunner extends CacheHolder<ort.Tensor> implements GptRunner {
-
   reset(batch: number) {
     this.release();
     const { layers, heads, capacity, head_dim } = this.spec.kv_cache;
@@ -69,7 +75,10 @@ export class FixedCacheRunner extends CacheHolder<ort.Tensor> implements GptRunn
   }
 
   step(tokens: number[], position: number): Promise<Float32Array> {
-    return this.feed(tokens.map((t) => [t]), position);
+    return this.feed(
+      tokens.map((t) => [t]),
+      position,
+    );
   }
 
   async feed(tokens: number[][], position: number): Promise<Float32Array> {
@@ -111,7 +120,10 @@ export class PastCacheRunner extends CacheHolder<Float32Array> implements GptRun
   }
 
   step(tokens: number[], position: number): Promise<Float32Array> {
-    return this.feed(tokens.map((t) => [t]), position);
+    return this.feed(
+      tokens.map((t) => [t]),
+      position,
+    );
   }
 
   async feed(tokens: number[][], position: number): Promise<Float32Array> {

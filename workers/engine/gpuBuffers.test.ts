@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { countGpuBuffers, gpuMemory } from './gpuBuffers';
 
-class FakeBuffer { destroyed = 0; destroy() { this.destroyed += 1; } }
-class FakeDevice { createBuffer(_desc: { size: number }) { return new FakeBuffer(); } }
+class FakeBuffer {
+  destroyed = 0;
+  destroy() {
+    this.destroyed += 1;
+  }
+}
+class FakeDevice {
+  createBuffer(_desc: { size: number }) {
+    return new FakeBuffer();
+  }
+}
 
 describe('GPU buffer count', () => {
   it('counts created buffers until they are destroyed, once each', () => {

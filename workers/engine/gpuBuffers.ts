@@ -2,9 +2,14 @@
 // minus every one destroyed. A count that keeps rising across jobs is a leak; the backend
 // banner shows it, and the e2e tests check it over many cancelled generations.
 
-export interface GpuMemory { buffers: number; bytes: number }
+export interface GpuMemory {
+  buffers: number;
+  bytes: number;
+}
 
-interface BufferLike { destroy(): void }
+interface BufferLike {
+  destroy(): void;
+}
 interface Prototypes {
   GPUDevice?: { prototype: { createBuffer(desc: { size: number }): BufferLike } };
   GPUBuffer?: { prototype: BufferLike };

@@ -2,7 +2,6 @@
 // the Python exporter validates against.
 import Ajv from 'ajv';
 import schema from '../../docs/model-pack.schema.json';
-import type { Backend } from './sessions';
 
 export const FORMAT_VERSION = 1;
 
@@ -97,14 +96,6 @@ export interface PackManifest {
 
 export type GraphName = keyof PackManifest['graphs'];
 
-/** The graphs a backend runs: on WASM the past-keys GPT steps where the pack has them, on
- *  WebGPU the fixed-capacity ones (their cache stays on the GPU). */
-export function graphsFor(graphs: Iterable<GraphName>, backend: Backend): GraphName[] {
-  const all = [...graphs];
-  return all.filter((name) => (name.endsWith('_wasm') ? backend === 'wasm'
-    : !(backend === 'wasm' && all.includes(`${name}_wasm` as GraphName))));
-}
-
 export class PackError extends Error {
   override name = 'PackError';
 }
@@ -115,8 +106,10 @@ const validateSchema = new Ajv({ allErrors: false }).compile(schema);
 export function validateManifest(json: unknown): PackManifest {
   const version = (json as { format_version?: unknown } | null)?.format_version;
   if (typeof version === 'number' && version !== FORMAT_VERSION) {
-    throw new PackError(`pack.json format_version ${version} is not supported: this app reads ` +
-      `version ${FORMAT_VERSION}. Re-export the pack with a matching exporter.`);
+    throw new PackError(
+      `pack.json format_version ${version} is not supported: this app reads ` +
+        `version ${FORMAT_VERSION}. Re-export the pack with a matching exporter.`,
+    );
   }
   if (!validateSchema(json)) {
     const e = validateSchema.errors![0];
@@ -124,8 +117,10 @@ export function validateManifest(json: unknown): PackManifest {
     throw new PackError(`pack.json is invalid at ${where}: ${e.message}`);
   }
   const m = json as unknown as PackManifest;
-  const needs: [DecoderKind, GraphName[]][] = [['ar-vq', ['stage2', 'vq_decoder']],
-    ['direct', ['direct_decoder']]];
+  const needs: [DecoderKind, GraphName[]][] = [
+    ['ar-vq', ['stage2', 'vq_decoder']],
+    ['direct', ['direct_decoder']],
+  ];
   for (const [kind, graphs] of needs) {
     for (const g of graphs) {
       if (m.decoders.includes(kind) && !m.graphs[g]) {
@@ -134,8 +129,10 @@ export function validateManifest(json: unknown): PackManifest {
     }
   }
   if (m.exemplars && m.exemplars.counts.length !== m.codebook.size) {
-    throw new PackError(`pack.json is invalid at exemplars/counts: ${m.exemplars.counts.length} ` +
-      `entries for a codebook of ${m.codebook.size}`);
+    throw new PackError(
+      `pack.json is invalid at exemplars/counts: ${m.exemplars.counts.length} ` +
+        `entries for a codebook of ${m.codebook.size}`,
+    );
   }
   return m;
 }

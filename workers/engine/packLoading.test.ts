@@ -45,7 +45,9 @@ beforeAll(async () => {
     }
     const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? NaN);
     if (honourRanges && from > 0) {
-      res.writeHead(206, { 'content-range': `bytes ${from}-${body.length - 1}/${body.length}` }).end(body.subarray(from));
+      res
+        .writeHead(206, { 'content-range': `bytes ${from}-${body.length - 1}/${body.length}` })
+        .end(body.subarray(from));
       return;
     }
     res.writeHead(200).end(body);
@@ -68,13 +70,15 @@ describe('pack loading over HTTP', () => {
 
   it('gives up after the last retry, naming the file and status', async () => {
     failuresLeft.set('encoder.onnx', 9);
-    await expect(readPack(urlSource(base, { ...noWait, retryDelaysMs: [1, 1] })))
-      .rejects.toThrow(/encoder\.onnx: HTTP 503/);
+    await expect(readPack(urlSource(base, { ...noWait, retryDelaysMs: [1, 1] }))).rejects.toThrow(
+      /encoder\.onnx: HTTP 503/,
+    );
     failuresLeft.clear();
   });
 
   for (const resumes of [true, false]) {
-    it(`finishes a download that broke off ${resumes ? 'from where it stopped' : 'from the start when the server ignores Range'}`, async () => {
+    const how = resumes ? 'from where it stopped' : 'from the start when the server ignores Range';
+    it(`finishes a download that broke off ${how}`, async () => {
       honourRanges = resumes;
       breaksAfter.set('stage1.onnx', 5000);
       rangeHeaders.length = 0;
@@ -135,11 +139,14 @@ describe('file store', () => {
   it('refuses a corrupt download even with a store', async () => {
     const store = memoryFileStore();
     const disk = fileSource(FIXTURE_DIR);
-    const corrupt = { ...disk, bytes: async (file: string) => {
-      const bytes = await disk.bytes(file);
-      if (file === 'quantizer.onnx') bytes[10] ^= 0xff;
-      return bytes;
-    } };
+    const corrupt = {
+      ...disk,
+      bytes: async (file: string) => {
+        const bytes = await disk.bytes(file);
+        if (file === 'quantizer.onnx') bytes[10] ^= 0xff;
+        return bytes;
+      },
+    };
     await expect(readPack(corrupt, { store })).rejects.toBeInstanceOf(PackError);
   });
 });

@@ -39,7 +39,8 @@ class PartialFile {
   /** Reads a response into the file: a 206 continues it, anything else starts it over. */
   async read(res: Response, onProgress?: Progress) {
     const length = Number(res.headers.get('content-length') ?? 0);
-    const resumedAt = res.status === 206 ? Number(/^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1]) : 0;
+    const resumedAt =
+      res.status === 206 ? Number(/^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1]) : 0;
     if (resumedAt !== this.loaded) {
       this.chunks = [];
       this.loaded = 0;
@@ -99,7 +100,11 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): PackSou
     }
   }
 
-  async function get<T>(file: string, read: (res: Response) => Promise<T>, headers?: () => HeadersInit | undefined): Promise<T> {
+  async function get<T>(
+    file: string,
+    read: (res: Response) => Promise<T>,
+    headers?: () => HeadersInit | undefined,
+  ): Promise<T> {
     for (let i = 0; ; i++) {
       try {
         return await attempt(root + file, read, headers?.());
@@ -115,7 +120,11 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): PackSou
     text: (file) => get(file, (res) => res.text()),
     bytes: async (file, onProgress) => {
       const partial = new PartialFile();
-      await get(file, (res) => partial.read(res, onProgress), () => partial.range);
+      await get(
+        file,
+        (res) => partial.read(res, onProgress),
+        () => partial.range,
+      );
       return partial.bytes();
     },
   };

@@ -28,8 +28,7 @@ export function rgbaToTensorData(image: RgbaImage, channels: number): Float32Arr
 const toByte = (x: number) => Math.trunc(Math.min(255, Math.max(0, Math.fround(x * 255))));
 
 /** Image `index` of a decoder output [B, C, S, S] -> RGBA (one channel is replicated). */
-export function tensorDataToRgba(data: Float32Array, index: number, channels: number,
-  size: number): RgbaImage {
+export function tensorDataToRgba(data: Float32Array, index: number, channels: number, size: number): RgbaImage {
   const plane = size * size;
   const base = index * channels * plane;
   const rgba = new Uint8ClampedArray(4 * plane);

@@ -6,7 +6,13 @@ describe('ProgressMeter', () => {
     let now = 0;
     const seen: GenerateProgress[] = [];
     // 4 stage-1 steps + 4 stage-2 steps, batch 2, one step every 20 ms, reports every 50 ms
-    const meter = new ProgressMeter(8, 2, (p) => seen.push(p), 50, () => now);
+    const meter = new ProgressMeter(
+      8,
+      2,
+      (p) => seen.push(p),
+      50,
+      () => now,
+    );
     for (const stage of ['stage1', 'stage2'] as const) {
       for (let done = 1; done <= 4; done++) {
         now += 20;

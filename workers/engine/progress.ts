@@ -21,9 +21,13 @@ export class ProgressMeter {
   private readonly start: number;
 
   /** totalSteps: sampling steps of the whole generation; batch: images sampled per step. */
-  constructor(private readonly totalSteps: number, private readonly batch: number,
-    private readonly listener?: ProgressListener, private readonly intervalMs = 50,
-    private readonly now: () => number = () => performance.now()) {
+  constructor(
+    private readonly totalSteps: number,
+    private readonly batch: number,
+    private readonly listener?: ProgressListener,
+    private readonly intervalMs = 50,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.start = now();
   }
 
@@ -37,7 +41,10 @@ export class ProgressMeter {
     this.lastEmit = t;
     const seconds = Math.max(t - this.start, 1e-3) / 1000;
     this.listener({
-      stage, done, total, tokens: tokens(),
+      stage,
+      done,
+      total,
+      tokens: tokens(),
       tokensPerSecond: (this.steps * this.batch) / seconds,
       etaSeconds: ((this.totalSteps - this.steps) * seconds) / this.steps,
     });

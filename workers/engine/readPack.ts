@@ -1,9 +1,10 @@
 // Read a pack from a source: pack.json validated first, then every graph with its byte size and
 // sha256 checked, so a corrupt or mismatched pack is refused before any session is created.
 // With a file store, verified files are kept there and read back from it next time.
+
+import { type Backend, graphsFor } from './backend';
 import type { FileStore } from './fileStore';
-import { type GraphName, graphsFor, PackError, type PackManifest, validateManifest } from './manifest';
-import type { Backend } from './sessions';
+import { type GraphName, PackError, type PackManifest, validateManifest } from './manifest';
 import type { PackSource, Progress } from './packSource';
 
 export interface PackFiles {
@@ -46,8 +47,9 @@ function parseJson(text: string, where: string): unknown {
     return JSON.parse(text);
   } catch {
     const looksHtml = /^\s*</.test(text);
-    throw new PackError(`${where}pack.json is not JSON${looksHtml ? ' (the server sent HTML — ' +
-      'is the pack URL right?)' : ''}`);
+    throw new PackError(
+      `${where}pack.json is not JSON${looksHtml ? ' (the server sent HTML — ' + 'is the pack URL right?)' : ''}`,
+    );
   }
 }
 
@@ -56,16 +58,21 @@ async function fromStore(store: FileStore, entry: { sha256: string }): Promise<U
   return bytes && (await sha256Hex(bytes)) === entry.sha256 ? bytes : null;
 }
 
-export async function readPack(source: PackSource, { onProgress, store, backend }: ReadOptions = {}): Promise<PackFiles> {
+export async function readPack(
+  source: PackSource,
+  { onProgress, store, backend }: ReadOptions = {},
+): Promise<PackFiles> {
   const manifest = validateManifest(parseJson(await source.text('pack.json'), source.where));
   const graphList = graphEntries(manifest, backend);
-  const entries = [...graphList.map(([, e]) => e), manifest.exemplars, ...(manifest.examples ?? [])]
-    .filter((e) => e !== undefined);
+  const entries = [...graphList.map(([, e]) => e), manifest.exemplars, ...(manifest.examples ?? [])].filter(
+    (e) => e !== undefined,
+  );
   const total = entries.reduce((sum, e) => sum + e.bytes, 0);
   let storeSkipped: string | null = store ? null : 'this page has no cache storage';
   const free = store ? await store.free().catch(() => null) : null;
   if (store && free !== null && free < total) {
-    storeSkipped = `the pack needs ${(total / 2 ** 20).toFixed(1)} MB and the browser allows ` +
+    storeSkipped =
+      `the pack needs ${(total / 2 ** 20).toFixed(1)} MB and the browser allows ` +
       `${(free / 2 ** 20).toFixed(1)} MB more, so it is not kept for next time`;
   }
   const cached: string[] = [];
@@ -84,8 +91,10 @@ export async function readPack(source: PackSource, { onProgress, store, backend 
     }
     const digest = await sha256Hex(bytes);
     if (digest !== entry.sha256) {
-      throw new PackError(`${entry.file}: sha256 mismatch (pack.json ${entry.sha256.slice(0, 12)}…, ` +
-        `file ${digest.slice(0, 12)}…); the file is corrupt or from another pack`);
+      throw new PackError(
+        `${entry.file}: sha256 mismatch (pack.json ${entry.sha256.slice(0, 12)}…, ` +
+          `file ${digest.slice(0, 12)}…); the file is corrupt or from another pack`,
+      );
     }
     if (store && !storeSkipped) {
       await store.put(entry.sha256, bytes).catch((e) => {
@@ -102,14 +111,23 @@ export async function readPack(source: PackSource, { onProgress, store, backend 
   return { manifest, graphs, exemplars, examples, cached, storeSkipped };
 }
 
+export interface PackStatus {
+  manifest: PackManifest;
+  cachedGraphs: number;
+  graphs: number;
+  bytes: number;
+}
+
 /** A pack's manifest, and of the graphs `backend` would read (all when absent): how many, their
  *  bytes, and how many the store already holds (without downloading them). */
-export async function packStatus(source: PackSource, store: FileStore | null, backend?: Backend):
-Promise<{ manifest: PackManifest; cachedGraphs: number; graphs: number; bytes: number }> {
+export async function packStatus(source: PackSource, store: FileStore | null, backend?: Backend): Promise<PackStatus> {
   const manifest = validateManifest(parseJson(await source.text('pack.json'), source.where));
   const entries = graphEntries(manifest, backend).map(([, e]) => e);
   const hits = store ? await Promise.all(entries.map((e) => store.get(e.sha256).catch(() => null))) : [];
-  return { manifest, cachedGraphs: hits.filter((h) => h !== null).length, graphs: entries.length,
-    bytes: entries.reduce((sum, e) => sum + e.bytes, 0) };
+  return {
+    manifest,
+    cachedGraphs: hits.filter((h) => h !== null).length,
+    graphs: entries.length,
+    bytes: entries.reduce((sum, e) => sum + e.bytes, 0),
+  };
 }
-

@@ -22,7 +22,7 @@ export class Rng {
     this.s = new Uint32Array(4);
     for (let i = 0; i < 4; i++) {
       // (seed + (i + 1) * gamma) mod 2^32, exact: both terms stay below 2^53
-      this.s[i] = fmix32((seed >>> 0) + ((i + 1) * GOLDEN_GAMMA) % 0x100000000);
+      this.s[i] = fmix32((seed >>> 0) + (((i + 1) * GOLDEN_GAMMA) % 0x100000000));
     }
   }
 

@@ -1,17 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { drawToken, type IdRange, type SamplingSettings } from './sampling';
-import { golden, toSettings } from './test/golden';
+import { drawToken, type IdRange, type SamplingSettings, settingsFromPack } from './sampling';
+import { golden } from './test/golden';
 
 const plain = { temperature: 1, topK: 0, topP: 1, guidance: 1 };
-const sampleToken = (logits: number[], u: number, range: IdRange, settings: SamplingSettings,
-  uncond: number[] | null = null) => drawToken(logits, u, range, settings, uncond).token;
+const sampleToken = (
+  logits: number[],
+  u: number,
+  range: IdRange,
+  settings: SamplingSettings,
+  uncond: number[] | null = null,
+) => drawToken(logits, u, range, settings, uncond).token;
 
 describe('drawToken', () => {
   // Both samplers run float64 arithmetic in the same order on the same inputs: the ids agree
   // exactly, and the margins to the rounding of exp().
   it('matches every golden case written by the Python sampler, margins included', () => {
     for (const c of golden.sampler) {
-      const got = drawToken(c.logits, c.u, { lo: c.lo, hi: c.hi }, toSettings(c.settings), c.uncond);
+      const got = drawToken(c.logits, c.u, { lo: c.lo, hi: c.hi }, settingsFromPack(c.settings), c.uncond);
       expect(got.token, JSON.stringify(c)).toBe(c.expected);
       expect(Math.min(got.margin, 1e9)).toBeCloseTo(c.margin, 12);
     }
@@ -37,8 +42,9 @@ describe('drawToken', () => {
 
   it('keeps the smallest top-p prefix', () => {
     const logits = [Math.log(0.5), Math.log(0.3), Math.log(0.2)];
-    const picks = new Set(Array.from({ length: 100 }, (_, i) =>
-      sampleToken(logits, i / 100, { lo: 0, hi: 3 }, { ...plain, topP: 0.7 })));
+    const picks = new Set(
+      Array.from({ length: 100 }, (_, i) => sampleToken(logits, i / 100, { lo: 0, hi: 3 }, { ...plain, topP: 0.7 })),
+    );
     expect([...picks].sort()).toEqual([0, 1]);
   });
 

@@ -2,11 +2,18 @@
 // guidance -> id mask -> temperature (0 = greedy) -> order by (logit desc, id asc) -> top-k ->
 // float64 softmax weights -> top-p -> pick with the uniform draw u; each draw reports its margin.
 
+import type { SamplingDefaults } from './manifest';
+
 export interface SamplingSettings {
   temperature: number;
   topK: number; // <= 0: no limit
   topP: number; // 1: no limit
   guidance: number; // 1: no guidance
+}
+
+/** pack.json's snake_case settings (and the golden files') as the engine's; unset ones off. */
+export function settingsFromPack(s: SamplingDefaults = {}): SamplingSettings {
+  return { temperature: s.temperature ?? 1, topK: s.top_k ?? 0, topP: s.top_p ?? 1, guidance: s.guidance ?? 1 };
 }
 
 /** Ids allowed for this step: [lo, hi). */
@@ -15,8 +22,12 @@ export interface IdRange {
   hi: number;
 }
 
-function guided(cond: ArrayLike<number>, uncond: ArrayLike<number> | null, scale: number,
-  range: IdRange): Float64Array {
+function guided(
+  cond: ArrayLike<number>,
+  uncond: ArrayLike<number> | null,
+  scale: number,
+  range: IdRange,
+): Float64Array {
   const out = new Float64Array(range.hi - range.lo);
   for (let i = 0; i < out.length; i++) {
     const c = cond[range.lo + i];
@@ -55,8 +66,13 @@ export interface Draw {
 /** How much a guided logit moves per unit of change in the logits it mixes. */
 const guidanceGain = (scale: number, guided: boolean) => (guided ? Math.abs(scale) + Math.abs(1 - scale) : 1);
 
-export function drawToken(cond: ArrayLike<number>, u: number, range: IdRange,
-  settings: SamplingSettings, uncond: ArrayLike<number> | null = null): Draw {
+export function drawToken(
+  cond: ArrayLike<number>,
+  u: number,
+  range: IdRange,
+  settings: SamplingSettings,
+  uncond: ArrayLike<number> | null = null,
+): Draw {
   const logits = guided(cond, uncond, settings.guidance, range);
   const order = rankCandidates(logits);
   const gain = guidanceGain(settings.guidance, uncond !== null && settings.guidance !== 1);
@@ -94,6 +110,6 @@ export function drawToken(cond: ArrayLike<number>, u: number, range: IdRange,
   if (pick > 0) gaps.push((target - running) / total, scaled[pick - 1] - scaled[pick]);
   if (pick < weights.length - 1) gaps.push((running + weights[pick] - target) / total);
   if (pick + 1 < scaled.length) gaps.push(scaled[pick] - scaled[pick + 1]);
-  const margin = (Math.max(0, Math.min(...gaps)) / 2) * settings.temperature / gain;
+  const margin = ((Math.max(0, Math.min(...gaps)) / 2) * settings.temperature) / gain;
   return { token: range.lo + order[pick], margin };
 }

@@ -26,7 +26,9 @@ describe('Scheduler', () => {
 
   it('passes the turn on after a job fails', async () => {
     const scheduler = new Scheduler();
-    const failed = scheduler.run('background', async () => { throw new Error('boom'); });
+    const failed = scheduler.run('background', async () => {
+      throw new Error('boom');
+    });
     const next = scheduler.run('background', async () => 'ok');
     await expect(failed).rejects.toThrow('boom');
     await expect(next).resolves.toBe('ok');

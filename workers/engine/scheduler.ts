@@ -34,7 +34,8 @@ export class Scheduler {
 
   private handOver() {
     const next = this.waiting.interactive.shift() ?? this.waiting.background.shift();
-    if (next) next(); // the turn passes straight on; `running` stays true
+    if (next)
+      next(); // the turn passes straight on; `running` stays true
     else this.running = false;
   }
 }

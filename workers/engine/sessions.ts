@@ -1,23 +1,25 @@
 // ORT sessions for every graph of a pack, checked against what pack.json says about them.
 import * as ort from 'onnxruntime-web';
-import { type GraphEntry, type GraphName, graphsFor, PackError } from './manifest';
+import { type Backend, graphsFor } from './backend';
+import { type GraphEntry, type GraphName, PackError } from './manifest';
 import type { PackFiles } from './readPack';
-
-export type Backend = 'webgpu' | 'wasm';
 
 export type Sessions = Map<GraphName, ort.InferenceSession>;
 
 const CACHE_OUTPUTS = ['present_key', 'present_value'];
 
 function checkSignature(entry: GraphEntry, session: ort.InferenceSession) {
-  const sides = [['inputs', entry.inputs, session.inputMetadata],
-    ['outputs', entry.outputs, session.outputMetadata]] as const;
+  const sides = [
+    ['inputs', entry.inputs, session.inputMetadata],
+    ['outputs', entry.outputs, session.outputMetadata],
+  ] as const;
   for (const [side, specs, metas] of sides) {
     const names = metas.map((m) => m.name);
     const expected = specs.map((s) => s.name);
     if (names.join() !== expected.join()) {
-      throw new PackError(`${entry.file}: graph ${side} [${names.join(', ')}] do not match ` +
-        `pack.json [${expected.join(', ')}]`);
+      throw new PackError(
+        `${entry.file}: graph ${side} [${names.join(', ')}] do not match ` + `pack.json [${expected.join(', ')}]`,
+      );
     }
     specs.forEach((spec, i) => {
       const meta = metas[i];
@@ -25,8 +27,10 @@ function checkSignature(entry: GraphEntry, session: ort.InferenceSession) {
       const shape = meta.shape.map((d) => (typeof d === 'number' || d === 'past' || d === 'new' ? d : 'batch'));
       const want = spec.shape.join('×');
       if (meta.type !== spec.dtype || shape.join('×') !== want) {
-        throw new PackError(`${entry.file}: ${spec.name} is ${meta.type} [${shape.join('×')}] ` +
-          `but pack.json says ${spec.dtype} [${want}]`);
+        throw new PackError(
+          `${entry.file}: ${spec.name} is ${meta.type} [${shape.join('×')}] ` +
+            `but pack.json says ${spec.dtype} [${want}]`,
+        );
       }
     });
   }

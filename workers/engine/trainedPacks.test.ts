@@ -5,11 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
-import { type GenerationCase, expectReferenceGenerations, settledLength, toSettings } from './test/golden';
+import { settingsFromPack } from './sampling';
+import { expectReferenceGenerations, type GenerationCase, settledLength } from './test/golden';
 
 const MODELS = fileURLToPath(new URL('../../public/models', import.meta.url));
 const index = JSON.parse(readFileSync(`${MODELS}/index.json`, 'utf8')) as {
-  default: string; packs: { id: string; path: string }[];
+  default: string;
+  packs: { id: string; path: string }[];
 };
 
 describe('listed packs', () => {
@@ -23,8 +25,14 @@ describe('listed packs', () => {
       const m = engine.manifest;
       const settings = { temperature: 1, topK: 0, topP: 0.9, guidance: 1 };
       for (const decoder of m.decoders) {
-        const { tokens, images } = await engine.generate({ classId: m.classes ? 0 : null, seed: 5,
-          batch: 2, decoder, stage1: settings, stage2: { ...settings, topP: 0.8 } });
+        const { tokens, images } = await engine.generate({
+          classId: m.classes ? 0 : null,
+          seed: 5,
+          batch: 2,
+          decoder,
+          stage1: settings,
+          stage2: { ...settings, topP: 0.8 },
+        });
         expect(tokens.flat().every((t) => t >= 0 && t < m.codebook.size)).toBe(true);
         expect(images[0].width).toBe(m.image.size);
         const values = new Set(images[0].data.filter((_, i) => i % 4 === 0));
@@ -46,8 +54,14 @@ describe('listed packs', () => {
       if (id === index.default) {
         // the browser tests compare the first case's tokens exactly: every draw must be settled
         const c = cases[0];
-        const { margins } = await engine.generate({ classId: c.class_id, seed: c.seed, batch: c.batch,
-          decoder: c.decoder, stage1: toSettings(c.stage1), stage2: toSettings(c.stage2) });
+        const { margins } = await engine.generate({
+          classId: c.class_id,
+          seed: c.seed,
+          batch: c.batch,
+          decoder: c.decoder,
+          stage1: settingsFromPack(c.stage1),
+          stage2: settingsFromPack(c.stage2),
+        });
         expect(margins.map((row) => settledLength(row))).toEqual(margins.map((row) => row.length));
       }
       await engine.dispose();

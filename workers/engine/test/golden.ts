@@ -3,10 +3,16 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { Engine } from '../engine';
+import { settingsFromPack } from '../sampling';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../../public/models/fixture-tiny', import.meta.url));
 
-interface GptCase { tokens: number[][]; logits: number[]; shape: number[]; prompt_len: number }
+interface GptCase {
+  tokens: number[][];
+  logits: number[];
+  shape: number[];
+  prompt_len: number;
+}
 export interface GenerationCase {
   class_id: number | null;
   seed: number;
@@ -25,7 +31,13 @@ export interface GenerationCase {
 export interface Golden {
   rng: { seed: number; u32: number[]; uniform: number[] }[];
   sampler: {
-    logits: number[]; uncond: number[]; u: number; lo: number; hi: number; expected: number; margin: number;
+    logits: number[];
+    uncond: number[];
+    u: number;
+    lo: number;
+    hi: number;
+    expected: number;
+    margin: number;
     settings: { temperature: number; top_k: number; top_p: number; guidance: number };
   }[];
   encoder: { image: number[]; features: number[] };
@@ -38,9 +50,6 @@ export interface Golden {
 }
 
 export const golden: Golden = JSON.parse(readFileSync(`${FIXTURE_DIR}/golden.json`, 'utf8'));
-
-export const toSettings = (s: Golden['sampler'][number]['settings']) =>
-  ({ temperature: s.temperature, topK: s.top_k, topP: s.top_p, guidance: s.guidance });
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
@@ -79,8 +88,15 @@ export async function expectReferenceGenerations(engine: Engine, cases: Generati
   let rows = 0;
   let whole = 0;
   for (const c of cases) {
-    const result = await engine.generate({ classId: c.class_id, seed: c.seed, batch: c.batch,
-      decoder: c.decoder, prefix: c.prefix, stage1: toSettings(c.stage1), stage2: toSettings(c.stage2) });
+    const result = await engine.generate({
+      classId: c.class_id,
+      seed: c.seed,
+      batch: c.batch,
+      decoder: c.decoder,
+      prefix: c.prefix,
+      stage1: settingsFromPack(c.stage1),
+      stage2: settingsFromPack(c.stage2),
+    });
     const perImage = c.pixels.length / c.batch;
     for (let b = 0; b < c.batch; b++) {
       rows++;
@@ -93,7 +109,9 @@ export async function expectReferenceGenerations(engine: Engine, cases: Generati
         if (m < c.vq_tokens[b].length) continue;
       }
       const img = result.images[b];
-      const rgb = Array.from(img.data).filter((_, i) => i % 4 !== 3 && (engine.manifest.image.channels === 3 || i % 4 === 0));
+      const rgb = Array.from(img.data).filter(
+        (_, i) => i % 4 !== 3 && (engine.manifest.image.channels === 3 || i % 4 === 0),
+      );
       expect(maxAbsDiff(rgb, c.pixels.slice(b * perImage, (b + 1) * perImage))).toBeLessThanOrEqual(1);
       whole++;
     }

@@ -1,0 +1,73 @@
+// What the UI and the inference worker say to each other (over comlink): the worker's API and
+// every type that crosses the boundary. Types only: importing this file loads no engine code,
+// and it is the one file under workers/ that src/ imports.
+import type { Backend, BackendPreference, GpuCapabilities, OrtBuild } from './engine/backend';
+import type { GenerateRequest, GenerateResult, TokenMap } from './engine/engine';
+import type { GpuMemory } from './engine/gpuBuffers';
+import type { DecoderKind, PackManifest } from './engine/manifest';
+import type { RgbaImage } from './engine/pixels';
+import type { ProgressListener } from './engine/progress';
+import type { LoadProgress, PackStatus } from './engine/readPack';
+import type { SamplingSettings } from './engine/sampling';
+
+export type { Backend, BackendPreference, GpuCapabilities, OrtBuild } from './engine/backend';
+export type { GenerateRequest, GenerateResult, TokenMap } from './engine/engine';
+export type { GpuMemory } from './engine/gpuBuffers';
+export type { DecoderKind, ExemplarsEntry, PackManifest } from './engine/manifest';
+export type { RgbaImage } from './engine/pixels';
+export type { GenerateProgress, ProgressListener } from './engine/progress';
+export type { FileOrigin, LoadProgress, PackStatus } from './engine/readPack';
+export type { SamplingSettings } from './engine/sampling';
+
+/** A pack the worker has loaded, and how it runs it. */
+export interface LoadedPack {
+  manifest: PackManifest;
+  backend: Backend;
+  backendReason: string;
+  threads: number;
+  crossOriginIsolated: boolean;
+  /** What the WebGPU adapter offers, if there is one (used or not). */
+  gpu: GpuCapabilities | null;
+  /** The pack's stage-1 sampling defaults, as the engine takes them. */
+  stage1Defaults: SamplingSettings;
+  /** Which onnxruntime-web WebAssembly build runs. */
+  ortBuild: OrtBuild;
+  /** Files read from the browser's cache rather than downloaded. */
+  cached: string[];
+  /** Why the files were not kept for next time, if they were not. */
+  storeSkipped: string | null;
+  /** The exemplar atlas PNG (what each token stands for), if the pack has one. */
+  exemplars: Uint8Array | null;
+  /** Example images (PNG) the token map offers. */
+  examples: { file: string; bytes: Uint8Array }[];
+}
+
+/** The worker's API. Callbacks must be top-level arguments: comlink proxies only those. */
+export interface WorkerApi {
+  /** Load a pack; the previous one stays loaded (and in use) if this one fails. */
+  load(url: string, prefer: BackendPreference, onProgress?: LoadProgress): Promise<LoadedPack>;
+  /** Stop downloading the pack being loaded; the loaded one stays. */
+  cancelLoad(): void;
+  /** A pack's manifest and whether its files are in the browser cache, without loading it. */
+  packStatus(url: string): Promise<PackStatus>;
+  /** Forget every stored pack file; the next load downloads again. */
+  clearCache(): Promise<void>;
+  /** Sample images; `jobId` names the generation for `cancel`. Stage-2 settings default to the pack's. */
+  generate(
+    jobId: number,
+    req: GenerateRequest,
+    onProgress?: ProgressListener,
+    previewIntervalMs?: number,
+    onPreview?: (image: RgbaImage, rows: number) => void,
+  ): Promise<GenerateResult>;
+  /** Stop a generation before its next step; it rejects with a CancelledError. */
+  cancel(jobId: number): void;
+  /** An image at the pack's size -> its DiGIT token grid. */
+  tokenize(image: RgbaImage): Promise<TokenMap>;
+  /** A token grid back to pixels through one decoder (stage 2 samples with `seed` and the pack's settings). */
+  reconstruct(tokens: number[], decoder: DecoderKind, seed: number): Promise<RgbaImage>;
+  /** Live WebGPU buffers (count and bytes); null where there is no WebGPU. */
+  gpuMemory(): GpuMemory | null;
+  /** Be told when the worker leaves WebGPU for WASM on its own (device lost, failing runs). */
+  onBackendChange(listener: (backend: 'wasm', reason: string) => void): void;
+}
