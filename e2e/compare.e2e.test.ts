@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { golden, settledCase } from '../workers/engine/test/golden';
 import { launch } from './browser';
+import { caseUrl } from './generation';
 import { BASE_URL } from './server';
 
 const CASE = settledCase(golden.generation[0]); // its tokens are compared exactly
@@ -23,10 +24,7 @@ describe('compare board', () => {
   beforeAll(async () => {
     browser = await launch(false);
     page = await (await browser.newContext({ acceptDownloads: true })).newPage();
-    await page.goto(
-      `${BASE_URL}?pack=fixture-tiny&backend=wasm&class=${CASE.class_id}&seed=${CASE.seed}&batch=1` +
-        `&temp=${CASE.stage1.temperature}&topk=${CASE.stage1.top_k}&topp=${CASE.stage1.top_p}&decoder=${CASE.decoder}`,
-    );
+    await page.goto(caseUrl({ ...CASE, batch: 1 }, 'fixture-tiny', 'wasm'));
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
   });
   afterAll(async () => {

@@ -1,23 +1,16 @@
 // Shared by the browser tests: the app's URL for a PyTorch generation case, and a generation
 // read back from the gallery.
 import type { Page } from 'playwright-core';
+import { settingsToUrl } from '../src/settings';
+import type { BackendPreference } from '../workers/engine/backend';
+import { settingsFromPack } from '../workers/engine/sampling';
 import type { GenerationCase } from '../workers/engine/test/golden';
 import { BASE_URL } from './server';
 
-export function caseUrl(c: GenerationCase, pack: string, backend: string): string {
-  const q = new URLSearchParams({
-    pack,
-    class: String(c.class_id),
-    seed: String(c.seed),
-    batch: String(c.batch),
-    temp: String(c.stage1.temperature),
-    topk: String(c.stage1.top_k),
-    topp: String(c.stage1.top_p),
-    cfg: String(c.stage1.guidance),
-    decoder: c.decoder,
-    backend,
-  });
-  return `${BASE_URL}?${q}`;
+export function caseUrl(c: GenerationCase, pack: string, backend: BackendPreference): string {
+  const stage1 = settingsFromPack(c.stage1);
+  const settings = { pack, classId: c.class_id, seed: c.seed, batch: c.batch, ...stage1, decoder: c.decoder, backend };
+  return `${BASE_URL}${settingsToUrl(settings)}`;
 }
 
 /** Click Generate and return the token grids of the gallery once `count` more samples are in. */

@@ -1,18 +1,11 @@
 import { useState } from 'react';
 import type { PackManifest } from '../../workers/protocol';
+import { downloadBlob } from '../blobUrls';
 import { boardToJson, SWEEP_SETTINGS, type SweepSetting } from '../board';
 import { renderBoard } from '../boardImage';
 import type { Settings } from '../settings';
 import { useApp } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
-
-function download(name: string, blob: Blob) {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-}
 
 /** "0.5, 1, 1.5" -> the values of `setting`, or an error naming the bad one. */
 function parseValues(
@@ -126,13 +119,13 @@ export function ComparePanel() {
         <button
           type="button"
           disabled={!board.pins.length && !board.sweeps.length}
-          onClick={() => renderBoard(board).toBlob((b) => b && download('digit-board.png', b))}
+          onClick={() => renderBoard(board).toBlob((b) => b && downloadBlob('digit-board.png', b))}
         >
           Export PNG
         </button>
         <button
           type="button"
-          onClick={() => download('digit-board.json', new Blob([boardToJson(board)], { type: 'application/json' }))}
+          onClick={() => downloadBlob('digit-board.json', new Blob([boardToJson(board)], { type: 'application/json' }))}
         >
           Export JSON
         </button>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { downloadBlob, pngBlob } from '../blobUrls';
 import { addPngText } from '../pngText';
 import { MAX_BATCH, type Settings, settingsToUrl } from '../settings';
 import { useApp } from '../store';
@@ -53,11 +54,7 @@ async function savePng(canvasId: string, name: string, settings: Settings) {
     'digit-settings',
     JSON.stringify({ ...settings, link }),
   );
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  downloadBlob(name, pngBlob(png));
 }
 
 export function GeneratePanel() {

@@ -1,20 +1,10 @@
 // What a token stands for: the training patches nearest its centroid, cut from the pack's
 // exemplar atlas (a sprite; row k holds token k's tiles, the token's own cell in the middle).
-import { useEffect, useState } from 'react';
+import { useMemo } from 'react';
 import type { ExemplarsEntry } from '../../workers/protocol';
+import { usePngUrls } from '../blobUrls';
 
 const SHOWN_PX = 72;
-
-function useObjectUrl(bytes: Uint8Array | null): string | null {
-  const [url, setUrl] = useState<string | null>(null);
-  useEffect(() => {
-    if (!bytes) return undefined;
-    const next = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
-    setUrl(next);
-    return () => URL.revokeObjectURL(next);
-  }, [bytes]);
-  return bytes ? url : null;
-}
 
 export function TokenExemplars({
   token,
@@ -25,7 +15,7 @@ export function TokenExemplars({
   atlas: Uint8Array | null;
   entry?: ExemplarsEntry;
 }) {
-  const url = useObjectUrl(atlas);
+  const [url] = usePngUrls(useMemo(() => (atlas ? [atlas] : []), [atlas]));
   if (!entry || !url) return null;
   const count = entry.counts[token] ?? 0;
   const scale = SHOWN_PX / entry.tile;

@@ -20,19 +20,13 @@ class GrowingCacheStep(nn.Module):
         Returns logits [B, vocab] and the caches one token longer."""
         gpt = self.gpt
         pos_row = gpt.position_table(past_key.shape[3] + 1).index_select(0, position).unsqueeze(0)
-        x = gpt.embed(tokens, pos_row)
-        keys, values = [], []
-        for i, layer in enumerate(gpt.layers):
-            attn = layer.self_attn
 
-            def attend(h, i=i, attn=attn):
-                q, k, v = attn.project(h)
-                keys.append(torch.cat([past_key[i], k], 2))
-                values.append(torch.cat([past_value[i], v], 2))
-                return attn.attend(q, keys[-1], values[-1], 0.0)
+        def attend(i, attn, h):
+            q, k, v = attn.project(h)
+            k_all, v_all = torch.cat([past_key[i], k], 2), torch.cat([past_value[i], v], 2)
+            return attn.attend(q, k_all, v_all, 0.0), k_all, v_all
 
-            x = layer(x, attend)
-        return gpt.head(x[:, -1]), torch.stack(keys), torch.stack(values)
+        return gpt.run_layers(gpt.embed(tokens, pos_row), attend)
 
 
 class LastLogits(nn.Module):

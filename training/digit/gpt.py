@@ -154,21 +154,14 @@ class GPT(nn.Module):
         future = slots.unsqueeze(0) > (position + new).unsqueeze(1)
         mask = torch.zeros(n_new, capacity).masked_fill(future, float("-inf")).view(1, 1, n_new, capacity)
         positions = self.position_table(capacity).index_select(0, position + new)
-        x = self.embed(tokens, positions)
-        keys, values = [], []
-        for i, layer in enumerate(self.layers):
-            attn = layer.self_attn
 
-            def attend(h, i=i, attn=attn):
-                q, k, v = attn.project(h)
-                k_all = torch.where(write, k.index_select(2, source), past_key[i])
-                v_all = torch.where(write, v.index_select(2, source), past_value[i])
-                keys.append(k_all)
-                values.append(v_all)
-                return attn.attend(q, k_all, v_all, mask)
+        def attend(i, attn, h):
+            q, k, v = attn.project(h)
+            k_all = torch.where(write, k.index_select(2, source), past_key[i])
+            v_all = torch.where(write, v.index_select(2, source), past_value[i])
+            return attn.attend(q, k_all, v_all, mask), k_all, v_all
 
-            x = layer(x, attend)
-        return self.head(x[:, -1]), torch.stack(keys), torch.stack(values)
+        return self.run_layers(self.embed(tokens, positions), attend)
 
     def step_past(self, tokens, position, past_key, past_value):
         """T tokens per row (one while sampling, a whole prompt when prefilling), given the keys
@@ -184,18 +177,28 @@ class GPT(nn.Module):
         positions = self.position_table(self.cfg.max_positions).index_select(0, position + torch.arange(n_new))
         x = self.embed(tokens, positions)
         bias = causal_bias(n_past, n_new)
+
+        def attend(i, attn, h):
+            k, v = attn.k_proj(h), attn.v_proj(h)
+            y = attend_with_past(attn.q_proj(h), k, v, past_key[i], past_value[i], bias, attn.n_head)
+            return attn.out_proj(y), k, v
+
+        return self.run_layers(x, attend)
+
+    def run_layers(self, x, attend):
+        """Every layer over x, with `attend(i, attn, h) -> (output, keys, values)` as layer i's
+        attention sublayer. Returns the last position's logits and every layer's keys and values
+        (what a cached step hands back), stacked."""
         keys, values = [], []
         for i, layer in enumerate(self.layers):
-            attn = layer.self_attn
 
-            def attend(h, i=i, attn=attn):
-                k, v = attn.k_proj(h), attn.v_proj(h)
+            def sublayer(h, i=i, attn=layer.self_attn):
+                y, k, v = attend(i, attn, h)
                 keys.append(k)
                 values.append(v)
-                y = attend_with_past(attn.q_proj(h), k, v, past_key[i], past_value[i], bias, attn.n_head)
-                return attn.out_proj(y)
+                return y
 
-            x = layer(x, attend)
+            x = layer(x, sublayer)
         return self.head(x[:, -1]), torch.stack(keys), torch.stack(values)
 
     def empty_cache(self, batch: int, capacity: int):

@@ -76,6 +76,11 @@ class SamplingSettings:
     top_p: float = 1.0
     guidance: float = 1.0
 
+    @classmethod
+    def from_pack(cls, d: dict) -> "SamplingSettings":
+        """pack.json's sampling entry (snake_case, any key may be missing: that rule is off)."""
+        return cls(d.get("temperature", 1.0), d.get("top_k", 0), d.get("top_p", 1.0), d.get("guidance", 1.0))
+
 
 def guidance_gain(settings: SamplingSettings, guided: bool) -> float:
     """How much a guided logit can move per unit of change in the fp32 logits it mixes."""

@@ -20,10 +20,6 @@ from . import classifier, evaluate
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
 
-def settings_from(d: dict) -> SamplingSettings:
-    return SamplingSettings(d.get("temperature", 1.0), d.get("top_k", 0), d.get("top_p", 1.0), d.get("guidance", 1.0))
-
-
 def build_pipeline(run) -> Pipeline:
     r, ids = run.recipe, run.ids()
     direct = TokenDecoder(r.PIXEL_DECODER, ids.codebook_size, r.ENCODER.grid)
@@ -83,7 +79,7 @@ def measure(run, pipe: Pipeline, log) -> dict:
 
     judge = classifier.train(*data["train"], n_classes, steps=r.JUDGE_STEPS)
     m["classifier_real_test_accuracy"] = round(classifier.accuracy(judge, test_x, test_y), 4)
-    s1, s2 = settings_from(r.SAMPLING["stage1"]), settings_from(r.SAMPLING["stage2"])
+    s1, s2 = SamplingSettings.from_pack(r.SAMPLING["stage1"]), SamplingSettings.from_pack(r.SAMPLING["stage2"])
     half = min(1000, len(test_x) // 2)  # real-vs-real compares two disjoint halves of the test split
     real_feats = evaluate.pooled(pipe.encoder, test_x[:half])
     m["fd_real_vs_real"] = round(
@@ -261,7 +257,10 @@ def export_with(run, pipe: Pipeline, metrics: dict, log):
     with open(os.path.join(out, "NOTICE.md"), "w") as f:
         f.write(r.NOTICE)
     cases = pack_cases(
-        pipe, settings_from(r.SAMPLING["stage1"]), settings_from(r.SAMPLING["stage2"]), len(run.data["classes"])
+        pipe,
+        SamplingSettings.from_pack(r.SAMPLING["stage1"]),
+        SamplingSettings.from_pack(r.SAMPLING["stage2"]),
+        len(run.data["classes"]),
     )
     with open(os.path.join(out, "reference.json"), "w") as f:
         json.dump({"generation": cases, "tokenize": tokenize_cases}, f)
