@@ -14,19 +14,18 @@ import argparse
 import hashlib
 import json
 import os
-import sys
 import time
 
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 
-from benchmark.variants import GrowingCacheStep, LastLogits  # noqa: E402
-from digit.export import export_graph, export_gpt, tensor_spec  # noqa: E402
-from digit.gpt import GPT, GPTConfig  # noqa: E402
-from digit.pipeline import sample_ids  # noqa: E402
-from digit.sampling import SamplingSettings, image_rng  # noqa: E402
+from benchmark.variants import GrowingCacheStep, LastLogits
+from digit.export import export_graph, export_gpt, tensor_spec
+from digit.gpt import GPT, GPTConfig
+from digit.pipeline import sample_ids
+from digit.sampling import SamplingSettings, image_rng
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 N_SPECIAL = 5
 

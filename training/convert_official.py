@@ -12,20 +12,18 @@ were trained in fp16; it also keeps the large model's GPT under the 2 GB ONNX fi
 quarters the GPT matrices (approximate). The arithmetic stays float32 either way.
 """
 import argparse
-import os
 import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from convert.checkpoint import load_checkpoint  # noqa: E402
-from convert.encoder import encoder_from_checkpoint, quantizer_from_checkpoint  # noqa: E402
-from convert.gpt import attention_heads, load_gpt, n_classes  # noqa: E402
-from convert.vqgan import vq_decoder_from_checkpoint  # noqa: E402
-from digit.export import PackInfo, export_pack  # noqa: E402
-from digit.pipeline import Pipeline, TokenIds  # noqa: E402
-from digit.weight_storage import STORAGES  # noqa: E402
+from convert.checkpoint import load_checkpoint
+from convert.encoder import encoder_from_checkpoint, quantizer_from_checkpoint
+from convert.gpt import attention_heads, load_gpt, n_classes
+from convert.vqgan import vq_decoder_from_checkpoint
+from digit.export import PackInfo, export_pack
+from digit.pipeline import Pipeline, TokenIds
+from digit.weight_storage import STORAGES
 
 SAMPLING = {
     "decoder": "ar-vq",

@@ -6,13 +6,10 @@ The first step of the converter: the stage-1/stage-2 GPT shapes, classes, k-mean
 and whether the DINOv2 encoder and the VQGAN are inside.
 """
 import argparse
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from convert.checkpoint import load_checkpoint  # noqa: E402
-from convert.gpt import attention_heads, gpt_config, n_classes  # noqa: E402
+from convert.checkpoint import load_checkpoint
+from convert.gpt import attention_heads, gpt_config, n_classes
 
 
 def describe(path: str) -> str:

@@ -7,27 +7,26 @@ files cannot be downloaded here). About 1.3 GB (stage 1) and 1.6 GB (stage 2); n
         --weights fp16 --out ../digit-base/pack
     npm run bench -- --pack ../digit-base/pack --pack-only --batches 1 --repeats 1
 
-Shapes (DESIGN.md): DINOv2 ViT-B/14 with 4 registers (12 blocks, the tokenizer keeps 0-9);
+Shapes (the official base model, docs/official-models.md): DINOv2 ViT-B/14 with 4 registers (12 blocks, the tokenizer keeps 0-9);
 K = 8192 centroids of width 768; class-conditional stage-1 GPT of 16 layers x 1024, 16 heads,
 FFN 4096, post-LN, 1000 classes; stage-2 GPT 16 x 1024, pre-LN, 256-token prefix; MAGE VQGAN
 decoder (codebook 1024 x 256, channels 128 x (1, 1, 2, 2, 4), two resblocks per level).
 """
 import argparse
 import os
-import sys
 import time
 
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 
-from convert.synthetic import fp16_representable, save, stage1_checkpoint, stage2_checkpoint  # noqa: E402
-from digit.conv_decoder import ConvDecoderConfig  # noqa: E402
-from digit.encoder import Encoder, EncoderConfig, init_weights  # noqa: E402
-from digit.gpt import GPT, GPTConfig  # noqa: E402
-from digit.pipeline import TokenIds  # noqa: E402
-from digit.token_decoder import TokenDecoder  # noqa: E402
+from convert.synthetic import fp16_representable, save, stage1_checkpoint, stage2_checkpoint
+from digit.conv_decoder import ConvDecoderConfig
+from digit.encoder import Encoder, EncoderConfig, init_weights
+from digit.gpt import GPT, GPTConfig
+from digit.pipeline import TokenIds
+from digit.token_decoder import TokenDecoder
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 CLASSES = 1000
 

@@ -9,24 +9,19 @@ the converter builds; the TypeScript engine running the converted ONNX must matc
 converted-tiny-int8/ is the same checkpoints with int8 GPT matrices (close, not exact);
 converted-tiny-uncond/ an unconditional stage 1 (no class rows), like base_8k_stage1.
 """
-import argparse
 import json
 import os
-import sys
 import tempfile
 
-import torch
+from convert.checkpoint import load_checkpoint
+from convert.fairseq_reference import FairseqDecoder
+from convert.synthetic import tiny_official
+from convert_official import SAMPLING, build_pipeline
+from digit.export import PackInfo, export_pack
+from digit.reference_samples import generation_case, writer_options
+from digit.sampling import SamplingSettings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from convert.checkpoint import load_checkpoint  # noqa: E402
-from convert.fairseq_reference import FairseqDecoder  # noqa: E402
-from convert.synthetic import tiny_official  # noqa: E402
-from convert_official import SAMPLING, build_pipeline  # noqa: E402
-from digit.export import PackInfo, export_pack  # noqa: E402
-from digit.reference_samples import generation_case  # noqa: E402
-from digit.sampling import SamplingSettings  # noqa: E402
 
 DEFAULT_OUT = os.path.join(HERE, "..", "workers", "engine", "test")
 
@@ -77,17 +72,7 @@ def write_reference(reference, cases, path: str):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=DEFAULT_OUT)
-    ap.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch threads (the committed files are written with 1; tests rerun with 2)",
-    )
-    args = ap.parse_args()
-    out = args.out
-    torch.set_num_threads(args.threads)
+    out = writer_options(__doc__.splitlines()[0], DEFAULT_OUT)
     plain = SamplingSettings(1.0, 0, 1.0, 1.0)
     with tempfile.TemporaryDirectory() as tmp:
         conditional = tiny_official()

@@ -6,7 +6,6 @@ golden.json holds, for the TypeScript tests: RNG outputs, sampler cases, every g
 outputs, and complete seeded generations (tokens, VQ tokens, final pixels) from the PyTorch
 reference. example.png is the picture the tokenizer case uses.
 """
-import argparse
 import json
 import os
 import random
@@ -16,7 +15,7 @@ from PIL import Image
 
 from digit.export import PackInfo, export_pack
 from digit.fixture import CLASSES, example_image, tiny_pipeline
-from digit.reference_samples import generation_case
+from digit.reference_samples import generation_case, writer_options
 from digit.pipeline import to_uint8
 from digit.sampling import Rng, SamplingSettings, draw_token
 
@@ -89,17 +88,7 @@ def generation_cases(pipe):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=DEFAULT_OUT)
-    ap.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch threads (the committed files are written with 1; tests rerun with 2)",
-    )
-    args = ap.parse_args()
-    out = args.out
-    torch.set_num_threads(args.threads)
+    out = writer_options(__doc__.splitlines()[0], DEFAULT_OUT)
     pipe = tiny_pipeline(seed=0)
     info = PackInfo(
         id="fixture-tiny",

@@ -17,23 +17,30 @@ that file exists; an interrupted stage resumes from runs/<pack>/<stage>.pt.ckpt.
 import argparse
 import importlib
 import os
-import sys
 
-if "TRAIN_THREADS" in os.environ:  # BLAS thread pools read these when torch loads
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(var, os.environ["TRAIN_THREADS"])
+from common import threads  # first: it sets the BLAS thread count before torch loads
 
-import torch  # noqa: E402
+import torch
+
+from common.trainer import Checkpoint, Log
+from digit.encoder import Encoder
+from digit.gpt import GPT
+from digit.pipeline import TokenIds
+from stages import codebook, direct, export, ssl, stage1, stage2, vq
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 
-from digit.encoder import Encoder  # noqa: E402
-from digit.gpt import GPT  # noqa: E402
-from digit.pipeline import TokenIds  # noqa: E402
-from stages.common import Checkpoint, Log, setup_threads  # noqa: E402
-
-STAGES = ["ssl", "vq", "codebook", "stage1", "stage2", "direct", "export"]
+# Each stage, in order: its module's run_stage(run, log) writes runs/<pack>/<stage>.pt.
+STAGE_RUNNERS = {
+    "ssl": ssl.run_stage,
+    "vq": vq.run_stage,
+    "codebook": codebook.run_stage,
+    "stage1": stage1.run_stage,
+    "stage2": stage2.run_stage,
+    "direct": direct.run_stage,
+    "export": export.run_stage,
+}
+STAGES = list(STAGE_RUNNERS)
 
 
 class Run:
@@ -78,113 +85,10 @@ class Run:
         return gpt.eval()
 
     def vq_model(self):
-        from stages.vq import VQAutoencoder
-
         r = self.recipe
-        model = VQAutoencoder(r.PIXEL_DECODER, r.VQ.codebook_size, r.ENCODER.in_channels, r.ENCODER.grid)
+        model = vq.VQAutoencoder(r.PIXEL_DECODER, r.VQ.codebook_size, r.ENCODER.in_channels, r.ENCODER.grid)
         model.load_state_dict(self.load("vq")["model"])
         return model.eval()
-
-
-def stage_ssl(run: Run, log: Log):
-    from stages import ssl
-
-    encoder = ssl.train(run.recipe.ENCODER, run.recipe.SSL, run.data["train"][0], run.ckpt("ssl"), log)
-    run.save("ssl", log, encoder=encoder.state_dict())
-
-
-def stage_vq(run: Run, log: Log):
-    from stages import vq
-
-    r = run.recipe
-    model = vq.train(r.PIXEL_DECODER, r.VQ, run.data["train"][0], r.ENCODER.grid, run.ckpt("vq"), log)
-    tokens = {split: vq.tokenize(model, run.data[split][0]) for split in ("train", "test")}
-    run.save("vq", log, model=model.state_dict(), tokens=tokens)
-
-
-def stage_codebook(run: Run, log: Log):
-    from stages import codebook
-
-    images, labels = run.data["train"]
-    encoder = run.encoder(cut=False)
-    block, centroids, report = codebook.select_and_fit(
-        encoder, images, labels, len(run.data["classes"]), run.recipe.CODEBOOK, log
-    )
-    tokens = {
-        split: codebook.tokenize(encoder.truncated(block), centroids, run.data[split][0])
-        for split in ("train", "test")
-    }
-    run.save("codebook", log, block=block, centroids=centroids, report=report, tokens=tokens)
-
-
-def stage_stage1(run: Run, log: Log):
-    from stages import gpt_train
-
-    r, ids = run.recipe, run.ids()
-    codes, labels = run.load("codebook")["tokens"]["train"], run.data["train"][1]
-    cfg = r.stage1_gpt(ids.stage1_vocab, len(run.data["classes"]), codes.shape[1])
-    gpt = gpt_train.train(
-        GPT(cfg),
-        lambda idx, gen: gpt_train.stage1_sequences(codes[idx], labels[idx], ids, r.STAGE1.class_dropout, gen),
-        len(codes),
-        r.STAGE1,
-        run.ckpt("stage1"),
-        log,
-        run.data.get("train_weights"),
-    )
-    run.save("stage1", log, model=gpt.state_dict(), config=cfg)
-
-
-def stage_stage2(run: Run, log: Log):
-    from stages import gpt_train
-
-    r, ids = run.recipe, run.ids()
-    codes, vq_codes = run.load("codebook")["tokens"]["train"], run.load("vq")["tokens"]["train"]
-    cfg = r.stage2_gpt(ids.stage2_vocab, codes.shape[1])
-    gpt = gpt_train.train(
-        GPT(cfg),
-        lambda idx, gen: gpt_train.stage2_sequences(codes[idx], vq_codes[idx], ids),
-        len(codes),
-        r.STAGE2,
-        run.ckpt("stage2"),
-        log,
-    )
-    run.save("stage2", log, model=gpt.state_dict(), config=cfg)
-
-
-def stage_direct(run: Run, log: Log):
-    from stages import adversarial, direct
-
-    r = run.recipe
-    codes, images, weights = (
-        run.load("codebook")["tokens"]["train"],
-        run.data["train"][0],
-        run.data.get("train_weights"),
-    )
-    model = direct.train(
-        r.PIXEL_DECODER,
-        run.ids().codebook_size,
-        r.ENCODER.grid,
-        codes,
-        images,
-        run.encoder(),
-        r.DIRECT,
-        run.ckpt("direct"),
-        log,
-        weights,
-    )
-    if r.ADVERSARIAL.steps:
-        loss = direct.reconstruction_loss(direct.frozen(run.encoder()), r.DIRECT.feature_weight)
-        model = adversarial.finetune(
-            model, loss, codes, images, r.ADVERSARIAL, run.ckpt("direct_adversarial"), log, weights
-        )
-    run.save("direct", log, model=model.state_dict())
-
-
-def stage_export(run: Run, log: Log, reuse_metrics: bool = False):
-    from stages import report
-
-    report.evaluate_and_export(run, log, reuse_metrics)
 
 
 def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None, reuse_metrics: bool = False) -> Run:
@@ -194,7 +98,7 @@ def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None,
             print(f"[{stage}] done already ({run.path(stage)})")
         else:
             options = {"reuse_metrics": reuse_metrics} if stage == "export" else {}
-            globals()[f"stage_{stage}"](run, Log(stage), **options)
+            STAGE_RUNNERS[stage](run, Log(stage), **options)
         if stage == until:
             break
     return run
@@ -212,7 +116,7 @@ def main():
         help="export again with the last evaluation's numbers instead of re-measuring",
     )
     args = ap.parse_args()
-    setup_threads()
+    threads.setup()
     make(args.pack, args.until, args.only, reuse_metrics=args.reuse_metrics)
 
 

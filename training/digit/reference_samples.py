@@ -4,7 +4,10 @@ Each case records every sampled token's margin (digit.sampling.draw_token): toke
 exactly only up to the first one whose margin is below the logit tolerance, since past that
 point another correct implementation may pick differently (and then the rest of the row).
 """
+import argparse
 from typing import Optional, Sequence
+
+import torch
 
 from digit.pipeline import Pipeline
 from digit.sampling import SamplingSettings
@@ -56,3 +59,14 @@ def pack_cases(pipe: Pipeline, stage1: SamplingSettings, stage2: SamplingSetting
             pipe, 1 % n_classes, 3, 1, guided, stage2, "direct", prefix=first["tokens"][0][: pipe.n_tokens // 3]
         ),
     ]
+
+
+def writer_options(description: str, default_out: str) -> str:
+    """The command line of a script that writes test references: --out (returned) and
+    --threads (set here; the committed files are written with 1, the tests rerun with 2)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--out", default=default_out)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    return args.out

@@ -2,10 +2,10 @@
 (about 1.5 hours a pack, two stages side by side)."""
 from digit.conv_decoder import ConvDecoderConfig
 from digit.gpt import GPTConfig
-from stages.adversarial import AdversarialConfig
+from common.adversarial import AdversarialConfig
 from stages.codebook import CodebookConfig
 from stages.direct import DirectConfig
-from stages.gpt_train import GPTTrainConfig
+from common.gpt_training import GPTTrainConfig
 from stages.ssl import SSLConfig
 from stages.vq import VQConfig
 

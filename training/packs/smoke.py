@@ -4,10 +4,10 @@ import torch
 from digit.conv_decoder import ConvDecoderConfig
 from digit.encoder import EncoderConfig
 from digit.gpt import GPTConfig
-from stages.adversarial import AdversarialConfig
+from common.adversarial import AdversarialConfig
 from stages.codebook import CodebookConfig
 from stages.direct import DirectConfig
-from stages.gpt_train import GPTTrainConfig
+from common.gpt_training import GPTTrainConfig
 from stages.ssl import SSLConfig
 from stages.vq import VQConfig
 

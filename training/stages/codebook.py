@@ -1,4 +1,4 @@
-"""The DiGIT codebook: which encoder block to cluster, how many centroids, and the k-means fit.
+"""The `codebook` stage: which encoder block to cluster, how many centroids, and the k-means fit.
 
 Chosen by measurement on the training split only (labels are used to *measure*, never to
 train): for each candidate block, the linear-probe accuracy of its mean-pooled patch features
@@ -12,8 +12,8 @@ import torch
 
 from digit.encoder import Encoder
 
-from . import kmeans
-from .features import linear_probe, patch_features
+from common import kmeans
+from common.features import linear_probe, patch_features
 
 
 @dataclass
@@ -68,3 +68,13 @@ def tokenize(encoder: Encoder, centroids, images):
     feats = patch_features(encoder, images)
     ids, _ = kmeans.assign(feats.reshape(-1, feats.shape[-1]), centroids)
     return ids.reshape(feats.shape[0], feats.shape[1])
+
+
+def run_stage(run, log):
+    images, labels = run.data["train"]
+    encoder = run.encoder(cut=False)
+    block, centroids, report = select_and_fit(
+        encoder, images, labels, len(run.data["classes"]), run.recipe.CODEBOOK, log
+    )
+    tokens = {split: tokenize(encoder.truncated(block), centroids, run.data[split][0]) for split in ("train", "test")}
+    run.save("codebook", log, block=block, centroids=centroids, report=report, tokens=tokens)

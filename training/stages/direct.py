@@ -1,4 +1,4 @@
-"""The direct pixel decoder: DiGIT tokens -> pixels in one pass (the VQGAN-LC idea).
+"""The `direct` stage: the direct pixel decoder, DiGIT tokens -> pixels in one pass (the\nVQGAN-LC idea).
 
 Trained on (tokens of a real image, that image) pairs with pixel L2 + L1, plus a feature-
 matching term through the frozen SSL encoder, which keeps the output from blurring towards
@@ -13,7 +13,8 @@ from digit.conv_decoder import ConvDecoderConfig
 from digit.encoder import Encoder
 from digit.token_decoder import TokenDecoder
 
-from .common import Checkpoint, Log, Trainer, batches, device
+from common import adversarial
+from common.trainer import Checkpoint, Log, Trainer, batches, device
 
 
 @dataclass
@@ -82,3 +83,30 @@ def train(
             log(f"step {trainer.step}/{cfg.steps} loss {loss.item():.4f} psnr {psnr:.2f} dB")
             trainer.save()
     return model.cpu().eval()
+
+
+def run_stage(run, log: Log):
+    """Train the decoder, then, if the recipe asks, fine-tune it against a patch critic."""
+    r = run.recipe
+    codes, images, weights = (
+        run.load("codebook")["tokens"]["train"],
+        run.data["train"][0],
+        run.data.get("train_weights"),
+    )
+    model = train(
+        r.PIXEL_DECODER,
+        run.ids().codebook_size,
+        r.ENCODER.grid,
+        codes,
+        images,
+        run.encoder(),
+        r.DIRECT,
+        run.ckpt("direct"),
+        log,
+        weights,
+    )
+    if r.ADVERSARIAL.steps:
+        loss = reconstruction_loss(frozen(run.encoder()), r.DIRECT.feature_weight)
+        ckpt = run.ckpt("direct_adversarial")
+        model = adversarial.finetune(model, loss, codes, images, r.ADVERSARIAL, ckpt, log, weights)
+    run.save("direct", log, model=model.state_dict())

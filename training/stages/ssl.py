@@ -1,4 +1,4 @@
-"""Stage 1 of a pack: the self-supervised encoder, trained without labels.
+"""The `ssl` stage: the self-supervised encoder, trained without labels.
 
 Contrastive (SimCLR-style): two augmented views of each image; the mean of the encoder's patch
 features, through a small projection head, must pick out its partner view among all the other
@@ -16,8 +16,8 @@ import torch.nn.functional as F
 
 from digit.encoder import Encoder, EncoderConfig, init_weights
 
-from .augment import view
-from .common import Checkpoint, Log, Trainer, batches, device
+from common.augment import view
+from common.trainer import Checkpoint, Log, Trainer, batches, device
 
 
 @dataclass
@@ -82,3 +82,8 @@ def train(enc_cfg: EncoderConfig, cfg: SSLConfig, images: torch.Tensor, ckpt: Ch
         if trainer.step % 100 == 0 or not trainer.running:
             trainer.save()
     return encoder.cpu().eval()
+
+
+def run_stage(run, log: Log):
+    encoder = train(run.recipe.ENCODER, run.recipe.SSL, run.data["train"][0], run.ckpt("ssl"), log)
+    run.save("ssl", log, encoder=encoder.state_dict())

@@ -1,4 +1,4 @@
-"""The VQ autoencoder: the VQ tokens the stage-2 GPT predicts, and the VQ-token baseline.
+"""The `vq` stage, a VQ autoencoder: the VQ tokens the stage-2 GPT predicts, and the VQ-token baseline.
 
 MaskGIT-VQGAN-style: a conv encoder down to the token grid, a codebook looked up by cosine
 similarity (l2-normalised codes use the codebook evenly), the conv decoder of digit/ back to
@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from digit.conv_decoder import ConvDecoder, ConvDecoderConfig, ResBlock
 from digit.token_decoder import TokenDecoder
 
-from .common import Checkpoint, Log, Trainer, batches, device
+from common.trainer import Checkpoint, Log, Trainer, batches, device
 
 
 @dataclass
@@ -129,3 +129,10 @@ def train(
             usage.zero_()
             trainer.save(usage=usage)
     return model.cpu().eval()
+
+
+def run_stage(run, log: Log):
+    r = run.recipe
+    model = train(r.PIXEL_DECODER, r.VQ, run.data["train"][0], r.ENCODER.grid, run.ckpt("vq"), log)
+    tokens = {split: tokenize(model, run.data[split][0]) for split in ("train", "test")}
+    run.save("vq", log, model=model.state_dict(), tokens=tokens)

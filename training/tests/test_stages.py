@@ -2,10 +2,10 @@
 import torch
 
 from digit.pipeline import TokenIds
-from stages import kmeans
-from stages.augment import random_resized_crop
-from stages.evaluate import add_noise, frechet
-from stages.gpt_train import stage1_sequences, stage2_sequences
+from common import kmeans
+from common.augment import random_resized_crop
+from evaluation.evaluate import add_noise, frechet
+from common.gpt_training import stage1_sequences, stage2_sequences
 from stages.ssl import info_nce
 
 
@@ -69,7 +69,7 @@ def test_sequence_layouts_follow_the_token_ids():
 def test_trainer_resumes_weights_optimiser_step_and_rng(tmp_path):
     from dataclasses import dataclass
 
-    from stages.common import Checkpoint, Trainer
+    from common.trainer import Checkpoint, Trainer
 
     @dataclass
     class Cfg:
@@ -99,7 +99,7 @@ def test_trainer_resumes_weights_optimiser_step_and_rng(tmp_path):
 
 
 def test_weighted_batches_follow_the_weights():
-    from stages.common import batches
+    from common.trainer import batches
 
     gen = torch.Generator().manual_seed(0)
     draws = next(batches(3, 30000, gen, torch.tensor([0.0, 1.0, 3.0])))

@@ -1,4 +1,4 @@
-"""The pack's quality report (numbers go into pack.json and the model card).
+"""How a pack is measured (the numbers go into pack.json and the model card).
 
 No Inception network exists here, so quality is measured in the pack's own terms:
 - linear probe of the SSL encoder vs a random encoder of the same shape vs raw pixels;
@@ -15,8 +15,10 @@ from digit.encoder import Encoder, init_weights
 from digit.pipeline import Pipeline
 from digit.sampling import SamplingSettings, image_rng
 
-from . import kmeans
-from .features import linear_probe, patch_features
+from common import kmeans
+from common.features import linear_probe, patch_features
+
+from . import classifier
 
 SNRS_DB = (30, 25, 20, 15, 10, 5, 1, 0.01)
 
@@ -27,7 +29,7 @@ def pooled(encoder: Encoder, images):
 
 def probes(encoder: Encoder, data, n_classes: int, seed: int = 0) -> dict:
     """Test accuracy of linear classifiers fit on the training split, reading out either the
-    mean-pooled patch features (as the paper probes) or the whole patch-feature map (what
+    mean-pooled patch features or the whole patch-feature map (what
     the tokenizer quantises); the same readouts of a random encoder; and raw pixels."""
     (tx, ty), (vx, vy) = data["train"], data["test"]
     torch.manual_seed(seed)
@@ -113,3 +115,41 @@ def token_stability(encoder: Encoder, centroids, vq_model, images, seed: int = 0
             }
         )
     return rows
+
+
+@torch.no_grad()
+def measure(run, pipe: Pipeline, log):
+    """Every number of the pack's report, and the class-conditional samples of each decoder."""
+    r, data = run.recipe, run.data
+    n_classes = len(data["classes"])
+    test_x, test_y = data["test"]
+    digit_tokens, vq_tokens = run.load("codebook")["tokens"]["test"], run.load("vq")["tokens"]["test"]
+    m = {}
+    m["linear_probe"] = probes(pipe.encoder, data, n_classes)
+    log(f"linear probe {m['linear_probe']}")
+
+    judge = classifier.train(*data["train"], n_classes, steps=r.JUDGE_STEPS)
+    m["classifier_real_test_accuracy"] = round(classifier.accuracy(judge, test_x, test_y), 4)
+    s1, s2 = SamplingSettings.from_pack(r.SAMPLING["stage1"]), SamplingSettings.from_pack(r.SAMPLING["stage2"])
+    half = min(1000, len(test_x) // 2)  # real-vs-real compares two disjoint halves of the test split
+    real_feats = pooled(pipe.encoder, test_x[:half])
+    m["fd_real_vs_real"] = round(frechet(real_feats, pooled(pipe.encoder, test_x[half : 2 * half])), 4)
+    samples = {}
+    for decoder in ("direct", "ar-vq"):
+        imgs, labels = sample_images(pipe, n_classes, r.EVAL_PER_CLASS, s1, s2, decoder)
+        samples[decoder] = (imgs, labels)
+        m[f"cas_{decoder}"] = round(classifier.accuracy(judge, imgs, labels), 4)
+        m[f"fd_{decoder}"] = round(frechet(pooled(pipe.encoder, imgs), real_feats), 4)
+        log(f"{decoder}: CAS {m[f'cas_{decoder}']}, FD {m[f'fd_{decoder}']}")
+
+    n = 1000
+    x = test_x[:n]
+    direct = pipe.direct_decoder(digit_tokens[:n])
+    vq_recon = pipe.vq_decoder(vq_tokens[:n])
+    vq_codes, _ = pipe.sample_vq_tokens(digit_tokens[:n], [image_rng_for(i) for i in range(n)], s2)
+    arvq = pipe.vq_decoder(vq_codes)
+    m["psnr_direct"] = round(psnr(direct, x), 2)
+    m["psnr_ar_vq"] = round(psnr(arvq, x), 2)
+    m["psnr_vq_autoencoder"] = round(psnr(vq_recon, x), 2)
+    m["token_stability"] = token_stability(pipe.encoder, pipe.quantizer.centroids, run.vq_model(), x)
+    return m, samples

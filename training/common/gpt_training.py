@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from digit.gpt import GPT
 from digit.pipeline import TokenIds
 
-from .common import Checkpoint, Log, Trainer, batches, device
+from .trainer import Checkpoint, Log, Trainer, batches, device
 
 
 @dataclass

@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .common import Checkpoint, Log, Trainer, batches, device
+from .trainer import Checkpoint, Log, Trainer, batches, device
 
 
 @dataclass

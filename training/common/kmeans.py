@@ -2,7 +2,7 @@
 seeding, in torch (so it runs on a GPU when there is one)."""
 import torch
 
-from .common import device
+from .trainer import device
 
 
 def sq_dist(x, c):

@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .common import batches, device
+from common.trainer import batches, device
 
 
 def build(in_channels: int, n_classes: int) -> nn.Module:

@@ -10,11 +10,6 @@ def device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def setup_threads():
-    """All cores, unless TRAIN_THREADS says otherwise (to run two stages side by side)."""
-    torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", os.cpu_count() or 1)))
-
-
 def cosine(step: int, total: int, peak: float, warmup: int = 0, floor: float = 0.0) -> float:
     """Linear warm-up to `peak`, then cosine decay to `floor`."""
     if step < warmup:

@@ -1,0 +1,119 @@
+"""The model card of a pack: docs/models/<pack>.md with every number measured, and the sample
+grids it shows."""
+import os
+
+import torch
+from PIL import Image
+
+
+def sample_grid(
+    samples, labels, real, real_labels, n_classes: int, path: str, per_row: int = 8, n_real: int = 4, scale: int = 2
+):
+    """One row per class: per_row samples, a gap, then n_real real images of that class."""
+    c, h, w = samples.shape[1:]
+    cols = per_row + 1 + n_real
+    canvas = torch.ones(c, n_classes * h, cols * w)
+    for k in range(n_classes):
+        fake = samples[labels == k][:per_row]
+        true = real[real_labels == k][:n_real]
+        for j, img in enumerate(fake):
+            canvas[:, k * h : (k + 1) * h, j * w : (j + 1) * w] = img
+        for j, img in enumerate(true):
+            x = (per_row + 1 + j) * w
+            canvas[:, k * h : (k + 1) * h, x : x + w] = img
+    array = (canvas.clamp(0, 1) * 255).to(torch.uint8).permute(1, 2, 0).squeeze(-1).numpy()
+    img = Image.fromarray(array)
+    img.resize((img.width * scale, img.height * scale), Image.NEAREST).save(path)
+
+
+def write_sample_grids(run, samples: dict):
+    """<pack>-samples-<decoder>.png next to the card, for each decoder's class-conditional samples."""
+    test_x, test_y = run.data["test"]
+    for decoder, (imgs, labels) in samples.items():
+        path = os.path.join(run.docs_dir, f"{run.recipe.ID}-samples-{decoder}.png")
+        sample_grid(imgs, labels, test_x, test_y, len(run.data["classes"]), path)
+
+
+def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
+    """docs/models/<pack>.md: what the pack is, how it was made, and every number measured."""
+    p, mins = metrics["linear_probe"], metrics["train_minutes"]
+    cb = metrics["codebook_selection"]
+    size_mb = sum(g["bytes"] for g in manifest["graphs"].values()) / 1e6
+    lines = [
+        f"# {r.TITLE} (`{r.ID}`)",
+        "",
+        r.DESCRIPTION,
+        "",
+        f"- Data: {r.DATA}",
+        f"- Licence: {r.LICENSE}",
+        f"- Reproduce: `/usr/bin/python3 training/make_pack.py {r.ID}` "
+        f"(commit {manifest['provenance'].get('commit')}); "
+        "delete `training/runs/" + r.ID + "/` first to train from scratch. Every stage is seeded: on the same "
+        "machine and thread count a rerun gives the same numbers (a test retrains the smoke recipe twice and "
+        "requires byte-identical graphs); other BLAS builds or thread counts differ within noise.",
+        f"- Pack size: {size_mb:.2f} MB; image {manifest['image']['size']}² × {manifest['image']['channels']}, "
+        f"token grid {manifest['grid']['h']}×{manifest['grid']['w']}, K = {manifest['codebook']['size']}, "
+        f"VQ codebook {manifest['vq_codebook_size']}.",
+        "",
+        "## Where it falls short",
+        "",
+        r.NOTES,
+        "",
+        "## Numbers (project eval code, `training/evaluation/evaluate.py`)",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        f"| linear probe, SSL encoder, pooled patch features (test split) | {p['ssl_encoder']:.4f} |",
+        f"| linear probe, random encoder of the same shape, pooled | {p['random_encoder']:.4f} |",
+        f"| linear probe, SSL encoder, whole patch-feature map | {p['ssl_encoder_feature_map']:.4f} |",
+        f"| linear probe, random encoder, whole patch-feature map | {p['random_encoder_feature_map']:.4f} |",
+        f"| linear probe, raw pixels | {p['raw_pixels']:.4f} |",
+        f"| classifier on real test images (the CAS judge) | {metrics['classifier_real_test_accuracy']:.4f} |",
+        f"| CAS, direct decoder | {metrics['cas_direct']:.4f} |",
+        f"| CAS, ar-vq decoder | {metrics['cas_ar-vq']:.4f} |",
+        f"| FD (encoder features), direct vs real | {metrics['fd_direct']:.4f} |",
+        f"| FD, ar-vq vs real | {metrics['fd_ar-vq']:.4f} |",
+        f"| FD, real vs real (two test halves) | {metrics['fd_real_vs_real']:.4f} |",
+        f"| reconstruction PSNR, direct decoder from DiGIT tokens | {metrics['psnr_direct']:.2f} dB |",
+        f"| reconstruction PSNR, stage 2 + VQ decoder from DiGIT tokens | {metrics['psnr_ar_vq']:.2f} dB |",
+        f"| reconstruction PSNR, VQ autoencoder from its own tokens | {metrics['psnr_vq_autoencoder']:.2f} dB |",
+        "",
+        "## Token stability under additive Gaussian noise (paper Table 1)",
+        "",
+        "| SNR dB | DiGIT token change | DiGIT feature cosine | VQ token change | VQ feature cosine |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {t['snr_db']} | {t['digit_change_rate']:.4f} | {t['digit_feature_cosine']:.4f} | "
+            f"{t['vq_change_rate']:.4f} | {t['vq_feature_cosine']:.4f} |"
+            for t in metrics["token_stability"]
+        ],
+        "",
+        "## Codebook selection",
+        "",
+        f"Chosen block {cb['block']} (best probe of pooled patch features), then K by NMI(class, token):",
+        "",
+        "| block | probe |",
+        "|---|---|",
+        *[f"| {b} | {v['probe']:.4f} |" for b, v in cb["blocks"].items()],
+        "",
+        "| K | NMI | relative quantisation error |",
+        "|---|---|---|",
+        *[f"| {k} | {v['nmi']:.4f} | {v['relative_error']:.4f} |" for k, v in cb["sizes"].items()],
+        "",
+        "## Wall time per stage (minutes, 2-core CPU)",
+        "",
+        "| " + " | ".join(mins) + " | total |",
+        "|" + "---|" * (len(mins) + 1),
+        "| " + " | ".join(f"{v:.1f}" for v in mins.values()) + f" | {sum(mins.values()):.1f} |",
+        "",
+        "## Samples",
+        "",
+        "Each row is a class (" + ", ".join(classes) + "): eight samples, then four real test images.",
+        "",
+        f"Direct decoder: ![samples, direct decoder]({r.ID}-samples-direct.png)",
+        "",
+        f"Stage 2 + VQ decoder: ![samples, ar-vq decoder]({r.ID}-samples-ar-vq.png)",
+        "",
+    ]
+    with open(os.path.join(docs_dir, f"{r.ID}.md"), "w") as f:
+        f.write("\n".join(lines))

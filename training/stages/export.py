@@ -1,0 +1,122 @@
+"""The `export` stage: measure the trained pipeline, export the pack (graphs, examples,
+exemplar atlas, reference generations, notice), write its model card, list it in the app."""
+import json
+import os
+import subprocess
+
+import torch
+
+from digit.examples import write_examples
+from digit.exemplars import write_atlas
+from digit.export import PackInfo, export_pack
+from digit.reference_samples import pack_cases
+from digit.pipeline import Pipeline
+from digit.quantizer import Quantizer
+from digit.sampling import SamplingSettings
+from digit.token_decoder import TokenDecoder
+
+from common.features import patch_features
+from evaluation import evaluate, model_card
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def build_pipeline(run) -> Pipeline:
+    r, ids = run.recipe, run.ids()
+    direct = TokenDecoder(r.PIXEL_DECODER, ids.codebook_size, r.ENCODER.grid)
+    direct.load_state_dict(run.load("direct")["model"])
+    return Pipeline(
+        ids=ids,
+        grid=r.ENCODER.grid,
+        encoder=run.encoder(),
+        quantizer=Quantizer(run.load("codebook")["centroids"]),
+        stage1=run.gpt("stage1"),
+        stage2=run.gpt("stage2"),
+        vq_decoder=run.vq_model().token_decoder(),
+        direct_decoder=direct.eval(),
+    )
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def register(pack_dir: str, pack_id: str):
+    """List the pack in the app's models/index.json, when the pack went to the app's folder."""
+    index_path = os.path.join(os.path.dirname(pack_dir), "index.json")
+    if not os.path.exists(index_path):
+        return
+    with open(index_path) as f:
+        index = json.load(f)
+    if all(p["id"] != pack_id for p in index["packs"]):
+        index["packs"].append({"id": pack_id, "path": f"models/{pack_id}/"})
+        with open(index_path, "w") as f:
+            json.dump(index, f, indent=2)
+            f.write("\n")
+
+
+def run_stage(run, log, reuse_metrics: bool = False):
+    """Measure, then export. reuse_metrics: take the numbers of the last evaluation
+    (runs/<pack>/metrics.json) and only re-export, e.g. after a change to the pack format or
+    the recipe's defaults."""
+    pipe = build_pipeline(run)
+    metrics_path = os.path.join(run.dir, "metrics.json")
+    if reuse_metrics:
+        with open(metrics_path) as f:
+            metrics = json.load(f)
+        return export_with(run, pipe, metrics, log)
+    metrics, samples = evaluate.measure(run, pipe, log)
+    model_card.write_sample_grids(run, samples)
+    minutes = {s: run.load(s)["minutes"] for s in ("ssl", "vq", "codebook", "stage1", "stage2", "direct")}
+    minutes["export_and_eval"] = round(log.elapsed / 60, 2)
+    codebook = run.load("codebook")
+    metrics["codebook_selection"] = {"block": codebook["block"], **codebook["report"]}
+    metrics["train_minutes"] = minutes
+    with open(metrics_path, "w") as f:
+        json.dump(metrics, f, indent=2)
+    return export_with(run, pipe, metrics, log)
+
+
+@torch.no_grad()
+def exemplar_atlas(run, pipe: Pipeline, out_dir: str) -> dict:
+    """exemplars.png: the training patches nearest each centroid (what a token stands for)."""
+    images = run.data["train"][0]
+    tokens, distances = pipe.quantizer(patch_features(pipe.encoder, images))
+    os.makedirs(out_dir, exist_ok=True)
+    return write_atlas(out_dir, images, tokens, distances, pipe.grid, pipe.ids.codebook_size)
+
+
+def export_with(run, pipe: Pipeline, metrics: dict, log):
+    r = run.recipe
+    out = run.pack_dir
+    info = PackInfo(
+        id=r.ID,
+        title=r.TITLE,
+        description=r.DESCRIPTION,
+        license=r.LICENSE,
+        provenance={"data": r.DATA, "command": f"python3 training/make_pack.py {r.ID}", "commit": git_commit()},
+        classes=list(run.data["classes"]),
+        sampling=r.SAMPLING,
+        metrics=metrics,
+        exemplars=exemplar_atlas(run, pipe, out),
+    )
+    info.examples, tokenize_cases = write_examples(out, pipe, *run.data["test"], len(run.data["classes"]))
+    manifest = export_pack(pipe, info, out)
+    with open(os.path.join(out, "NOTICE.md"), "w") as f:
+        f.write(r.NOTICE)
+    cases = pack_cases(
+        pipe,
+        SamplingSettings.from_pack(r.SAMPLING["stage1"]),
+        SamplingSettings.from_pack(r.SAMPLING["stage2"]),
+        len(run.data["classes"]),
+    )
+    with open(os.path.join(out, "reference.json"), "w") as f:
+        json.dump({"generation": cases, "tokenize": tokenize_cases}, f)
+    model_card.write_card(r, metrics, manifest, run.data["classes"], run.docs_dir)
+    register(out, r.ID)
+    total = sum(g["bytes"] for g in manifest["graphs"].values())
+    log(f"exported {out} ({total / 1e6:.2f} MB)")
+    return manifest
