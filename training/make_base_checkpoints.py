@@ -7,10 +7,11 @@ files cannot be downloaded here). About 1.3 GB (stage 1) and 1.6 GB (stage 2); n
         --weights fp16 --out ../digit-base/pack
     npm run bench -- --pack ../digit-base/pack --pack-only --batches 1 --repeats 1
 
-Shapes (the official base model, docs/official-models.md): DINOv2 ViT-B/14 with 4 registers (12 blocks, the tokenizer keeps 0-9);
-K = 8192 centroids of width 768; class-conditional stage-1 GPT of 16 layers x 1024, 16 heads,
-FFN 4096, post-LN, 1000 classes; stage-2 GPT 16 x 1024, pre-LN, 256-token prefix; MAGE VQGAN
-decoder (codebook 1024 x 256, channels 128 x (1, 1, 2, 2, 4), two resblocks per level).
+Shapes of the official base model (docs/official-models.md): DINOv2 ViT-B/14 with 4 registers
+(12 blocks, the tokenizer keeps 0-9); K = 8192 centroids of width 768; class-conditional
+stage-1 GPT of 16 layers x 1024, 16 heads, FFN 4096, post-LN, 1000 classes; stage-2 GPT
+16 x 1024, pre-LN, 256-token prefix; MAGE VQGAN decoder (codebook 1024 x 256, channels
+128 x (1, 1, 2, 2, 4), two resblocks per level).
 """
 import argparse
 import os

@@ -9,6 +9,22 @@ from common.gpt_training import GPTTrainConfig
 from stages.ssl import SSLConfig
 from stages.vq import VQConfig
 
+# What a mini recipe takes as it is (`from packs.mini import *`); it may then override some.
+__all__ = [
+    "SSL",
+    "CODEBOOK",
+    "VQ",
+    "STAGE1",
+    "STAGE2",
+    "DIRECT",
+    "ADVERSARIAL",
+    "SAMPLING",
+    "EVAL_PER_CLASS",
+    "JUDGE_STEPS",
+    "stage1_gpt",
+    "stage2_gpt",
+]
+
 SSL = SSLConfig(steps=750, batch=128, lr=1e-3, warmup=50)
 CODEBOOK = CodebookConfig(blocks=(1, 2, 3), sizes=(128, 256, 512))
 VQ = VQConfig(codebook_size=256, steps=600, batch=128)

@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { CancelledError, Engine, type GenerateRequest } from './engine';
 import type { RgbaImage } from './pixels';
-import { settingsFromPack } from './sampling';
-import { FIXTURE_DIR, golden } from './test/golden';
+import { FIXTURE_DIR, golden, requestFor } from './test/golden';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -14,14 +13,7 @@ beforeAll(async () => {
 afterAll(() => engine.dispose());
 
 const c = golden.generation[0];
-const request: GenerateRequest = {
-  classId: c.class_id,
-  seed: c.seed,
-  batch: c.batch,
-  decoder: c.decoder,
-  stage1: settingsFromPack(c.stage1),
-  stage2: settingsFromPack(c.stage2),
-};
+const request: GenerateRequest = requestFor(c);
 
 function session(name: string): ort.InferenceSession {
   return (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions.get(name)!;

@@ -6,8 +6,7 @@ import { Engine } from './engine';
 import { PackError, validateManifest } from './manifest';
 import type { PackSource } from './packSource';
 import { readPack } from './readPack';
-import { settingsFromPack } from './sampling';
-import { FIXTURE_DIR, golden } from './test/golden';
+import { FIXTURE_DIR, golden, requestFor } from './test/golden';
 
 const manifestText = readFileSync(`${FIXTURE_DIR}/pack.json`, 'utf8');
 const disk = fileSource(FIXTURE_DIR);
@@ -50,15 +49,7 @@ describe('pack validation', () => {
     expect([...forWasm.graphs.keys()]).toContain('direct_decoder');
 
     const c = golden.generation[0];
-    const request = {
-      classId: c.class_id,
-      seed: c.seed,
-      batch: c.batch,
-      decoder: c.decoder,
-      prefix: c.prefix,
-      stage1: settingsFromPack(c.stage1),
-      stage2: settingsFromPack(c.stage2),
-    };
+    const request = requestFor(c);
     for (const files of [forGpu, forWasm]) {
       // the fallback case, then the usual one
       const engine = await Engine.fromFiles(files, 'wasm');

@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
-import { settingsFromPack } from './sampling';
-import { expectReferenceGenerations, type GenerationCase, settledLength } from './test/golden';
+import { expectReferenceGenerations, type GenerationCase, requestFor, settledLength } from './test/golden';
 
 const MODELS = fileURLToPath(new URL('../../public/models', import.meta.url));
 const index = JSON.parse(readFileSync(`${MODELS}/index.json`, 'utf8')) as {
@@ -53,15 +52,7 @@ describe('listed packs', () => {
       await expectReferenceGenerations(engine, cases);
       if (id === index.default) {
         // the browser tests compare the first case's tokens exactly: every draw must be settled
-        const c = cases[0];
-        const { margins } = await engine.generate({
-          classId: c.class_id,
-          seed: c.seed,
-          batch: c.batch,
-          decoder: c.decoder,
-          stage1: settingsFromPack(c.stage1),
-          stage2: settingsFromPack(c.stage2),
-        });
+        const { margins } = await engine.generate(requestFor(cases[0]));
         expect(margins.map((row) => settledLength(row))).toEqual(margins.map((row) => row.length));
       }
       await engine.dispose();

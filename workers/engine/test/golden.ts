@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import type { Engine } from '../engine';
+import type { Engine, GenerateRequest } from '../engine';
 import { settingsFromPack } from '../sampling';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../../public/models/fixture-tiny', import.meta.url));
@@ -70,6 +70,20 @@ export function settledLength(...rows: (number[] | undefined)[]): number {
   return n;
 }
 
+/** The engine's request for a recorded generation. */
+export function requestFor(c: GenerationCase): GenerateRequest {
+  const { class_id: classId, seed, batch, decoder, prefix } = c;
+  return {
+    classId,
+    seed,
+    batch,
+    decoder,
+    prefix,
+    stage1: settingsFromPack(c.stage1),
+    stage2: settingsFromPack(c.stage2),
+  };
+}
+
 /** A case whose every recorded draw is settled, for tests that compare its tokens exactly. */
 export function settledCase(c: GenerationCase): GenerationCase {
   const rows = [...(c.margins ?? []), ...(c.vq_margins ?? [])];
@@ -88,15 +102,7 @@ export async function expectReferenceGenerations(engine: Engine, cases: Generati
   let rows = 0;
   let whole = 0;
   for (const c of cases) {
-    const result = await engine.generate({
-      classId: c.class_id,
-      seed: c.seed,
-      batch: c.batch,
-      decoder: c.decoder,
-      prefix: c.prefix,
-      stage1: settingsFromPack(c.stage1),
-      stage2: settingsFromPack(c.stage2),
-    });
+    const result = await engine.generate(requestFor(c));
     const perImage = c.pixels.length / c.batch;
     for (let b = 0; b < c.batch; b++) {
       rows++;
