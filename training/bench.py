@@ -24,6 +24,7 @@ from digit.export import export_graph, export_gpt, tensor_spec
 from digit.gpt import GPT, GPTConfig
 from digit.pipeline import sample_ids
 from digit.sampling import SamplingSettings, image_rng
+from packs.mini import stage1_gpt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,16 +33,7 @@ N_SPECIAL = 5
 
 def mini(tokens: int) -> GPTConfig:
     """The stage-1 GPT of the mini packs (256 codes, 14 classes)."""
-    return GPTConfig(
-        vocab_size=N_SPECIAL + 256,
-        embed_rows=N_SPECIAL + 256 + 14,
-        n_layer=4,
-        n_head=4,
-        dim=128,
-        ffn_dim=512,
-        normalize_before=True,
-        max_positions=tokens + 2,
-    )
+    return stage1_gpt(N_SPECIAL + 256, 14, tokens)
 
 
 def official_base(tokens: int) -> GPTConfig:
