@@ -3,10 +3,12 @@
 The file is a torch zip archive whose pickle may name any Python callable. `load_checkpoint`
 reads the archive itself (torch.load would run the pickle with the standard unpickler) with an
 allow-list: tensors rebuilt from the archive's storage records, plain containers, and
-`copyreg._reconstructor` (how protocol-2 pickles rebuild plain objects). Classes from the
-configuration libraries a checkpoint legitimately holds (argparse, omegaconf, fairseq, enum,
-pathlib) become `Inert` records of their state, never instances of the real classes. Anything
-else — `os.system`, `builtins.eval`, `subprocess.Popen`, … — is refused before it can be called.
+`copyreg._reconstructor` (how protocol-2 pickles rebuild plain objects, which also spell
+`builtins` as `__builtin__`), and numpy's array and scalar constructors (fairseq keeps training
+metrics in `extra_state`). Classes from the configuration libraries a checkpoint legitimately
+holds (argparse, omegaconf, fairseq, enum, pathlib) become `Inert` records of their state, never
+instances of the real classes. Anything else — `os.system`, `builtins.eval`,
+`subprocess.Popen`, … — is refused before it can be called.
 """
 import io
 import pickle
@@ -30,12 +32,19 @@ STORAGE_DTYPES = {
 SAFE = {
     ("collections", "OrderedDict"),
     ("copyreg", "_reconstructor"),
-    ("builtins", "object"),
-    ("builtins", "set"),
-    ("builtins", "frozenset"),
-    ("builtins", "slice"),
+    *(("builtins", name) for name in ("object", "set", "frozenset", "slice", "dict", "list", "tuple")),
+    *(("builtins", name) for name in ("int", "float", "complex", "bool", "str", "bytes", "bytearray")),
     ("torch", "Size"),
+    # numpy data: arrays, scalars and their dtypes (numpy 1 and numpy 2 module names)
+    *(
+        (module, name)
+        for module in ("numpy.core.multiarray", "numpy._core.multiarray")
+        for name in ("_reconstruct", "scalar")
+    ),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
 }
+PROTOCOL_2_MODULES = {"__builtin__": "builtins", "copy_reg": "copyreg"}  # Python 2 spellings
 INERT_MODULES = ("argparse", "omegaconf", "fairseq", "enum", "pathlib", "typing")
 
 
@@ -81,6 +90,13 @@ def _rebuild_parameter(data: torch.Tensor, *_):
     return data
 
 
+def _latin1_bytes(text: str, encoding: str) -> bytes:
+    """How protocol 2 spells a bytes object (numpy array data): _codecs.encode(text, 'latin1')."""
+    if encoding not in ("latin1", "latin-1"):
+        raise UnsafeCheckpoint(f"the checkpoint asks for _codecs.encode with {encoding!r}; refusing to load it")
+    return text.encode("latin1")
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """Unpickles data.pkl of a torch zip archive; storages are read from the archive's records."""
 
@@ -89,12 +105,15 @@ class RestrictedUnpickler(pickle.Unpickler):
         self.records = records
 
     def find_class(self, module: str, name: str):
+        module = PROTOCOL_2_MODULES.get(module, module)
         if module == "torch" and name in STORAGE_DTYPES:
             return STORAGE_DTYPES[name]
         if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
             return _rebuild_tensor
         if (module, name) == ("torch._utils", "_rebuild_parameter"):
             return _rebuild_parameter
+        if (module, name) == ("_codecs", "encode"):
+            return _latin1_bytes
         if module == "torch" and isinstance(getattr(torch, name, None), torch.dtype):
             return getattr(torch, name)
         if (module, name) in SAFE:

@@ -280,3 +280,35 @@ def test_the_committed_converted_fixture_is_what_the_script_writes(tmp_path):
     for pack in ("converted-tiny", "converted-tiny-int8", "converted-tiny-uncond"):
         assert sorted(os.listdir(tmp_path / pack)) == sorted(os.listdir(os.path.join(committed, pack)))
         assert_pack_folders_agree(str(tmp_path / pack), os.path.join(committed, pack))
+
+
+def test_reads_protocol_2_builtins_and_numpy_data_outside_the_model(tmp_path):
+    """fairseq pickles with protocol 2 (`__builtin__.set`) and keeps numpy metrics in extra_state."""
+    import numpy as np
+
+    gpt, centroids = tiny_stage1()
+    ckpt = stage1_checkpoint(gpt, centroids)
+    ckpt["extra_state"] = {"metrics": {"loss": np.float64(2.5), "counts": np.arange(3)}, "seen": {1, 2}}
+    path = str(tmp_path / "p2.pt")
+    torch.save(ckpt, path, pickle_protocol=2)
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        assert b"__builtin__\nset" in z.read(next(n for n in z.namelist() if n.endswith("data.pkl")))
+    extra = load_checkpoint(path)["extra_state"]
+    assert extra["metrics"]["loss"] == 2.5 and extra["metrics"]["counts"].tolist() == [0, 1, 2]
+    assert extra["seen"] == {1, 2}
+
+
+@pytest.mark.parametrize("call", ["subprocess.Popen", "builtins.eval", "builtins.getattr", "numpy.load"])
+def test_refuses_code_however_it_is_spelled(tmp_path, call):
+    import zipfile
+
+    module, name = call.rsplit(".", 1)
+    module = "__builtin__" if module == "builtins" else module  # the protocol-2 spelling
+    payload = b"\x80\x02c" + f"{module}\n{name}\n".encode() + b"X\x04\x00\x00\x00trueq\x00\x85q\x01Rq\x02."
+    path = tmp_path / "evil.pt"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("archive/data.pkl", payload)
+    with pytest.raises(UnsafeCheckpoint, match="refusing to load it"):
+        load_checkpoint(str(path))
