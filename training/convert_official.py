@@ -1,12 +1,11 @@
 """Convert official DiGIT checkpoints (fairseq .pt) into a pack the app runs:
 
-    /usr/bin/python3 training/convert_official.py STAGE1.pt [--stage2 STAGE2.pt] --out public/models/digit-base \\
+    /usr/bin/python3 training/convert_official.py STAGE1.pt --stage2 STAGE2.pt --out public/models/digit-base \\
         [--id digit-base] [--class-names names.txt] [--weights fp32|fp16|int8]
 
 Read safely (no fairseq, no pickled code). The stage-1 file gives the DINOv2 tokenizer (cut at
-DiGIT's feature block), the k-means centroids and the class-conditional GPT; the stage-2 file
-gives the stage-2 GPT and the MAGE VQGAN decoder (the `ar-vq` path). Without --stage2 the pack
-has no pixel decoder and the app can only tokenize and sample tokens, so pass both.
+DiGIT's feature block), the k-means centroids and the stage-1 GPT; the stage-2 file gives the
+stage-2 GPT and the MAGE VQGAN decoder, the pack's only way to pixels, so both are needed.
 --weights fp16 (the default) halves the download and is lossless for the official files, which
 were trained in fp16; it also keeps the large model's GPT under the 2 GB ONNX file limit. int8
 quarters the GPT matrices (approximate). The arithmetic stays float32 either way.
@@ -16,56 +15,76 @@ import sys
 
 import torch
 
-
 from convert.checkpoint import load_checkpoint
-from convert.encoder import encoder_from_checkpoint, quantizer_from_checkpoint
+from convert.encoder import encoder_from_checkpoint, layers_from_end, quantizer_from_checkpoint
 from convert.gpt import attention_heads, load_gpt, n_classes
 from convert.vqgan import vq_decoder_from_checkpoint
+from convert.weights import KeyLedger
 from digit.export import PackInfo, export_pack
 from digit.pipeline import Pipeline, TokenIds
 from digit.weight_storage import STORAGES
 
-SAMPLING = {
-    "decoder": "ar-vq",
-    "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "guidance": 1.0},
-    "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 1.0},
-}
+
+def official_sampling(conditional: bool) -> dict:
+    """The official sampling settings: stage 1 T 1.0 with top-k 300 (class-conditional) or 200
+    (unconditional), stage 2 T 1.0 with top-p 0.8. No guidance: the official models were trained
+    without class dropout, so their unconditional start token means nothing."""
+    return {
+        "decoder": "ar-vq",
+        "stage1": {"temperature": 1.0, "top_k": 300 if conditional else 200, "top_p": 1.0, "guidance": 1.0},
+        "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8},
+    }
 
 
 def build_pipeline(
     stage1_path: str,
-    stage2_path: str = None,
+    stage2_path: str,
     input_size: int = 256,
     encoder_size: int = 224,
     encoder_heads: int = None,
     feature_block: int = None,
     log=print,
 ) -> Pipeline:
-    one = load_checkpoint(stage1_path)
-    encoder = encoder_from_checkpoint(one["model"], feature_block, encoder_heads, input_size, encoder_size)
+    """Every key of each file is used once or skipped on purpose (KeyLedger), or this fails."""
+    files = (load_checkpoint(stage1_path), load_checkpoint(stage2_path)), (stage1_path, stage2_path)
+    return pipeline_from_checkpoints(*files, input_size, encoder_size, encoder_heads, feature_block, log)
+
+
+def pipeline_from_checkpoints(
+    checkpoints, names, input_size=256, encoder_size=224, encoder_heads=None, feature_block=None, log=print
+) -> Pipeline:
+    """build_pipeline on the two files' contents (load_checkpoint's dicts); names: their paths."""
+    one, two = checkpoints
+    ledger = KeyLedger(one["model"], names[0])
+    encoder = encoder_from_checkpoint(
+        one["model"], feature_block, encoder_heads, layers_from_end(one), input_size, encoder_size, ledger
+    )
     grid = encoder_size // encoder.cfg.patch_size
-    quantizer = quantizer_from_checkpoint(one["model"])
-    stage1 = load_gpt(one["model"], "decoder.", attention_heads(one))
+    quantizer = quantizer_from_checkpoint(one["model"], ledger)
+    stage1 = load_gpt(one["model"], "decoder.", attention_heads(one), ledger=ledger)
+    ledger.check_complete()
     log(
         f"stage 1: {stage1.cfg.n_layer} layers x {stage1.cfg.dim}, {n_classes(stage1.cfg)} classes; "
         f"encoder: {len(encoder.blocks)} DINOv2 blocks x {encoder.cfg.dim}, grid {grid}x{grid}; "
         f"K = {quantizer.centroids.shape[0]}"
     )
-    stage2 = vq_decoder = None
-    vq_size = 0
-    if stage2_path:
-        two = load_checkpoint(stage2_path)
-        stage2 = load_gpt(two["model"], "decoder.", attention_heads(two), prefix_len=grid * grid)
-        vq_decoder = vq_decoder_from_checkpoint(two["model"], grid)
-        vq_size = vq_decoder.codebook.num_embeddings
-        log(f"stage 2: {stage2.cfg.n_layer} layers x {stage2.cfg.dim}; VQGAN codebook {vq_size}")
-    ids = TokenIds(codebook_size=quantizer.centroids.shape[0], vq_codebook_size=vq_size)
+    ids = TokenIds(codebook_size=quantizer.centroids.shape[0])
     if stage1.cfg.vocab_size != ids.stage1_vocab:
         raise ValueError(f"stage-1 vocabulary {stage1.cfg.vocab_size} is not 5 specials + {ids.codebook_size} codes")
-    if stage2 is not None and stage2.cfg.vocab_size != ids.stage2_vocab:
+    ledger = KeyLedger(two["model"], names[1])
+    stage2 = load_gpt(two["model"], "decoder.", attention_heads(two), prefix_len=grid * grid, ledger=ledger)
+    vq_decoder = vq_decoder_from_checkpoint(two["model"], grid, ledger)
+    copies = [k for k in two["model"] if k.startswith("pretrained_encoder.") or k.startswith("centroid")]
+    ledger.take(copies, "skipped: the stage-1 file's encoder and centroids are used")
+    ledger.check_complete()
+    ids = TokenIds(codebook_size=ids.codebook_size, vq_codebook_size=vq_decoder.codebook.num_embeddings)
+    log(f"stage 2: {stage2.cfg.n_layer} layers x {stage2.cfg.dim}; VQGAN codebook {ids.vq_codebook_size}")
+    if stage2.cfg.vocab_size != ids.n_special + ids.vq_codebook_size or stage2.cfg.embed_rows != ids.stage2_vocab:
         raise ValueError(
-            f"stage-2 vocabulary {stage2.cfg.vocab_size} is not {ids.stage2_vocab} "
-            f"(specials, {vq_size} VQ codes, specials, {ids.codebook_size} DiGIT codes)"
+            f"stage-2 vocabulary: {stage2.cfg.embed_rows} input rows and {stage2.cfg.vocab_size} outputs, "
+            f"expected {ids.stage2_vocab} (specials, {ids.vq_codebook_size} VQ codes, specials, "
+            f"{ids.codebook_size} DiGIT codes) and {ids.n_special + ids.vq_codebook_size}: "
+            "are the two files from the same DiGIT model?"
         )
     return Pipeline(
         ids=ids, grid=grid, encoder=encoder, quantizer=quantizer, stage1=stage1, stage2=stage2, vq_decoder=vq_decoder
@@ -87,7 +106,7 @@ def not_fp16_exact(pipe: Pipeline) -> list:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("stage1")
-    ap.add_argument("--stage2")
+    ap.add_argument("--stage2", required=True, help="the stage-2 checkpoint (it holds the VQGAN decoder)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--id", default="digit-official")
     ap.add_argument("--class-names", help="a text file, one class name per line")
@@ -130,7 +149,7 @@ def main():
             "command": "python3 training/convert_official.py " + " ".join(sys.argv[1:]),
         },
         classes=names or None,
-        sampling=SAMPLING if pipe.stage2 is not None else {**SAMPLING, "decoder": "direct"},
+        sampling=official_sampling(count > 0),
     )
     if args.weights != "fp32":
         inexact = not_fp16_exact(pipe)

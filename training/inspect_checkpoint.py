@@ -28,12 +28,21 @@ def describe(path: str) -> str:
         lines.append(f"  k-means: {k} centroids of dimension {d}; stored centroid_norm: {'centroid_norm' in model}")
     heads = attention_heads(ckpt)
     cfg = gpt_config(model, "decoder.", heads)
-    stage = "stage 2 (DiGIT tokens -> VQ tokens)" if "decoder.embed_positions_1.weight" in model else "stage 1"
-    lines.append(
-        f"  GPT ({stage}): {cfg.n_layer} layers x {cfg.dim}, {heads} heads, FFN {cfg.ffn_dim}, "
-        f"{'pre' if cfg.normalize_before else 'post'}-LN, vocabulary {cfg.vocab_size}, "
-        f"{n_classes(cfg)} classes, {cfg.max_positions} positions"
+    shape = (
+        f"{cfg.n_layer} layers x {cfg.dim}, {heads} heads, FFN {cfg.ffn_dim}, "
+        f"{'pre' if cfg.normalize_before else 'post'}-LN"
     )
+    if "decoder.embed_positions_1.weight" in model:  # stage 2: its input rows also hold the DiGIT-token prefix
+        lines.append(
+            f"  GPT (stage 2, DiGIT tokens -> VQ tokens): {shape}, outputs {cfg.vocab_size} "
+            f"(5 specials + {cfg.vocab_size - 5} VQ codes), prefix vocabulary {cfg.embed_rows - cfg.vocab_size}, "
+            f"{cfg.max_positions} positions"
+        )
+    else:
+        lines.append(
+            f"  GPT (stage 1): {shape}, vocabulary {cfg.vocab_size}, {n_classes(cfg)} classes, "
+            f"{cfg.max_positions} positions"
+        )
     lines.append(f"  DINOv2 encoder inside: {'pretrained_encoder' in groups}; VQGAN inside: {'vqgan' in groups}")
     return "\n".join(lines)
 

@@ -6,7 +6,7 @@ anything left over on either side is an error that lists the keys.
 """
 import re
 
-from convert.weights import load_exactly
+from convert.weights import KeyLedger, load_exactly
 from digit.gpt import GPT, POSITION_OFFSET, GPTConfig
 
 
@@ -44,11 +44,15 @@ def gpt_config(model: dict, prefix: str, heads: int, prefix_len: int = 0) -> GPT
     )
 
 
-def load_gpt(model: dict, prefix: str, heads: int, prefix_len: int = 0) -> GPT:
+def load_gpt(model: dict, prefix: str, heads: int, prefix_len: int = 0, ledger: KeyLedger = None) -> GPT:
+    """Stage 2's head (`output_projection`) has only the target dictionary's rows (specials and
+    VQ codes), while its input embedding also holds the DiGIT-token prefix: they are not tied."""
     weights = {k[len(prefix) :]: v for k, v in model.items() if k.startswith(prefix) and k != prefix + "version"}
-    return load_exactly(
-        GPT(gpt_config(model, prefix, heads, prefix_len)), weights, f"the GPT under '{prefix}'", prefix
-    )
+    gpt = GPT(gpt_config(model, prefix, heads, prefix_len))
+    gpt = load_exactly(gpt, weights, f"the GPT under '{prefix}'", prefix, ledger)
+    if ledger is not None:
+        ledger.take([k for k in model if k == prefix + "version"], "skipped: fairseq's format version")
+    return gpt
 
 
 def n_classes(cfg: GPTConfig) -> int:

@@ -1,13 +1,23 @@
 """The MAGE VQGAN inside an official stage-2 checkpoint (`vqgan.*`) as our VQ token decoder:
-its codebook (`vqgan.quantize.embedding.weight`) and conv decoder (`vqgan.decoder.*`, the same
-layout as digit/conv_decoder.py). The config is not stored: it is read off the weight shapes."""
+its codebook (`vqgan.quantize.embedding.weight`) and conv decoder (`vqgan.decoder.*`). The
+config is not stored: it is read off the weight shapes. The official decoder's middle blocks are
+`mid.block_1` / `mid.block_2` (ours: `mid.0` / `mid.1`); everything else has our names. Its
+encoder (`vqgan.encoder.*`) only makes training targets and is not converted."""
 import re
 
-from convert.weights import load_exactly
+from convert.weights import KeyLedger, load_exactly
 from digit.conv_decoder import ConvDecoderConfig
 from digit.token_decoder import TokenDecoder
 
 PREFIX = "vqgan."
+OFFICIAL_MIDDLE = {"mid.0.": "mid.block_1.", "mid.1.": "mid.block_2."}  # our prefix -> the official one
+
+
+def _ours(key: str) -> str:
+    for mine, official in OFFICIAL_MIDDLE.items():
+        if key.startswith(official):
+            return mine + key[len(official) :]
+    return key
 
 
 def decoder_config(w: dict, groups: int = 32) -> ConvDecoderConfig:
@@ -28,11 +38,22 @@ def decoder_config(w: dict, groups: int = 32) -> ConvDecoderConfig:
     )
 
 
-def vq_decoder_from_checkpoint(model: dict, grid: int, groups: int = 32) -> TokenDecoder:
-    codebook = model.get(PREFIX + "quantize.embedding.weight")
-    if codebook is None:
-        raise ValueError("no VQGAN codebook (vqgan.quantize.embedding.weight) in this checkpoint")
-    w = {k[len(PREFIX + "decoder.") :]: v for k, v in model.items() if k.startswith(PREFIX + "decoder.")}
+def vq_decoder_from_checkpoint(model: dict, grid: int, ledger: KeyLedger = None, groups: int = 32) -> TokenDecoder:
+    codebook_key = PREFIX + "quantize.embedding.weight"
+    if codebook_key not in model:
+        raise ValueError(f"no VQGAN codebook ({codebook_key}) in this checkpoint: is it a stage-2 file?")
+    decoder = PREFIX + "decoder."
+    w = {_ours(k[len(decoder) :]): v for k, v in model.items() if k.startswith(decoder)}
     cfg = decoder_config(w, groups)
+    codebook = model[codebook_key]
+    names = {"codebook.weight": "quantize.embedding.weight"}
+    for key in w:
+        official = "decoder." + next((o + key[len(m) :] for m, o in OFFICIAL_MIDDLE.items() if key.startswith(m)), key)
+        names["decoder." + key] = official
     weights = {"codebook.weight": codebook, **{"decoder." + k: v for k, v in w.items()}}
-    return load_exactly(TokenDecoder(cfg, codebook.shape[0], grid), weights, "the VQGAN decoder", PREFIX)
+    module = load_exactly(
+        TokenDecoder(cfg, codebook.shape[0], grid), weights, "the VQGAN decoder", PREFIX, ledger, names
+    )
+    if ledger is not None:
+        ledger.take([k for k in model if k.startswith(PREFIX + "encoder.")], "skipped: the VQGAN encoder")
+    return module
