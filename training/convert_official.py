@@ -151,15 +151,15 @@ def main():
         classes=names or None,
         sampling=official_sampling(count > 0),
     )
+    inexact = not_fp16_exact(pipe) if args.weights != "fp32" else []
     if args.weights != "fp32":
-        inexact = not_fp16_exact(pipe)
         print(
-            "every weight is exactly representable in fp16"
+            "every weight is exactly representable in fp16 (tables computed from them stay fp32)"
             if not inexact
             else f"{len(inexact)} weight tensors are not exact in fp16 (e.g. {inexact[0]}): "
             "--weights fp32 keeps them exact"
         )
-    manifest = export_pack(pipe, info, args.out, args.weights, wasm_steps=not args.no_wasm_steps)
+    manifest = export_pack(pipe, info, args.out, args.weights, wasm_steps=not args.no_wasm_steps, lossless=not inexact)
     sizes = ", ".join(f"{name} {g['bytes'] / 2 ** 20:.1f} MB" for name, g in manifest["graphs"].items())
     total = sum(g["bytes"] for g in manifest["graphs"].values())
     print(f"wrote {args.out} ({args.weights} weights, {total / 2 ** 20:.1f} MB): {sizes}")

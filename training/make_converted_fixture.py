@@ -75,7 +75,7 @@ def write_pack(pipe, classes: int, name: str, weights: str, out: str):
         sampling=official_sampling(classes > 0),
         provenance={"data": "none (random weights)", "command": "python3 training/make_converted_fixture.py"},
     )
-    export_pack(pipe, info, os.path.join(out, name), weights)
+    export_pack(pipe, info, os.path.join(out, name), weights, lossless=True)  # as convert_official.py does
 
 
 def graph_cases(reference, first: dict) -> dict:

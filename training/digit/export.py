@@ -76,10 +76,12 @@ def export_graph(
     outputs: List[Dict],
     weights: str = "fp32",
     custom_opsets: Optional[Dict] = None,
+    lossless: bool = False,
 ) -> Dict:
     """Export `module(*args)` to `path`; inputs/outputs are tensor specs whose symbolic dims
     become dynamic axes; `weights`: how large weights are stored (see weight_storage);
-    `custom_opsets`: the versions of the op domains beyond ONNX's that the module exports to.
+    `custom_opsets`: the versions of the op domains beyond ONNX's that the module exports to;
+    `lossless`: keep in float32 what float16 storage would round (see store_weights).
     Returns the graph's pack.json entry."""
     weight_bytes = sum(t.numel() * t.element_size() for t in module.state_dict().values())
     if weight_bytes > MAX_FP32_WEIGHT_BYTES:
@@ -110,7 +112,7 @@ def export_graph(
     changed = fused_attention.spell_out_optional_inputs(model)
     changed = declare_shapes(model, inputs + outputs) or changed
     if weights != "fp32":
-        store_weights(model, weights)
+        store_weights(model, weights, lossless)
         entry["weights"] = weights
     if changed or weights != "fp32":
         onnx.save(model, path)
@@ -121,7 +123,9 @@ FIXED_CACHE = ["layers", "batch", "heads", "capacity", "head_dim"]
 PAST_CACHE = ["layers", "batch", "heads", "past", "head_dim"]
 
 
-def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32", past: bool = False) -> Dict:
+def export_gpt(
+    gpt: GPT, capacity: int, path: str, weights: str = "fp32", past: bool = False, lossless: bool = False
+) -> Dict:
     """The GPT as a step over any number of new tokens with the whole fixed-capacity cache in and
     out (GPT.step), or
     with `past=True` as a step over any number of new tokens, the earlier tokens' keys/values in
@@ -155,6 +159,7 @@ def export_gpt(gpt: GPT, capacity: int, path: str, weights: str = "fp32", past: 
         outputs=[tensor_spec("logits", "float32", ["batch", cfg.vocab_size])] + outputs,
         weights=weights,
         custom_opsets={fused_attention.DOMAIN: 1} if past else None,
+        lossless=lossless,
     )
     entry["kv_cache"] = {
         "layout": PAST_CACHE if past else FIXED_CACHE,
@@ -181,14 +186,22 @@ class PackInfo:
     examples: Optional[List[Dict]] = None  # example images' entries (digit/examples.py), if written
 
 
-def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp32", wasm_steps: bool = True) -> Dict:
+def export_pack(
+    pipe: Pipeline,
+    info: PackInfo,
+    out_dir: str,
+    weights: str = "fp32",
+    wasm_steps: bool = True,
+    lossless: bool = False,
+) -> Dict:
     """Write every graph of `pipe` and pack.json into out_dir; returns the manifest.
 
     weights: "fp32", "fp16" (every graph but the quantizer, whose centroids must stay exact) or
     "int8" (the GPT matrices; the other graphs as under fp16).
     wasm_steps: also write each GPT as a step over the past keys/values (`stage1_wasm`,
     `stage2_wasm`), which the WASM backend runs instead of the fixed-capacity one; it repeats the
-    GPT's weights."""
+    GPT's weights. lossless: float16 storage leaves in float32 whatever it would round (for
+    fp16-exact weights, the tables the export computes from them)."""
     os.makedirs(out_dir, exist_ok=True)
     other = "fp32" if weights == "fp32" else "fp16"
     enc_cfg = pipe.encoder.cfg
@@ -204,6 +217,7 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
             [tensor_spec("image", "float32", ["batch", ch, size, size])],
             [tensor_spec("features", "float32", ["batch", n, dim])],
             other,
+            lossless=lossless,
         ),
         "quantizer": export_graph(
             NearestTwo(pipe.quantizer),
@@ -230,6 +244,7 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
             [tokens_spec],
             [image_out],
             other,
+            lossless=lossless,
         )
         decoders.append("ar-vq")
     if pipe.direct_decoder is not None:
@@ -240,13 +255,14 @@ def export_pack(pipe: Pipeline, info: PackInfo, out_dir: str, weights: str = "fp
             [tokens_spec],
             [image_out],
             other,
+            lossless=lossless,
         )
         decoders.append("direct")
     for name, gpt, capacity in gpts:
-        graphs[name] = export_gpt(gpt, capacity, os.path.join(out_dir, f"{name}.onnx"), weights)
+        graphs[name] = export_gpt(gpt, capacity, os.path.join(out_dir, f"{name}.onnx"), weights, lossless=lossless)
         if wasm_steps:
             graphs[f"{name}_wasm"] = export_gpt(
-                gpt, capacity, os.path.join(out_dir, f"{name}_wasm.onnx"), weights, past=True
+                gpt, capacity, os.path.join(out_dir, f"{name}_wasm.onnx"), weights, past=True, lossless=lossless
             )
     ids = pipe.ids
     manifest = {

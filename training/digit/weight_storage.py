@@ -44,10 +44,12 @@ def _dequantize_columns(name: str, array: np.ndarray):
     return tensors, node
 
 
-def store_weights(model: onnx.ModelProto, storage: str) -> onnx.ModelProto:
+def store_weights(model: onnx.ModelProto, storage: str, lossless: bool = False) -> onnx.ModelProto:
     """Rewrite `model` in place so its float32 weight matrices and kernels (2-D and up) are
     stored as `storage`. int8 applies to 2-D weights that only feed MatMul (the GPT linears); the
-    other matrices go to float16 under both fp16 and int8."""
+    other matrices go to float16 under both fp16 and int8. lossless: leave in float32 any matrix
+    that float16 would round (for weights that are all fp16-exact, that is only what the export
+    computed from them, such as an interpolated position table)."""
     if storage not in STORAGES:
         raise ValueError(f"weight storage {storage!r}: choose one of {', '.join(STORAGES)}")
     if storage == "fp32":
@@ -62,6 +64,9 @@ def store_weights(model: onnx.ModelProto, storage: str) -> onnx.ModelProto:
             continue
         if storage == "int8" and array.ndim == 2 and _is_matmul_weight(uses.get(init.name)):
             tensors, node = _dequantize_columns(init.name, array)
+        elif lossless and not np.array_equal(array.astype(np.float16).astype(np.float32), array):
+            kept.append(init)
+            continue
         else:
             tensors, node = _widen_to_fp32(init.name, array)
         kept.extend(tensors)

@@ -224,6 +224,22 @@ def test_stage1_and_stage2_checkpoints_convert_to_a_valid_pack_that_samples_like
     assert cli["graphs"]["stage1"]["bytes"] < manifest["graphs"]["stage1"]["bytes"]
     assert cli["sampling"]["stage1"]["top_k"] == 300 and cli["sampling"]["stage2"]["top_p"] == 0.8
 
+    # fp16 storage is bit-exact for the official (fp16-trained) weights; the interpolated
+    # position table the export computes from them stays float32
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    for graph in ("encoder.onnx", "stage1.onnx"):
+        exact = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(tmp_path / "pack" / graph)).graph.initializer}
+        stored = {
+            t.name: numpy_helper.to_array(t) for t in onnx.load(str(tmp_path / "cli-pack" / graph)).graph.initializer
+        }
+        halves = [name for name in stored if name.endswith("_fp16")]
+        assert halves and all(np.array_equal(stored[n].astype(np.float32), exact[n[: -len("_fp16")]]) for n in halves)
+        kept = [n for n, a in stored.items() if a.dtype == np.float32 and a.ndim >= 2]
+        assert graph == "stage1.onnx" or any(stored[n].shape == (1, 1 + 4, TINY["enc_dim"]) for n in kept)
+
 
 @pytest.mark.parametrize("conditional", [True, False])
 def test_the_converted_gpts_give_the_independent_fairseq_forward_logits(tmp_path, conditional):
