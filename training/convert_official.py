@@ -15,7 +15,7 @@ import sys
 
 import torch
 
-from convert.checkpoint import load_checkpoint
+from convert.checkpoint import UnsafeCheckpoint, load_checkpoint
 from convert.encoder import encoder_from_checkpoint, layers_from_end, quantizer_from_checkpoint
 from convert.gpt import attention_heads, load_gpt, n_classes
 from convert.vqgan import vq_decoder_from_checkpoint
@@ -55,6 +55,10 @@ def pipeline_from_checkpoints(
 ) -> Pipeline:
     """build_pipeline on the two files' contents (load_checkpoint's dicts); names: their paths."""
     one, two = checkpoints
+    if "decoder.embed_positions_1.weight" in one["model"]:
+        raise ValueError(f"{names[0]} is a stage-2 checkpoint: give the stage-1 file first and this one with --stage2")
+    if "vqgan.quantize.embedding.weight" not in two["model"]:
+        raise ValueError(f"{names[1]} is not a stage-2 checkpoint (it has no VQGAN): --stage2 takes the stage-2 file")
     ledger = KeyLedger(one["model"], names[0])
     encoder = encoder_from_checkpoint(
         one["model"], feature_block, encoder_heads, layers_from_end(one), input_size, encoder_size, ledger
@@ -129,6 +133,13 @@ def main():
     ap.add_argument("--input-size", type=int, default=256)
     ap.add_argument("--encoder-size", type=int, default=224)
     args = ap.parse_args()
+    try:
+        convert(args)
+    except (ValueError, OSError, UnsafeCheckpoint) as e:  # what is wrong and what to do, in one line
+        sys.exit(f"convert_official.py: {e}")
+
+
+def convert(args):
     pipe = build_pipeline(
         args.stage1, args.stage2, args.input_size, args.encoder_size, args.encoder_heads, args.feature_block
     )
@@ -138,7 +149,7 @@ def main():
         with open(args.class_names) as f:
             names = [line.strip() for line in f if line.strip()]
         if len(names) != count:
-            raise SystemExit(f"{args.class_names} names {len(names)} classes; the checkpoint has {count}")
+            raise ValueError(f"{args.class_names} names {len(names)} classes; the checkpoint has {count}")
     info = PackInfo(
         id=args.id,
         title=f"DiGIT (official weights, {args.id})",

@@ -6,9 +6,10 @@ The first step of the converter: the stage-1/stage-2 GPT shapes, classes, k-mean
 and whether the DINOv2 encoder and the VQGAN are inside.
 """
 import argparse
+import sys
 
 
-from convert.checkpoint import load_checkpoint
+from convert.checkpoint import UnsafeCheckpoint, load_checkpoint
 from convert.gpt import attention_heads, gpt_config, n_classes
 
 
@@ -50,7 +51,10 @@ def describe(path: str) -> str:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("checkpoint")
-    print(describe(ap.parse_args().checkpoint))
+    try:
+        print(describe(ap.parse_args().checkpoint))
+    except (ValueError, OSError, UnsafeCheckpoint) as e:
+        sys.exit(f"inspect_checkpoint.py: {e}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ instances of the real classes. Anything else — `os.system`, `builtins.eval`,
 `subprocess.Popen`, … — is refused before it can be called.
 """
 import io
+import os
 import pickle
 import zipfile
 from typing import Any
@@ -147,12 +148,19 @@ def _unpickle(path: str):
 def load_checkpoint(path: str) -> dict:
     """The checkpoint as plain data: tensors, dicts, lists, and `plain()` views of config objects.
     Never imports or calls anything outside the allow-list above (not even torch.load's)."""
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: no such file")
     try:
         ckpt = _unpickle(path)
     except UnsafeCheckpoint:
         raise
     except Exception as e:
-        raise ValueError(f"{path} is not a readable torch checkpoint: {e}") from e
+        with open(path, "rb") as f:
+            starts_like_a_zip = f.read(4) == b"PK\x03\x04"
+        if starts_like_a_zip:  # a torch archive whose end is missing
+            size = os.path.getsize(path)
+            raise ValueError(f"{path} looks truncated ({size:,} bytes, {e}): download it again") from e
+        raise ValueError(f"{path} is not a torch checkpoint ({e}): is it the .pt file from the DiGIT release?") from e
     if not isinstance(ckpt, dict) or "model" not in ckpt:
         raise ValueError(f"{path} holds no 'model' state: is it a DiGIT/fairseq checkpoint?")
     return {key: plain(value) for key, value in ckpt.items()}

@@ -335,3 +335,54 @@ def test_refuses_code_however_it_is_spelled(tmp_path, call):
         z.writestr("archive/data.pkl", payload)
     with pytest.raises(UnsafeCheckpoint, match="refusing to load it"):
         load_checkpoint(str(path))
+
+
+def run_script(*args):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=TRAINING)
+
+
+def test_every_failure_is_one_line_and_a_non_zero_exit(tmp_path):
+    s1, s2 = written(tmp_path)
+    truncated, text, evil = tmp_path / "cut.pt", tmp_path / "notes.pt", tmp_path / "evil.pt"
+    truncated.write_bytes(open(s1, "rb").read()[:5000])
+    text.write_text("hello")
+    torch.save({"model": {}, "cfg": os.system}, str(evil))
+    names = tmp_path / "names.txt"
+    names.write_text("one\ntwo\n")
+    out = str(tmp_path / "pack")
+    tiny = ["--input-size", "32", "--encoder-size", "28"]
+    cases = [
+        (["convert_official.py", str(tmp_path / "nope.pt"), "--stage2", s2, "--out", out], "nope.pt: no such file"),
+        (["convert_official.py", str(truncated), "--stage2", s2, "--out", out], "looks truncated (5,000 bytes"),
+        (["convert_official.py", str(text), "--stage2", s2, "--out", out], "is not a torch checkpoint"),
+        (["convert_official.py", str(evil), "--stage2", s2, "--out", out], "refusing to load it"),
+        (["convert_official.py", s2, "--stage2", s1, "--out", out], "is a stage-2 checkpoint: give the stage-1"),
+        (["convert_official.py", s1, "--stage2", s1, "--out", out], "is not a stage-2 checkpoint"),
+        (["convert_official.py", s1, "--stage2", s2, "--out", out, *tiny], "pass --encoder-heads"),
+        (
+            [
+                "convert_official.py",
+                s1,
+                "--stage2",
+                s2,
+                "--out",
+                out,
+                *tiny,
+                "--encoder-heads",
+                "2",
+                "--class-names",
+                str(names),
+            ],
+            "names 2 classes; the checkpoint has 3",
+        ),
+        (["inspect_checkpoint.py", str(truncated)], "looks truncated"),
+    ]
+    for args, message in cases:
+        result = run_script(*args)
+        assert result.returncode != 0, args
+        assert result.stderr.count("\n") == 1 and message in result.stderr, (args, result.stderr)
+
+
+def test_a_stage_1_file_alone_is_refused_up_front():
+    result = run_script("convert_official.py", "stage1.pt", "--out", "pack")
+    assert result.returncode == 2 and "--stage2" in result.stderr and "Traceback" not in result.stderr
