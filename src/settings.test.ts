@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Settings, settingsFromUrl, settingsToUrl } from './settings';
+import type { PackManifest } from '../workers/protocol';
+import { fitToPack, type Settings, settingsFromUrl, settingsToUrl } from './settings';
 
 const s: Settings = {
   pack: 'fixture-tiny',
@@ -23,5 +24,19 @@ describe('settings in the URL', () => {
   it('drops values out of range instead of using them', () => {
     const got = settingsFromUrl('?seed=-1&batch=99&topp=0&temp=abc&decoder=gan&topk=2.5');
     expect(got).toEqual({});
+  });
+});
+
+describe('fitting settings to a pack', () => {
+  const pack = { classes: ['a', 'b', 'c'], decoders: ['ar-vq'] } as unknown as PackManifest;
+
+  it('keeps unconditional sampling and guidance where the pack was trained with class dropout', () => {
+    expect(fitToPack({ ...s, classId: null }, pack)).toMatchObject({ classId: null, guidance: 1.5 });
+  });
+
+  it('always picks a class and drops guidance for a pack trained without class dropout', () => {
+    const official = { ...pack, class_dropout: false } as PackManifest;
+    expect(fitToPack({ ...s, classId: null }, official)).toMatchObject({ classId: 0, guidance: 1 });
+    expect(fitToPack({ ...s, classId: 7 }, official)).toMatchObject({ classId: 2, guidance: 1 });
   });
 });

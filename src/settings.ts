@@ -84,6 +84,10 @@ export function settingsToUrl(s: Settings): string {
 /** Settings in, settings for the engine out: a pack's class count and decoders bound them. */
 export function fitToPack(s: Settings, m: PackManifest): Settings {
   const classes = m.classes?.length ?? 0;
+  if (classes && m.class_dropout === false) {
+    // no unconditional start token was trained: always a class, never guidance
+    return { ...fitToPack({ ...s, classId: s.classId ?? 0 }, { ...m, class_dropout: true }), guidance: 1 };
+  }
   return {
     ...s,
     classId: classes === 0 || s.classId === null ? null : Math.min(s.classId, classes - 1),

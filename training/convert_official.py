@@ -160,6 +160,7 @@ def convert(args):
             "command": "python3 training/convert_official.py " + " ".join(sys.argv[1:]),
         },
         classes=names or None,
+        class_dropout=False,
         sampling=official_sampling(count > 0),
     )
     inexact = not_fp16_exact(pipe) if args.weights != "fp32" else []

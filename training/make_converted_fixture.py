@@ -72,6 +72,7 @@ def write_pack(pipe, classes: int, name: str, weights: str, out: str):
         description="Checkpoints generated from the official layout at toy sizes, converted. For tests.",
         license="MIT",
         classes=[f"class {i}" for i in range(classes)] or None,
+        class_dropout=False,
         sampling=official_sampling(classes > 0),
         provenance={"data": "none (random weights)", "command": "python3 training/make_converted_fixture.py"},
     )
@@ -116,10 +117,10 @@ def main():
         classes = pipe.stage1.cfg.embed_rows - pipe.stage1.cfg.vocab_size
         write_pack(pipe, classes, "converted-tiny", "fp16", out)
         write_pack(pipe, classes, "converted-tiny-int8", "int8", out)
-        cases = [
+        cases = [  # always a class and no guidance: the official models had no class dropout
             (1, 4, 2, plain, plain),
-            (2, 9, 2, SamplingSettings(1.0, 0, 0.9, 2.5), plain),
-            (None, 17, 1, plain, SamplingSettings(0.8, 4, 1.0, 1.0)),
+            (2, 9, 2, SamplingSettings(1.0, 0, 0.9, 1.0), plain),
+            (0, 17, 1, plain, SamplingSettings(0.8, 4, 1.0, 1.0)),
         ]
         write_reference(reference, tokenizer, cases, os.path.join(out, "converted-tiny", "reference.json"))
         pipe, reference, tokenizer = converted(False, 3, tmp)

@@ -9,10 +9,13 @@ export function ClassPicker({
   classes,
   value,
   onChange,
+  unconditional = true,
 }: {
   classes: string[];
   value: number | null;
   onChange: (classId: number | null) => void;
+  /** Offer "unconditional" (packs trained with class dropout). */
+  unconditional?: boolean;
 }) {
   const [query, setQuery] = useState('');
   const count = query.trim() ? matchClasses(classes, query).length : null;
@@ -40,7 +43,7 @@ export function ClassPicker({
           value={value ?? 'none'}
           onChange={(e) => onChange(e.target.value === 'none' ? null : Number(e.target.value))}
         >
-          <option value="none">unconditional</option>
+          {unconditional && <option value="none">unconditional</option>}
           {listedClasses(classes, query, value).map(({ name, id }) => (
             <option key={id} value={id}>
               {name}

@@ -62,6 +62,7 @@ export function GeneratePanel() {
   const [seedLocked, setSeedLocked] = useState(true);
   if (!pack || !settings) return null;
   const m = pack.manifest;
+  const noClassDropout = m.class_dropout === false && m.classes !== null;
   const className = (id: number | null) => (id === null ? 'none' : m.classes?.[id]);
   return (
     <section aria-labelledby="generate-title">
@@ -74,7 +75,12 @@ export function GeneratePanel() {
           void generate();
         }}
       >
-        <ClassPicker classes={m.classes ?? []} value={settings.classId} onChange={(classId) => update({ classId })} />
+        <ClassPicker
+          classes={m.classes ?? []}
+          value={settings.classId}
+          onChange={(classId) => update({ classId })}
+          unconditional={!noClassDropout}
+        />
         <NumberField
           label="Seed"
           value={settings.seed}
@@ -127,14 +133,20 @@ export function GeneratePanel() {
           step={0.01}
           onChange={(topP) => update({ topP })}
         />
-        <NumberField
-          label="Guidance"
-          value={settings.guidance}
-          min={0}
-          max={20}
-          step={0.1}
-          onChange={(guidance) => update({ guidance })}
-        />
+        {noClassDropout ? (
+          <small data-testid="no-guidance">
+            No guidance or unconditional samples: this model was trained without class dropout.
+          </small>
+        ) : (
+          <NumberField
+            label="Guidance"
+            value={settings.guidance}
+            min={0}
+            max={20}
+            step={0.1}
+            onChange={(guidance) => update({ guidance })}
+          />
+        )}
         <label>
           Decoder
           <select value={settings.decoder} onChange={(e) => update({ decoder: e.target.value as 'ar-vq' | 'direct' })}>

@@ -180,6 +180,9 @@ class PackInfo:
     license: str
     provenance: Dict
     classes: Optional[List[str]] = None
+    # False: the stage-1 GPT was trained without class dropout (the official models), so its
+    # unconditional start token, and with it guidance, were never trained
+    class_dropout: bool = True
     sampling: Dict = field(default_factory=dict)
     metrics: Dict = field(default_factory=dict)
     exemplars: Optional[Dict] = None  # the exemplar atlas' entry (digit/exemplars.py), if written
@@ -292,6 +295,8 @@ def export_pack(
         "sampling": info.sampling,
         "metrics": info.metrics,
     }
+    if info.classes and not info.class_dropout:
+        manifest["class_dropout"] = False
     if info.exemplars:
         manifest["exemplars"] = info.exemplars
     if info.examples:

@@ -115,7 +115,7 @@ def test_lists_the_keys_that_do_not_match():
 def test_says_what_a_non_checkpoint_is(tmp_path):
     path = tmp_path / "notes.pt"
     path.write_bytes(b"hello")
-    with pytest.raises(ValueError, match="not a readable torch checkpoint"):
+    with pytest.raises(ValueError, match="is not a torch checkpoint"):
         load_checkpoint(str(path))
     torch.save({"weights": torch.zeros(1)}, str(tmp_path / "other.pt"))
     with pytest.raises(ValueError, match="no 'model' state"):
@@ -223,6 +223,7 @@ def test_stage1_and_stage2_checkpoints_convert_to_a_valid_pack_that_samples_like
     assert cli["graphs"]["stage1"]["weights"] == "fp16" and "weights" not in cli["graphs"]["quantizer"]
     assert cli["graphs"]["stage1"]["bytes"] < manifest["graphs"]["stage1"]["bytes"]
     assert cli["sampling"]["stage1"]["top_k"] == 300 and cli["sampling"]["stage2"]["top_p"] == 0.8
+    assert cli["class_dropout"] is False  # the app then offers no guidance and no unconditional samples
 
     # fp16 storage is bit-exact for the official (fp16-trained) weights; the interpolated
     # position table the export computes from them stays float32

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
 import { gptRunner } from './gptRunner';
-import { expectReferenceGenerations, type GenerationCase, maxAbsDiff } from './test/golden';
+import { expectReferenceGenerations, type GenerationCase, maxAbsDiff, requestFor } from './test/golden';
 
 const dir = (name: string) => fileURLToPath(new URL(`./test/${name}`, import.meta.url));
 interface Reference {
@@ -48,6 +48,17 @@ describe('a converted official-layout pack', () => {
       expect(engine.manifest.graphs.stage1.weights).toBe('fp16');
       expect(engine.manifest.classes?.length ?? null).toBe(classes);
       await expectReferenceGenerations(engine, referenceOf(name).generation);
+      if (classes) {
+        // the official models had no class dropout: no unconditional start, no guidance
+        expect(engine.manifest.class_dropout).toBe(false);
+        const request = requestFor(referenceOf(name).generation[0]);
+        for (const bad of [
+          { ...request, classId: null },
+          { ...request, stage1: { ...request.stage1, guidance: 2 } },
+        ]) {
+          await expect(engine.generate(bad)).rejects.toThrow(/trained without class dropout/);
+        }
+      }
       await engine.dispose();
     });
 

@@ -224,6 +224,12 @@ export class Engine {
       throw new Error(`class ${req.classId} is not in this pack (${m.classes ? m.classes.length : 0} classes)`);
     }
     if (!m.decoders.includes(req.decoder)) throw new Error(`this pack has no '${req.decoder}' decoder`);
+    if (m.class_dropout === false && m.classes && (req.classId === null || req.stage1.guidance !== 1)) {
+      throw new Error(
+        'this model was trained without class dropout: pick a class and leave guidance at 1 ' +
+          '(unconditional sampling and guidance need an unconditional start token it never learned)',
+      );
+    }
     const prefix = req.prefix ?? [];
     if (prefix.length >= n) throw new Error(`a prefix keeps at most ${n - 1} of the ${n} tokens, got ${prefix.length}`);
     if (!prefix.every((k) => Number.isInteger(k) && k >= 0 && k < m.codebook.size)) {

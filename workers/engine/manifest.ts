@@ -66,6 +66,8 @@ export interface PackManifest {
   codebook: { size: number; dim: number };
   vq_codebook_size?: number;
   classes: string[] | null;
+  /** false: trained without class dropout, so no unconditional sampling and no guidance. */
+  class_dropout?: boolean;
   tokens: {
     n_special: number;
     bos: number;
