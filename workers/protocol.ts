@@ -1,7 +1,7 @@
 // What the UI and the inference worker say to each other (over comlink): the worker's API and
 // every type that crosses the boundary. Types only: importing this file loads no engine code,
 // and it is the one file under workers/ that src/ imports.
-import type { Backend, BackendPreference, GpuCapabilities, OrtBuild } from './engine/backend';
+import type { Backend, BackendPreference, BatchLimit, GpuCapabilities, OrtBuild } from './engine/backend';
 import type { GenerateRequest, GenerateResult, TokenMap } from './engine/engine';
 import type { GpuMemory } from './engine/gpuBuffers';
 import type { DecoderKind, PackManifest } from './engine/manifest';
@@ -10,7 +10,7 @@ import type { ProgressListener } from './engine/progress';
 import type { LoadProgress, PackStatus } from './engine/readPack';
 import type { SamplingSettings } from './engine/sampling';
 
-export type { Backend, BackendPreference, GpuCapabilities, OrtBuild } from './engine/backend';
+export type { Backend, BackendPreference, BatchLimit, GpuCapabilities, OrtBuild } from './engine/backend';
 export type { GenerateRequest, GenerateResult, TokenMap } from './engine/engine';
 export type { GpuMemory } from './engine/gpuBuffers';
 export type { DecoderKind, ExemplarsEntry, PackManifest } from './engine/manifest';
@@ -28,6 +28,8 @@ export interface LoadedPack {
   crossOriginIsolated: boolean;
   /** What the WebGPU adapter offers, if there is one (used or not). */
   gpu: GpuCapabilities | null;
+  /** How many images one generation may hold on this backend (a GPU buffer bounds it). */
+  batchLimit: BatchLimit;
   /** The pack's stage-1 sampling defaults, as the engine takes them. */
   stage1Defaults: SamplingSettings;
   /** Which onnxruntime-web WebAssembly build runs. */

@@ -5,7 +5,14 @@ import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
 import plainGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { type Backend, type BackendPreference, chooseBackend, type OrtBuild } from './engine/backend';
+import {
+  type Backend,
+  type BackendPreference,
+  type BatchLimit,
+  batchLimit,
+  chooseBackend,
+  type OrtBuild,
+} from './engine/backend';
 import { CancelledError, Engine } from './engine/engine';
 import { browserFileStore } from './engine/fileStore';
 import { countGpuBuffers, gpuMemory } from './engine/gpuBuffers';
@@ -42,6 +49,7 @@ let files: PackFiles | null = null; // kept, so that falling back to WASM never 
 let backendListener: ((backend: 'wasm', reason: string) => void) | null = null;
 let loads: Promise<unknown> = Promise.resolve();
 let loading: AbortController | null = null;
+let limit: BatchLimit = { max: null, why: null }; // of the loaded pack on its backend
 const jobs = new Map<number, AbortController>();
 
 function requireEngine(): Engine {
@@ -71,6 +79,7 @@ async function fallBackToWasm(why: string) {
   const next = await startEngine(files, 'wasm');
   if (engine !== lost) return next.dispose(); // another pack was loaded meanwhile
   await swapEngine(next, files);
+  limit = batchLimit(files.manifest, 'wasm', null);
   backendListener?.('wasm', `WebGPU stopped (${why}); switched to WASM`);
 }
 
@@ -104,8 +113,10 @@ async function createEngine(url: string, prefer: BackendPreference, onProgress?:
   }
   await swapEngine(next, pack);
   if (backend === 'webgpu') void watchDevice(next);
+  limit = batchLimit(pack.manifest, backend, choice.gpu);
   return {
     manifest: pack.manifest,
+    batchLimit: limit,
     stage1Defaults: settingsFromPack(pack.manifest.sampling.stage1),
     backend,
     backendReason: reason,
@@ -147,6 +158,7 @@ const api: WorkerApi = {
     const controller = new AbortController();
     jobs.set(jobId, controller);
     const running = requireEngine();
+    if (limit.max !== null && req.batch > limit.max) throw new Error(`batch ${req.batch} is too large: ${limit.why}`);
     try {
       const result = await running.generate(req, {
         onProgress,

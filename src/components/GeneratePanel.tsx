@@ -62,6 +62,7 @@ export function GeneratePanel() {
   const [seedLocked, setSeedLocked] = useState(true);
   if (!pack || !settings) return null;
   const m = pack.manifest;
+  const maxBatch = Math.min(MAX_BATCH, pack.batchLimit.max ?? MAX_BATCH);
   const noClassDropout = m.class_dropout === false && m.classes !== null;
   const className = (id: number | null) => (id === null ? 'none' : m.classes?.[id]);
   return (
@@ -105,10 +106,15 @@ export function GeneratePanel() {
           label="Batch"
           value={settings.batch}
           min={1}
-          max={MAX_BATCH}
+          max={maxBatch}
           step={1}
           onChange={(batch) => update({ batch })}
         />
+        {maxBatch < MAX_BATCH && (
+          <small data-testid="batch-limit">
+            Batch of {maxBatch} at most: {pack.batchLimit.why}.
+          </small>
+        )}
         <NumberField
           label="Temperature"
           value={settings.temperature}

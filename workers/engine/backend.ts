@@ -1,6 +1,6 @@
 // The backend vocabulary: which execution provider runs a pack (WebGPU when the browser gives
 // an adapter, else WASM), which of its graphs each one runs, and what the browser offers.
-import type { GraphName } from './manifest';
+import type { GptGraphEntry, GraphName, PackManifest } from './manifest';
 
 export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = 'auto' | Backend;
@@ -63,4 +63,32 @@ export async function chooseBackend(prefer: BackendPreference): Promise<BackendC
   if (!gpu) return { backend: 'wasm', reason: 'this browser does not expose WebGPU', gpu: null };
   if (!caps) return { backend: 'wasm', reason: 'WebGPU gave no adapter', gpu: null };
   return { backend: 'webgpu', reason: `WebGPU adapter ${caps.adapter}`, gpu: caps };
+}
+
+/** The most images one generation may hold on this backend, and why; null: no bound here. */
+export interface BatchLimit {
+  max: number | null;
+  why: string | null;
+}
+
+/** On WebGPU each fixed-capacity GPT step keeps all its keys (and all its values) in one GPU
+ *  buffer, [layers, batch, heads, capacity, head_dim] float32, which must fit the adapter's
+ *  largest buffer and storage binding: that bounds the batch. */
+export function batchLimit(m: PackManifest, backend: Backend, gpu: GpuCapabilities | null): BatchLimit {
+  if (backend !== 'webgpu' || !gpu) return { max: null, why: null };
+  const limit = Math.min(gpu.maxBufferSize, gpu.maxStorageBufferBindingSize);
+  const perImage = Math.max(
+    ...(['stage1', 'stage2'] as const)
+      .map((name) => m.graphs[name] as GptGraphEntry | undefined)
+      .filter((g) => g !== undefined)
+      .map(({ kv_cache: c }) => 4 * c.layers * c.heads * c.capacity * c.head_dim),
+  );
+  const max = Math.floor(limit / perImage);
+  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+  return {
+    max,
+    why:
+      `this GPU's largest buffer is ${mb(limit)} and one image's KV cache takes ${mb(perImage)}, ` +
+      `so it holds at most ${max} image${max === 1 ? '' : 's'} at once`,
+  };
 }
