@@ -36,9 +36,27 @@ function checkSignature(entry: GraphEntry, session: ort.InferenceSession) {
   }
 }
 
+// WebAssembly addresses 4 GB; leave room for activations, caches and the runtime itself.
+const WASM_WEIGHT_BUDGET = 3.5 * 2 ** 30;
+
+/** The bytes a graph's weights take once the graph has widened its stored weights to float32. */
+const float32Bytes = (entry: GraphEntry) =>
+  entry.bytes * (entry.weights === 'fp16' ? 2 : entry.weights === 'int8' ? 4 : 1);
+
 export async function createSessions(pack: PackFiles, backend: Backend): Promise<Sessions> {
+  const names = graphsFor(pack.graphs.keys(), backend);
+  if (backend === 'wasm') {
+    const total = names.reduce((sum, name) => sum + float32Bytes(pack.manifest.graphs[name]!), 0);
+    if (total > WASM_WEIGHT_BUDGET) {
+      const gb = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+      throw new PackError(
+        `this pack's weights take ${gb(total)} GB as float32, more than WebAssembly's 4 GB memory holds ` +
+          `with room to run (${gb(WASM_WEIGHT_BUDGET)} GB): it runs only on WebGPU`,
+      );
+    }
+  }
   const sessions: Sessions = new Map();
-  for (const name of graphsFor(pack.graphs.keys(), backend)) {
+  for (const name of names) {
     const bytes = pack.graphs.get(name)!;
     const entry = pack.manifest.graphs[name]!;
     const isGpt = 'kv_cache' in entry;
