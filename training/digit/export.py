@@ -7,6 +7,7 @@ and GPT.step_past).
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -84,10 +85,13 @@ def export_graph(
     `lossless`: keep in float32 what float16 storage would round (see store_weights).
     Returns the graph's pack.json entry."""
     weight_bytes = sum(t.numel() * t.element_size() for t in module.state_dict().values())
-    if weight_bytes > MAX_FP32_WEIGHT_BYTES:
+    # Past 2 GB torch writes the weights as external files beside the graph; the graph is then
+    # exported to a scratch folder, its weights stored smaller, and saved as one file.
+    too_big = weight_bytes > MAX_FP32_WEIGHT_BYTES
+    if too_big and weights == "fp32":
         raise ValueError(
             f"{os.path.basename(path)}: {weight_bytes / 2 ** 30:.1f} GB of float32 weights do not fit "
-            "one ONNX file (2 GB); this exporter does not split weights into external files"
+            "one ONNX file (2 GB): store them as fp16 (--weights fp16), which halves them"
         )
     dynamic = {}
     for spec in inputs + outputs:
@@ -95,11 +99,12 @@ def export_graph(
         if axes:
             dynamic[spec["name"]] = axes
     module.eval()
-    with torch.no_grad():
+    with tempfile.TemporaryDirectory() as scratch, torch.no_grad():
+        exported = os.path.join(scratch, os.path.basename(path)) if too_big else path
         torch.onnx.export(
             module,
             args,
-            path,
+            exported,
             opset_version=OPSET,
             do_constant_folding=True,
             input_names=[s["name"] for s in inputs],
@@ -107,14 +112,16 @@ def export_graph(
             dynamic_axes=dynamic,
             custom_opsets=custom_opsets,
         )
+        model = onnx.load(exported)  # with the external weights, if torch wrote any
     entry = {"file": os.path.basename(path)}
-    model = onnx.load(path)
     changed = fused_attention.spell_out_optional_inputs(model)
     changed = declare_shapes(model, inputs + outputs) or changed
     if weights != "fp32":
         store_weights(model, weights, lossless)
         entry["weights"] = weights
-    if changed or weights != "fp32":
+    if model.ByteSize() >= 2**31:
+        raise ValueError(f"{os.path.basename(path)}: {model.ByteSize() / 2 ** 30:.1f} GB even with {weights} storage")
+    if changed or weights != "fp32" or too_big:
         onnx.save(model, path)
     return {**entry, "bytes": os.path.getsize(path), "sha256": sha256_of(path), "inputs": inputs, "outputs": outputs}
 

@@ -109,3 +109,18 @@ def test_committed_fixture_is_what_make_fixture_writes(tmp_path):
     assert out.returncode == 0, out.stderr
     assert sorted(os.listdir(tmp_path)) == sorted(os.listdir(FIXTURE))
     assert_pack_folders_agree(str(tmp_path), FIXTURE)
+
+
+def test_a_graph_past_two_gigabytes_is_stored_smaller_or_refused(tmp_path, monkeypatch):
+    """Past 2 GB of float32 weights (the large model's GPTs) the graph is exported to a scratch
+    folder and saved as one file with fp16 weights; fp32 storage is refused, naming the fix."""
+    from digit import export
+    from digit.export import export_gpt
+
+    monkeypatch.setattr(export, "MAX_FP32_WEIGHT_BYTES", 0)  # every graph counts as too big
+    gpt = tiny_pipeline().stage1
+    with pytest.raises(ValueError, match=r"do not fit one ONNX file \(2 GB\): store them as fp16"):
+        export_gpt(gpt, 17, str(tmp_path / "fp32.onnx"))
+    entry = export_gpt(gpt, 17, str(tmp_path / "stage1.onnx"), "fp16")
+    assert entry["weights"] == "fp16" and sorted(os.listdir(tmp_path)) == ["stage1.onnx"]
+    onnx.checker.check_model(onnx.load(str(tmp_path / "stage1.onnx")))
