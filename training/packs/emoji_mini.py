@@ -1,9 +1,8 @@
 """emoji-mini: DiGIT on Google + Twitter emoji (32x32 RGB on white, 14 classes), 2-core CPU."""
 from dataclasses import replace
 
-from digit.encoder import EncoderConfig
 from packs.mini import *  # noqa: F401,F403 (a recipe is a module: it takes the shared settings)
-from packs.mini import ADVERSARIAL, SAMPLING, STAGE1, pixel_decoder
+from packs.mini import ADVERSARIAL, SAMPLING, STAGE1, encoder, pixel_decoder
 
 
 ID = "emoji-mini"
@@ -64,18 +63,7 @@ SAMPLING = {**SAMPLING, "stage1": {**SAMPLING["stage1"], "guidance": 2.0}}
 STAGE1 = replace(STAGE1, steps=2000)
 ADVERSARIAL = replace(ADVERSARIAL, steps=400)
 
-ENCODER = EncoderConfig(
-    input_size=32,
-    encoder_size=32,
-    patch_size=4,
-    conv_stem=True,
-    dim=64,
-    n_head=2,
-    n_registers=0,
-    feature_block=3,
-    pos_grid=8,
-    in_channels=3,
-)
+ENCODER = encoder(32, 3)
 PIXEL_DECODER = pixel_decoder(3)
 
 

@@ -1,7 +1,6 @@
 """fashion-mini: DiGIT on Fashion-MNIST (28x28 gray, 10 classes), trained on a 2-core CPU."""
-from digit.encoder import EncoderConfig
 from packs.mini import *  # noqa: F401,F403 (a recipe is a module: it takes the shared settings)
-from packs.mini import pixel_decoder
+from packs.mini import encoder, pixel_decoder
 
 
 ID = "fashion-mini"
@@ -33,20 +32,7 @@ NOTES = (
 )
 DATA = "Fashion-MNIST (Zalando Research, MIT) from Debian's dataset-fashion-mnist; train split only"
 
-ENCODER = EncoderConfig(
-    input_size=28,
-    encoder_size=28,
-    patch_size=4,
-    conv_stem=True,
-    dim=64,
-    n_head=2,
-    n_registers=0,
-    feature_block=3,
-    pos_grid=7,
-    in_channels=1,
-    mean=(0.286,),
-    std=(0.353,),
-)
+ENCODER = encoder(28, 1, mean=(0.286,), std=(0.353,))
 PIXEL_DECODER = pixel_decoder(1)
 
 

@@ -1,6 +1,7 @@
 """What the two mini packs share: model sizes and training budgets sized for a 2-core CPU
 (about 1.5 hours a pack, two stages side by side)."""
 from digit.conv_decoder import ConvDecoderConfig
+from digit.encoder import EncoderConfig
 from digit.gpt import GPTConfig
 from common.adversarial import AdversarialConfig
 from stages.codebook import CodebookConfig
@@ -28,6 +29,24 @@ __all__ = [
 SSL = SSLConfig(steps=750, batch=128, lr=1e-3, warmup=50)
 CODEBOOK = CodebookConfig(blocks=(1, 2, 3), sizes=(128, 256, 512))
 VQ = VQConfig(codebook_size=256, steps=600, batch=128)
+
+
+def encoder(size: int, channels: int, **normalisation) -> EncoderConfig:
+    """The mini packs' SSL ViT: 4-pixel patches behind a conv stem, 64 wide, 2 heads, no
+    registers, DiGIT's tokens read after block 3."""
+    return EncoderConfig(
+        input_size=size,
+        encoder_size=size,
+        patch_size=4,
+        conv_stem=True,
+        dim=64,
+        n_head=2,
+        n_registers=0,
+        feature_block=3,
+        pos_grid=size // 4,
+        in_channels=channels,
+        **normalisation,
+    )
 
 
 def stage1_gpt(vocab: int, n_classes: int, n_tokens: int) -> GPTConfig:
