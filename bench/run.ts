@@ -137,7 +137,8 @@ async function packStages(pack: string) {
       const start = performance.now();
       await s2.feed([prompt], 0);
       prefill = performance.now() - start;
-      for (let pos = prompt.length; pos < prompt.length + n - 1; pos++) await s2.step([m.tokens.stage2_vq_offset], pos);
+      for (let pos = prompt.length; pos < prompt.length + n - 1; pos++)
+        await s2.step([m.tokens.stage2_vq_offset], pos);
       s2.release();
     });
     report('stage2_prefill_ms', `stage 2, prefill of ${prompt.length} tokens (one run)`, prefill, 'ms');
@@ -232,7 +233,8 @@ async function gptShapes(peak: number) {
       await loop(batch, sampled);
       if (sampled < shape.tokens) await loop(batch, sampled, shape.tokens - sampled);
     };
-    const perImage = (ms: number, batch: number) => (ms * shape.tokens) / (Math.min(2 * sampled, shape.tokens) * batch);
+    const perImage = (ms: number, batch: number) =>
+      (ms * shape.tokens) / (Math.min(2 * sampled, shape.tokens) * batch);
     // one graph at a time where the base shape would not fit the WebAssembly heap twice
     const fixed = await session(`${GRAPHS}/${name}/fixed.onnx`);
     let fixedMs = 0;

@@ -51,7 +51,11 @@ describe('compare board', () => {
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
     await expect.poll(() => boardState(page)).toEqual(before);
     const url = new URL(page.url()).searchParams;
-    expect([url.get('pack'), url.get('seed'), url.get('backend')]).toEqual(['fixture-tiny', String(CASE.seed), 'wasm']);
+    expect([url.get('pack'), url.get('seed'), url.get('backend')]).toEqual([
+      'fixture-tiny',
+      String(CASE.seed),
+      'wasm',
+    ]);
   });
 
   it('exports the board as JSON and imports it back; a bad file changes nothing', async () => {

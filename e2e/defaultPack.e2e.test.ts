@@ -150,7 +150,9 @@ describe('default pack', () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     await page.waitForSelector('[data-testid=sample] canvas', { timeout: 120_000 });
     // the worker does the work: the page never blocks for 100 ms while it generates
-    const longest = await page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks));
+    const longest = await page.evaluate(() =>
+      Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks),
+    );
     expect(longest).toBeLessThan(100);
   });
 

@@ -41,7 +41,11 @@ const toBase64 = (bytes: Uint8ClampedArray) => btoa(Array.from(bytes, (b) => Str
 const fromBase64 = (text: string) => Uint8ClampedArray.from(atob(text), (c) => c.charCodeAt(0));
 
 type JsonImage = { width: number; height: number; rgba: string };
-const imageToJson = (img: RgbaImage): JsonImage => ({ width: img.width, height: img.height, rgba: toBase64(img.data) });
+const imageToJson = (img: RgbaImage): JsonImage => ({
+  width: img.width,
+  height: img.height,
+  rgba: toBase64(img.data),
+});
 
 function imageFromJson(j: JsonImage, where: string): RgbaImage {
   const ok = j && Number.isInteger(j.width) && Number.isInteger(j.height) && typeof j.rgba === 'string';

@@ -125,7 +125,9 @@ export function ComparePanel() {
         </button>
         <button
           type="button"
-          onClick={() => downloadBlob('digit-board.json', new Blob([boardToJson(board)], { type: 'application/json' }))}
+          onClick={() =>
+            downloadBlob('digit-board.json', new Blob([boardToJson(board)], { type: 'application/json' }))
+          }
         >
           Export JSON
         </button>

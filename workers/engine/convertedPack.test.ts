@@ -67,7 +67,8 @@ describe('a converted official-layout pack', () => {
       const ref = referenceOf(name);
       for (const graph of ['stage1', 'stage2'] as const) {
         const { tokens, logits } = ref[graph];
-        const got = await gptLogits(engine, tokens[0].slice(0, -1), `${graph}_wasm`); // the cache holds all but the last
+        // the cache holds all but the last token
+        const got = await gptLogits(engine, tokens[0].slice(0, -1), `${graph}_wasm`);
         expect(maxAbsDiff(got, logits.slice(0, got.length))).toBeLessThan(LOGIT_AND_PIXEL_TOLERANCE);
       }
       const { tokens, image } = ref.vq_decoder;

@@ -103,7 +103,7 @@ describe('engine jobs', () => {
     expect((await engine.generate(request)).tokens).toEqual(c.tokens);
   });
 
-  it('decodes partial previews of the first image (every row at interval 0) without changing the samples', async () => {
+  it('decodes partial previews of the first image (every row at interval 0), the samples unchanged', async () => {
     const seen: number[] = [];
     let last: RgbaImage | null = null;
     const result = await engine.generate(request, {

@@ -231,7 +231,8 @@ export class Engine {
       );
     }
     const prefix = req.prefix ?? [];
-    if (prefix.length >= n) throw new Error(`a prefix keeps at most ${n - 1} of the ${n} tokens, got ${prefix.length}`);
+    if (prefix.length >= n)
+      throw new Error(`a prefix keeps at most ${n - 1} of the ${n} tokens, got ${prefix.length}`);
     if (!prefix.every((k) => Number.isInteger(k) && k >= 0 && k < m.codebook.size)) {
       throw new Error(`prefix tokens must be codes 0…${m.codebook.size - 1}`);
     }
