@@ -84,13 +84,13 @@ export function settingsToUrl(s: Settings): string {
 /** Settings in, settings for the engine out: a pack's class count and decoders bound them. */
 export function fitToPack(s: Settings, m: PackManifest): Settings {
   const classes = m.classes?.length ?? 0;
-  if (classes && m.class_dropout === false) {
-    // no unconditional start token was trained: always a class, never guidance
-    return { ...fitToPack({ ...s, classId: s.classId ?? 0 }, { ...m, class_dropout: true }), guidance: 1 };
-  }
+  // trained without class dropout: no unconditional start token, so always a class, never guidance
+  const classOnly = classes > 0 && m.class_dropout === false;
+  const classId = s.classId ?? (classOnly ? 0 : null);
   return {
     ...s,
-    classId: classes === 0 || s.classId === null ? null : Math.min(s.classId, classes - 1),
+    classId: classes === 0 || classId === null ? null : Math.min(classId, classes - 1),
+    guidance: classOnly ? 1 : s.guidance,
     decoder: m.decoders.includes(s.decoder) ? s.decoder : m.decoders[0],
   };
 }

@@ -80,14 +80,15 @@ export function drawToken(
     const gap = order.length > 1 ? logits[order[0]] - logits[order[1]] : Infinity;
     return { token: range.lo + order[0], margin: gap / 2 / gain };
   }
-  const scaled = Array.from(order, (i) => logits[i] / settings.temperature);
+  const scaled = (rank: number) => logits[order[rank]] / settings.temperature; // only where needed: K may be large
   const gaps: number[] = []; // what decides the pick: scaled-logit gaps and probabilities
-  let kept = scaled.length;
+  let kept = order.length;
   if (settings.topK > 0 && settings.topK < kept) {
     kept = settings.topK;
-    gaps.push(scaled[kept - 1] - scaled[kept]);
+    gaps.push(scaled(kept - 1) - scaled(kept));
   }
-  let weights = scaled.slice(0, kept).map((x) => Math.exp(x - scaled[0]));
+  const top = scaled(0);
+  let weights = Array.from({ length: kept }, (_, rank) => Math.exp(scaled(rank) - top));
   if (settings.topP < 1) {
     const cut = topPCut(weights, settings.topP);
     if (cut) {
@@ -107,9 +108,9 @@ export function drawToken(
     }
     running += weights[i];
   }
-  if (pick > 0) gaps.push((target - running) / total, scaled[pick - 1] - scaled[pick]);
+  if (pick > 0) gaps.push((target - running) / total, scaled(pick - 1) - scaled(pick));
   if (pick < weights.length - 1) gaps.push((running + weights[pick] - target) / total);
-  if (pick + 1 < scaled.length) gaps.push(scaled[pick] - scaled[pick + 1]);
+  if (pick + 1 < order.length) gaps.push(scaled(pick) - scaled(pick + 1));
   const margin = ((Math.max(0, Math.min(...gaps)) / 2) * settings.temperature) / gain;
   return { token: range.lo + order[pick], margin };
 }
