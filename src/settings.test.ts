@@ -28,7 +28,12 @@ describe('settings in the URL', () => {
 });
 
 describe('fitting settings to a pack', () => {
-  const pack = { classes: ['a', 'b', 'c'], decoders: ['ar-vq'] } as unknown as PackManifest;
+  const pack = { classes: ['a', 'b', 'c'], decoders: ['ar-vq'], codebook: { size: 16 } } as unknown as PackManifest;
+
+  it('caps top-k at the codebook size, which keeps every code just the same', () => {
+    expect(fitToPack({ ...s, topK: 300 }, pack).topK).toBe(16);
+    expect(fitToPack({ ...s, topK: 8 }, pack).topK).toBe(8);
+  });
 
   it('keeps unconditional sampling and guidance where the pack was trained with class dropout', () => {
     expect(fitToPack({ ...s, classId: null }, pack)).toMatchObject({ classId: null, guidance: 1.5 });

@@ -91,6 +91,7 @@ export function fitToPack(s: Settings, m: PackManifest): Settings {
     ...s,
     classId: classes === 0 || classId === null ? null : Math.min(classId, classes - 1),
     guidance: classOnly ? 1 : s.guidance,
+    topK: Math.min(s.topK, m.codebook.size), // top-k past the codebook keeps them all, as top-k = K does
     decoder: m.decoders.includes(s.decoder) ? s.decoder : m.decoders[0],
   };
 }

@@ -25,13 +25,19 @@ from digit.pipeline import Pipeline, TokenIds
 from digit.weight_storage import STORAGES
 
 
-def official_sampling(conditional: bool) -> dict:
+def official_sampling(conditional: bool, codes: int) -> dict:
     """The official sampling settings: stage 1 T 1.0 with top-k 300 (class-conditional) or 200
-    (unconditional), stage 2 T 1.0 with top-p 0.8. No guidance: the official models were trained
-    without class dropout, so their unconditional start token means nothing."""
+    (unconditional), at most the codebook size, stage 2 T 1.0 with top-p 0.8. No guidance: the
+    official models were trained without class dropout, so their unconditional start token means
+    nothing."""
     return {
         "decoder": "ar-vq",
-        "stage1": {"temperature": 1.0, "top_k": 300 if conditional else 200, "top_p": 1.0, "guidance": 1.0},
+        "stage1": {
+            "temperature": 1.0,
+            "top_k": min(300 if conditional else 200, codes),
+            "top_p": 1.0,
+            "guidance": 1.0,
+        },
         "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8},
     }
 
@@ -161,7 +167,7 @@ def convert(args):
         },
         classes=names or None,
         class_dropout=False,
-        sampling=official_sampling(count > 0),
+        sampling=official_sampling(count > 0, pipe.ids.codebook_size),
     )
     inexact = not_fp16_exact(pipe) if args.weights != "fp32" else []
     if args.weights != "fp32":
