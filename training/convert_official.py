@@ -18,26 +18,26 @@ import torch
 from convert.checkpoint import UnsafeCheckpoint, load_checkpoint
 from convert.encoder import encoder_from_checkpoint, layers_from_end, quantizer_from_checkpoint
 from convert.gpt import attention_heads, load_gpt, n_classes
+from convert.official_layout import LARGE
 from convert.vqgan import vq_decoder_from_checkpoint
 from convert.weights import KeyLedger
 from digit.export import PackInfo, export_pack
 from digit.pipeline import Pipeline, TokenIds
 from digit.weight_storage import STORAGES
 
+# What the app lets WebAssembly hold (workers/engine/sessions.ts): past it a pack runs on WebGPU only.
+WASM_WEIGHT_BUDGET = 3.5 * 2**30
 
-def official_sampling(conditional: bool, codes: int) -> dict:
+
+def official_sampling(conditional: bool, codes: int, width: int) -> dict:
     """The official sampling settings: stage 1 T 1.0 with top-k 300 (class-conditional) or 200
-    (unconditional), at most the codebook size, stage 2 T 1.0 with top-p 0.8. No guidance: the
-    official models were trained without class dropout, so their unconditional start token means
-    nothing."""
+    (unconditional) for base and 400 for large (the README's advice; width 1536), at most the
+    codebook size, stage 2 T 1.0 with top-p 0.8. No guidance: the official models were trained
+    without class dropout, so their unconditional start token means nothing."""
+    top_k = 400 if width >= LARGE["gpt_dim"] else 300 if conditional else 200
     return {
         "decoder": "ar-vq",
-        "stage1": {
-            "temperature": 1.0,
-            "top_k": min(300 if conditional else 200, codes),
-            "top_p": 1.0,
-            "guidance": 1.0,
-        },
+        "stage1": {"temperature": 1.0, "top_k": min(top_k, codes), "top_p": 1.0, "guidance": 1.0},
         "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8},
     }
 
@@ -167,7 +167,7 @@ def convert(args):
         },
         classes=names or None,
         class_dropout=False,
-        sampling=official_sampling(count > 0, pipe.ids.codebook_size),
+        sampling=official_sampling(count > 0, pipe.ids.codebook_size, pipe.stage1.cfg.dim),
     )
     inexact = not_fp16_exact(pipe) if args.weights != "fp32" else []
     if args.weights != "fp32":
@@ -177,7 +177,16 @@ def convert(args):
             else f"{len(inexact)} weight tensors are not exact in fp16 (e.g. {inexact[0]}): "
             "--weights fp32 keeps them exact"
         )
-    manifest = export_pack(pipe, info, args.out, args.weights, wasm_steps=not args.no_wasm_steps, lossless=not inexact)
+    wasm_steps = not args.no_wasm_steps
+    modules = (pipe.encoder, pipe.quantizer, pipe.stage1, pipe.stage2, pipe.vq_decoder)
+    float32_bytes = 4 * sum(p.numel() for m in modules for p in m.parameters())
+    if wasm_steps and float32_bytes > WASM_WEIGHT_BUDGET:
+        print(
+            f"{float32_bytes / 2 ** 30:.1f} GB of float32 weights: more than WebAssembly's memory holds, so this pack "
+            "runs only on WebGPU and the WASM steps are left out"
+        )
+        wasm_steps = False
+    manifest = export_pack(pipe, info, args.out, args.weights, wasm_steps=wasm_steps, lossless=not inexact)
     sizes = ", ".join(f"{name} {g['bytes'] / 2 ** 20:.1f} MB" for name, g in manifest["graphs"].items())
     total = sum(g["bytes"] for g in manifest["graphs"].values())
     print(f"wrote {args.out} ({args.weights} weights, {total / 2 ** 20:.1f} MB): {sizes}")

@@ -73,7 +73,7 @@ def write_pack(pipe, classes: int, name: str, weights: str, out: str):
         license="MIT",
         classes=[f"class {i}" for i in range(classes)] or None,
         class_dropout=False,
-        sampling=official_sampling(classes > 0, pipe.ids.codebook_size),
+        sampling=official_sampling(classes > 0, pipe.ids.codebook_size, pipe.stage1.cfg.dim),
         provenance={"data": "none (random weights)", "command": "python3 training/make_converted_fixture.py"},
     )
     export_pack(pipe, info, os.path.join(out, name), weights, lossless=True)  # as convert_official.py does

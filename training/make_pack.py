@@ -9,7 +9,8 @@ that file exists; an interrupted stage resumes from runs/<pack>/<stage>.pt.ckpt.
   codebook  feature block and K chosen by measurement, k-means centroids, DiGIT tokens of
             every image
   stage1    class-conditional GPT over DiGIT tokens (with class dropout)
-  stage2    GPT from DiGIT tokens to VQ tokens
+  vq_gpt    the paper's baseline: the same GPT over the VQ autoencoder's tokens
+  stage2    GPT from DiGIT tokens to VQ tokens, until its validation loss stops improving
   direct    direct pixel decoder from DiGIT tokens (then, if the recipe asks, adversarial
             fine-tuning against a patch critic)
   export    evaluation, the pack in public/models/<pack>/ and its model card in docs/models/
@@ -26,7 +27,7 @@ from common.trainer import Checkpoint, Log
 from digit.encoder import Encoder
 from digit.gpt import GPT
 from digit.pipeline import TokenIds
-from stages import codebook, direct, export, ssl, stage1, stage2, vq
+from stages import codebook, direct, export, ssl, stage1, stage2, vq, vq_gpt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -36,6 +37,7 @@ STAGE_RUNNERS = {
     "vq": vq.run_stage,
     "codebook": codebook.run_stage,
     "stage1": stage1.run_stage,
+    "vq_gpt": vq_gpt.run_stage,
     "stage2": stage2.run_stage,
     "direct": direct.run_stage,
     "export": export.run_stage,

@@ -17,12 +17,14 @@ from .trainer import Checkpoint, Log, Trainer, batches, device
 
 @dataclass
 class GPTTrainConfig:
-    steps: int = 1000
+    steps: int = 1000  # at most: with `patience`, training stops once the validation loss does
     batch: int = 128
     lr: float = 2e-3
     warmup: int = 100
     weight_decay: float = 0.05
     class_dropout: float = 0.1
+    eval_every: int = 200  # steps between validation losses
+    patience: int = 0  # stop after this many validations without a new best (0: never stop early)
     seed: int = 0
 
 
@@ -42,9 +44,54 @@ def stage2_sequences(codes, vq_codes, ids: TokenIds):
     return seq[:, :-1], seq[:, 1:], mask
 
 
-def train(gpt: GPT, make_batch, n_examples: int, cfg: GPTTrainConfig, ckpt: Checkpoint, log: Log, weights=None) -> GPT:
+@torch.no_grad()
+def validation_loss(gpt: GPT, sequences, batch: int = 256) -> float:
+    """Mean cross-entropy per predicted token, in nats, over held-out (inputs, targets, mask)."""
+    inputs, targets, mask = sequences
+    was_training = gpt.training
+    gpt.eval()
+    total, count = 0.0, 0
+    for i in range(0, len(inputs), batch):
+        logits, m = gpt(inputs[i : i + batch].to(device())), mask[i : i + batch].to(device())
+        total += F.cross_entropy(logits[m], targets[i : i + batch].to(device())[m], reduction="sum").item()
+        count += int(m.sum())
+    gpt.train(was_training)
+    return total / count
+
+
+def validation_part(*splits, size: int = 2000):
+    """The held-out examples a validation loss is measured on: the test split's first `size`."""
+    return [split[:size] for split in splits]
+
+
+def train_stage1(run, tokens: dict, ids: TokenIds, ckpt: Checkpoint, log: Log):
+    """A class-conditional stage-1 GPT of the recipe's size and schedule over `tokens`
+    ({train, test} codes per image; DiGIT's, or the VQ baseline's)."""
+    r, labels = run.recipe, run.data["train"][1]
+    cfg = r.stage1_gpt(ids.stage1_vocab, len(run.data["classes"]), tokens["train"].shape[1])
+
+    def sequences(idx, gen):
+        return stage1_sequences(tokens["train"][idx], labels[idx], ids, r.STAGE1.class_dropout, gen)
+
+    held_out = stage1_sequences(*validation_part(tokens["test"], run.data["test"][1]), ids, 0.0, None)
+    weights = run.data.get("train_weights")
+    return train(GPT(cfg), sequences, len(tokens["train"]), r.STAGE1, ckpt, log, weights, held_out)
+
+
+def train(
+    gpt: GPT,
+    make_batch,
+    n_examples: int,
+    cfg: GPTTrainConfig,
+    ckpt: Checkpoint,
+    log: Log,
+    weights=None,
+    validation=None,
+):
     """make_batch(index tensor, generator) -> (inputs, targets, loss mask); `weights`: optional
-    per-example sampling weights."""
+    per-example sampling weights; `validation`: held-out (inputs, targets, mask), measured every
+    cfg.eval_every steps. Returns the GPT with its best validation weights (the last ones
+    without validation) and the report {validation_loss, best_step, steps, history}."""
     dev = device()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -58,9 +105,15 @@ def train(gpt: GPT, make_batch, n_examples: int, cfg: GPTTrainConfig, ckpt: Chec
         weight_decay=cfg.weight_decay,
     )
     trainer = Trainer(ckpt, log, {"model": gpt}, opt, gen, cfg)
+    best = trainer.extra or {"history": [], "loss": float("inf"), "step": 0, "model": None}
     order = batches(n_examples, cfg.batch, gen, weights)
     running = None
-    while trainer.running:
+
+    def patience_left() -> bool:
+        evaluations_since_best = sum(1 for step, _ in best["history"] if step > best["step"])
+        return not cfg.patience or evaluations_since_best < cfg.patience
+
+    while trainer.running and patience_left():
         trainer.set_lr()
         inputs, targets, mask = (t.to(dev) for t in make_batch(next(order), gen))
         logits = gpt(inputs)
@@ -71,7 +124,20 @@ def train(gpt: GPT, make_batch, n_examples: int, cfg: GPTTrainConfig, ckpt: Chec
         opt.step()
         running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
         trainer.step += 1
-        if trainer.step % 50 == 0 or not trainer.running:
+        if validation is not None and (trainer.step % cfg.eval_every == 0 or not trainer.running):
+            held_out = validation_loss(gpt, validation)
+            best["history"].append((trainer.step, round(held_out, 4)))
+            if held_out < best["loss"]:
+                best.update(
+                    loss=held_out, step=trainer.step, model={k: v.clone() for k, v in gpt.state_dict().items()}
+                )
+            log(f"step {trainer.step}: validation loss {held_out:.4f} (best {best['loss']:.4f} at {best['step']})")
+        if trainer.step % 50 == 0 or not trainer.running or not patience_left():
             log(f"step {trainer.step}/{cfg.steps} loss {running:.4f}")
-            trainer.save()
-    return gpt.cpu().eval()
+            trainer.save(**best)
+    if best["model"] is not None:
+        gpt.load_state_dict(best["model"])
+    report = {"steps": trainer.step, "history": best["history"]}
+    if validation is not None:
+        report.update(validation_loss=round(best["loss"], 4), best_step=best["step"])
+    return gpt.cpu().eval(), report

@@ -9,6 +9,8 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "official_lay
 
 KINDS = tuple(LAYOUT["checkpoints"])
 BASE = LAYOUT["sizes"]["base"]
+LARGE = LAYOUT["sizes"]["large"]  # partly inferred: see large_sizes in the JSON
+HEADS = LAYOUT["heads"]  # attention heads per size: not in the weights
 
 
 def size_of(expr, sizes: Dict[str, int]) -> int:

@@ -125,15 +125,21 @@ class GPT(nn.Module):
             x = self.layer_norm(x)
         return self.output_projection(x)
 
-    def forward(self, tokens):
-        """tokens [B, T] -> logits [B, T, vocab] with causal attention (no cache)."""
+    def hidden_states(self, tokens) -> list:
+        """tokens [B, T] -> every layer's output [B, T, dim], causal attention (no cache)."""
         t = tokens.shape[1]
         x = self.embed(tokens, self.position_table(t))
         mask = torch.full((t, t), float("-inf")).triu(1)
+        states = []
         for layer in self.layers:
             attn = layer.self_attn
             x = layer(x, lambda h, attn=attn: attn.attend(*attn.project(h), mask))
-        return self.head(x)
+            states.append(x)
+        return states
+
+    def forward(self, tokens):
+        """tokens [B, T] -> logits [B, T, vocab] with causal attention (no cache)."""
+        return self.head(self.hidden_states(tokens)[-1])
 
     def step(self, tokens, position, past_key, past_value):
         """T tokens per row (one while sampling, a whole prompt when prefilling) with a

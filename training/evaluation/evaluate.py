@@ -4,15 +4,21 @@ No Inception network exists here, so quality is measured in the pack's own terms
 - linear probe of the SSL encoder vs a random encoder of the same shape vs raw pixels;
 - FD: Frechet distance between generated and held-out real images in the encoder's feature
   space (mean-pooled patch features), next to real-vs-real;
-- CAS: a CNN trained on real training images labels class-conditional samples;
+- CAS: a CNN trained on real training images labels class-conditional samples, of each
+  pixel path and of the paper's baseline (the same GPT over VQ tokens, VQ-decoded);
+- the paper's probe of the generators: linear classifiers on each stage-1 GPT layer's
+  mean-pooled hidden states; and each GPT's validation loss per token;
 - reconstruction PSNR from real tokens through each decoder;
 - token stability under additive Gaussian noise (the paper's Table 1), DiGIT vs VQ tokens.
 """
+from dataclasses import replace
+
 import torch
 import torch.nn.functional as F
 
 from digit.encoder import Encoder, init_weights
-from digit.pipeline import Pipeline
+from digit.gpt import GPT
+from digit.pipeline import Pipeline, TokenIds, to_uint8
 from digit.sampling import SamplingSettings, image_rng
 
 from common import kmeans
@@ -72,14 +78,42 @@ def sample_images(
     decoder: str,
     seed: int = 1000,
 ):
-    """per_class samples of every class -> (images float [M, C, H, W], labels [M])."""
+    """per_class samples of every class -> (images float [M, C, H, W], labels [M]). decoder
+    "vq-gpt": `pipe` is baseline_pipeline's, its stage-1 codes are VQ codes, VQ-decoded."""
     images, labels = [], []
     for c in range(n_classes):
         tokens, rngs, _ = pipe.sample_tokens(c, seed + c * per_class, per_class, settings)
-        out, _, _ = pipe.decode(tokens, decoder, rngs, stage2)
+        if decoder == "vq-gpt":
+            out = to_uint8(pipe.vq_decoder(tokens))
+        else:
+            out, _, _ = pipe.decode(tokens, decoder, rngs, stage2)
         images.append(out.permute(0, 3, 1, 2).float() / 255)
         labels.append(torch.full((per_class,), c))
     return torch.cat(images), torch.cat(labels)
+
+
+def baseline_pipeline(pipe: Pipeline, vq_gpt: GPT) -> Pipeline:
+    """The paper's baseline as a pipeline: the stage-1 GPT over VQ codes, then the VQ decoder."""
+    return replace(pipe, ids=TokenIds(codebook_size=pipe.ids.vq_codebook_size), stage1=vq_gpt)
+
+
+@torch.no_grad()
+def gpt_probe(gpt: GPT, ids: TokenIds, tokens: dict, data, n_classes: int, fit_size: int = 10000) -> list:
+    """The paper's probe of the generator, per layer: a linear classifier on the hidden states
+    mean-pooled over an image's tokens, fed after the unconditional start token (no class).
+    tokens: {train, test} codes of the GPT's own kind. Fit on the training split, scored on test."""
+
+    def pooled_states(codes):
+        seq = torch.cat([torch.full((len(codes), 1), ids.bos), codes + ids.n_special], 1)
+        per_layer = [[] for _ in gpt.layers]
+        for i in range(0, len(seq), 500):
+            for layer, h in enumerate(gpt.hidden_states(seq[i : i + 500])):
+                per_layer[layer].append(h[:, 1:].mean(1))
+        return [torch.cat(p) for p in per_layer]
+
+    train, test = pooled_states(tokens["train"][:fit_size]), pooled_states(tokens["test"])
+    train_y, test_y = data["train"][1][:fit_size], data["test"][1]
+    return [round(linear_probe(a, train_y, b, test_y, n_classes), 4) for a, b in zip(train, test)]
 
 
 def image_rng_for(i: int):
@@ -135,12 +169,21 @@ def measure(run, pipe: Pipeline, log):
     real_feats = pooled(pipe.encoder, test_x[:half])
     m["fd_real_vs_real"] = round(frechet(real_feats, pooled(pipe.encoder, test_x[half : 2 * half])), 4)
     samples = {}
-    for decoder in ("direct", "ar-vq"):
-        imgs, labels = sample_images(pipe, n_classes, r.EVAL_PER_CLASS, s1, s2, decoder)
+    baseline = baseline_pipeline(pipe, run.gpt("vq_gpt"))
+    for decoder, path in (("direct", pipe), ("ar-vq", pipe), ("vq-gpt", baseline)):
+        imgs, labels = sample_images(path, n_classes, r.EVAL_PER_CLASS, s1, s2, decoder)
         samples[decoder] = (imgs, labels)
         m[f"cas_{decoder}"] = round(classifier.accuracy(judge, imgs, labels), 4)
         m[f"fd_{decoder}"] = round(frechet(pooled(pipe.encoder, imgs), real_feats), 4)
         log(f"{decoder}: CAS {m[f'cas_{decoder}']}, FD {m[f'fd_{decoder}']}")
+    m["validation_loss"] = {
+        stage: run.load(stage)["report"]["validation_loss"] for stage in ("stage1", "vq_gpt", "stage2")
+    }
+    m["gpt_probe"] = {
+        "digit": gpt_probe(pipe.stage1, pipe.ids, run.load("codebook")["tokens"], data, n_classes),
+        "vq": gpt_probe(baseline.stage1, baseline.ids, run.load("vq")["tokens"], data, n_classes),
+    }
+    log(f"validation loss per token {m['validation_loss']}; GPT probes per layer {m['gpt_probe']}")
 
     n = 1000
     x = test_x[:n]

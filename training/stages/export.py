@@ -70,7 +70,7 @@ def run_stage(run, log, reuse_metrics: bool = False):
         return export_with(run, pipe, metrics, log)
     metrics, samples = evaluate.measure(run, pipe, log)
     model_card.write_sample_grids(run, samples)
-    minutes = {s: run.load(s)["minutes"] for s in ("ssl", "vq", "codebook", "stage1", "stage2", "direct")}
+    minutes = {s: run.load(s)["minutes"] for s in ("ssl", "vq", "codebook", "stage1", "vq_gpt", "stage2", "direct")}
     minutes["export_and_eval"] = round(log.elapsed / 60, 2)
     codebook = run.load("codebook")
     metrics["codebook_selection"] = {"block": codebook["block"], **codebook["report"]}

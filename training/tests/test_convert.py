@@ -13,7 +13,7 @@ from agreement import assert_generations_agree, assert_pack_folders_agree
 
 from convert.checkpoint import UnsafeCheckpoint, load_checkpoint
 from convert.gpt import load_gpt, n_classes
-from convert.official_layout import BASE, KINDS, official_keys
+from convert.official_layout import HEADS, KINDS, LAYOUT, official_keys
 from convert.official_reference import DinoV2Tokenizer, FairseqDecoder, MageVQDecoder
 from convert.synthetic import TINY, TINY_OPTIONS, official_checkpoint, official_pair, save
 
@@ -53,30 +53,51 @@ def test_a_key_outside_the_official_layout_is_named(tmp_path):
         build_pipeline(s1, s2, **TINY_OPTIONS, log=lambda _: None)
 
 
-def test_at_the_official_base_sizes_every_key_is_used_once():
-    """From shapes alone: the checkpoints' tensors are zero-strided views, the modules real."""
-    from convert_official import pipeline_from_checkpoints
+@pytest.mark.parametrize("size", ["base", "large"])
+def test_at_the_official_sizes_every_key_is_used_once(size, monkeypatch):
+    """From shapes alone: the checkpoints' tensors are zero-strided views, the modules real (7 GB
+    for large) but not randomly initialised first (the converter overwrites every weight)."""
+    from convert_official import official_sampling, pipeline_from_checkpoints
 
-    heads = {"encoder": 12, "gpt": 16}
+    for init in ("kaiming_uniform_", "uniform_", "normal_", "trunc_normal_"):
+        monkeypatch.setattr(torch.nn.init, init, lambda tensor, *args, **kwargs: tensor)
+
+    sizes, heads = LAYOUT["sizes"][size], HEADS[size]
     checkpoints = []
     for kind in ("stage1_class_conditional", "stage2"):
         ckpt = official_checkpoint(kind, {**TINY, "enc_depth": 2}, heads=heads)  # the top level and config
-        ckpt["cfg"]["model"].update(decoder_layers=BASE["gpt_layers"], decoder_embed_dim=BASE["gpt_dim"])
-        ckpt["model"] = {key: torch.zeros(()).expand(shape) for key, shape in official_keys(kind, BASE)}
+        ckpt["cfg"]["model"].update(decoder_layers=sizes["gpt_layers"], decoder_embed_dim=sizes["gpt_dim"])
+        ckpt["model"] = {key: torch.zeros(()).expand(shape) for key, shape in official_keys(kind, sizes)}
         checkpoints.append(ckpt)
     pipe = pipeline_from_checkpoints(checkpoints, ("stage1.pt", "stage2.pt"), log=lambda _: None)
-    assert (pipe.grid, pipe.encoder.cfg.feature_block, pipe.encoder.cfg.n_head) == (16, 9, 12)
-    assert (pipe.stage1.cfg.n_layer, pipe.stage1.cfg.dim, n_classes(pipe.stage1.cfg)) == (16, 1024, 1000)
-    assert (pipe.stage2.cfg.vocab_size, pipe.stage2.cfg.embed_rows) == (1029, 9226)
+    encoder_blocks, dim, codes = sizes["enc_depth"], sizes["gpt_dim"], sizes["codes"]
+    assert (pipe.grid, pipe.encoder.cfg.feature_block, pipe.encoder.cfg.n_head) == (
+        16,
+        encoder_blocks - 3,
+        heads["encoder"],
+    )
+    assert (pipe.stage1.cfg.n_layer, pipe.stage1.cfg.dim, n_classes(pipe.stage1.cfg)) == (
+        sizes["gpt_layers"],
+        dim,
+        1000,
+    )
+    assert (pipe.stage2.cfg.vocab_size, pipe.stage2.cfg.embed_rows) == (1029, 1029 + 5 + codes)
     assert pipe.vq_decoder.codebook.num_embeddings == 1024
+    assert official_sampling(True, codes, dim)["stage1"]["top_k"] == {"base": 300, "large": 400}[size]
+
+
+@pytest.mark.parametrize("size, millions", [("base", 219), ("large", 732)])
+def test_the_layout_gives_the_published_gpt_sizes(size, millions):
+    """The official README's parameter counts (of the unconditional GPT, as for a linear probe):
+    base's follows from its published config; large's from the widths it publishes and the depth
+    and codebook size the layout infers."""
+    import math
+
+    keys = official_keys("stage1_unconditional", LAYOUT["sizes"][size])
+    assert round(sum(math.prod(s) for k, s in keys if k.startswith("decoder.")) / 1e6) == millions
 
 
 def test_the_layout_lists_the_official_base_model():
-    """The numbers the official sources give: DiGIT base's GPT has 219M parameters."""
-    import math
-
-    gpt = sum(math.prod(s) for k, s in official_keys("stage1_class_conditional") if k.startswith("decoder."))
-    assert round(gpt / 1e6) == 219 + 1  # 219M with the 1000 class rows
     keys = dict(official_keys("stage2"))
     assert keys["decoder.output_projection.weight"] == (1029, 1024)
     assert keys["decoder.embed_tokens.weight"] == (9226, 1024)
@@ -222,9 +243,9 @@ def test_stage1_and_stage2_checkpoints_convert_to_a_valid_pack_that_samples_like
     validate_pack(cli)
     assert cli["graphs"]["stage1"]["weights"] == "fp16" and "weights" not in cli["graphs"]["quantizer"]
     assert cli["graphs"]["stage1"]["bytes"] < manifest["graphs"]["stage1"]["bytes"]
-    assert (
-        cli["sampling"]["stage1"]["top_k"] == 16
-    )  # 300, the official value, capped at the toy codebook and cli["sampling"]["stage2"]["top_p"] == 0.8
+    assert cli["sampling"]["stage1"]["top_k"] == 16  # 300, the official value, capped at the toy codebook
+    assert cli["sampling"]["stage2"]["top_p"] == 0.8
+    assert {"stage1_wasm", "stage2_wasm"} <= set(cli["graphs"])
     assert cli["class_dropout"] is False  # the app then offers no guidance and no unconditional samples
 
     # fp16 storage is bit-exact for the official (fp16-trained) weights; the interpolated
@@ -242,6 +263,25 @@ def test_stage1_and_stage2_checkpoints_convert_to_a_valid_pack_that_samples_like
         assert halves and all(np.array_equal(stored[n].astype(np.float32), exact[n[: -len("_fp16")]]) for n in halves)
         kept = [n for n, a in stored.items() if a.dtype == np.float32 and a.ndim >= 2]
         assert graph == "stage1.onnx" or any(stored[n].shape == (1, 1 + 4, TINY["enc_dim"]) for n in kept)
+
+
+def test_a_pack_past_the_webassembly_memory_is_written_for_webgpu_only(tmp_path, monkeypatch, capsys):
+    """The large model's 6.5 GB of float32 weights cannot run on WASM: its WASM steps are left out."""
+    import argparse
+    import json
+
+    import convert_official
+
+    s1, s2 = written(tmp_path)
+    monkeypatch.setattr(convert_official, "WASM_WEIGHT_BUDGET", 1000)  # bytes: the toy pack is past it
+    options = dict(input_size=32, encoder_size=28, encoder_heads=2, feature_block=None, class_names=None)
+    args = argparse.Namespace(
+        stage1=s1, stage2=s2, out=str(tmp_path / "p"), id="t", weights="fp16", no_wasm_steps=False
+    )
+    convert_official.convert(argparse.Namespace(**vars(args), **options))
+    assert "runs only on WebGPU and the WASM steps are left out" in capsys.readouterr().out
+    graphs = json.load(open(tmp_path / "p" / "pack.json"))["graphs"]
+    assert "stage1" in graphs and not any(name.endswith("_wasm") for name in graphs)
 
 
 @pytest.mark.parametrize("conditional", [True, False])
