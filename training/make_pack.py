@@ -63,9 +63,16 @@ class Run:
         return os.path.join(self.dir, f"{stage}.pt")
 
     def load(self, stage: str) -> dict:
-        return torch.load(self.path(stage), map_location="cpu")
+        state = torch.load(self.path(stage), map_location="cpu")
+        if "tokens" in state:
+            state["tokens"] = {split: codes.long() for split, codes in state["tokens"].items()}
+        return state
 
     def save(self, stage: str, log: Log, **outputs):
+        """Token ids (under `tokens`) are stored as int16, a quarter of the bytes: finished stages
+        are committed so that a long run continues from them."""
+        if "tokens" in outputs:
+            outputs["tokens"] = {split: codes.to(torch.int16) for split, codes in outputs["tokens"].items()}
         torch.save({**outputs, "minutes": round(log.elapsed / 60, 2)}, self.path(stage))
 
     def ckpt(self, stage: str) -> Checkpoint:

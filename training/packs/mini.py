@@ -66,7 +66,7 @@ def stage2_gpt(vocab: int, n_tokens: int) -> GPTConfig:
     return GPTConfig(
         vocab_size=vocab,
         embed_rows=vocab,
-        n_layer=3,
+        n_layer=4,
         n_head=4,
         dim=128,
         ffn_dim=512,
@@ -77,7 +77,8 @@ def stage2_gpt(vocab: int, n_tokens: int) -> GPTConfig:
 
 
 STAGE1 = GPTTrainConfig(steps=1200, batch=64, lr=2e-3, class_dropout=0.1)
-STAGE2 = GPTTrainConfig(steps=600, batch=64, lr=2e-3)
+# stage 2 runs until its validation loss has not improved for 4 evaluations (1000 steps)
+STAGE2 = GPTTrainConfig(steps=6000, batch=64, lr=2e-3, eval_every=250, patience=4)
 DIRECT = DirectConfig(steps=600, batch=128, feature_weight=0.1)
 ADVERSARIAL = AdversarialConfig(steps=0)
 SAMPLING = {

@@ -105,3 +105,37 @@ def test_weighted_batches_follow_the_weights():
     draws = next(batches(3, 30000, gen, torch.tensor([0.0, 1.0, 3.0])))
     counts = torch.bincount(draws, minlength=3)
     assert counts[0] == 0 and abs(counts[2] / counts[1] - 3) < 0.2
+
+
+def test_gpt_training_stops_when_the_validation_loss_stops_improving_and_keeps_the_best(tmp_path):
+    """Held-out targets the training data cannot teach: the validation loss soon stops improving,
+    training stops `patience` evaluations after its best, returns the best weights, and a rerun
+    resumes at the end with the same report."""
+    from common.gpt_training import GPTTrainConfig, train, validation_loss
+    from common.trainer import Checkpoint
+    from digit.gpt import GPT, GPTConfig
+
+    gen = torch.Generator().manual_seed(0)
+    seqs = torch.randint(0, 8, (64, 9), generator=gen)
+    held_out = torch.randint(0, 8, (32, 9), generator=gen)
+    mask = torch.ones(64, 8, dtype=torch.bool)
+    validation = (held_out[:, :-1], held_out[:, 1:], torch.ones(32, 8, dtype=torch.bool))
+    cfg = GPTTrainConfig(steps=400, batch=16, lr=1e-2, warmup=1, eval_every=5, patience=3)
+    model = GPTConfig(vocab_size=8, embed_rows=8, n_layer=1, n_head=2, dim=32, ffn_dim=64, max_positions=10)
+
+    def make_batch(idx, _gen):
+        return seqs[idx, :-1], seqs[idx, 1:], mask[idx]
+
+    def run():
+        torch.manual_seed(0)
+        return train(
+            GPT(model), make_batch, 64, cfg, Checkpoint(str(tmp_path / "gpt.ckpt")), lambda _: None, None, validation
+        )
+
+    gpt, report = run()
+    after_best = [step for step, _ in report["history"] if step > report["best_step"]]
+    assert report["steps"] < cfg.steps and len(after_best) == cfg.patience
+    assert abs(validation_loss(gpt, validation) - report["validation_loss"]) < 1e-4
+    again, report_again = run()
+    assert report_again == report
+    assert all(torch.equal(a, b) for a, b in zip(gpt.state_dict().values(), again.state_dict().values()))
