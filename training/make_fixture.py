@@ -11,6 +11,7 @@ import os
 import random
 
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from digit.export import PackInfo, export_pack
@@ -18,6 +19,7 @@ from digit.fixture import CLASSES, example_image, tiny_pipeline
 from digit.reference_samples import generation_case, writer_options
 from digit.pipeline import to_uint8
 from digit.sampling import Rng, SamplingSettings, draw_token
+from digit.vq_encoder import nearest_code
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "public", "models", "fixture-tiny")
@@ -87,6 +89,27 @@ def generation_cases(pipe):
     ]
 
 
+def baseline_cases(pipe):
+    """Generations of the paper's baseline: the GPT over VQ codes, then the VQ decoder."""
+    s2 = SamplingSettings(1.0, 0, 0.8, 1.0)
+    return [
+        generation_case(pipe.baseline(), class_id, seed, batch, s1, s2, "vq-gpt")
+        for class_id, seed, batch, s1 in [
+            (0, 5, 2, SamplingSettings(1.0, 8, 1.0, 1.0)),
+            (2, 9, 1, SamplingSettings(0.9, 0, 0.9, 2.0)),
+        ]
+    ]
+
+
+def vq_encoder_case(pipe, image):
+    """The example image's VQ codes; the writer checks that each cell's best code beats the
+    runner-up by a margin float rounding cannot cross, so the codes compare exactly."""
+    z, codes = nearest_code(pipe.vq_encoder.encoder(image).flatten(2).transpose(1, 2), pipe.vq_encoder.codebook)
+    similarity = (z @ F.normalize(pipe.vq_encoder.codebook, dim=-1).t()).topk(2, dim=-1).values
+    assert torch.equal(codes, pipe.vq_encoder(image)) and (similarity[..., 0] - similarity[..., 1]).min() > 1e-4
+    return {"image": flat(image), "tokens": codes.tolist()}
+
+
 def main():
     out = writer_options(__doc__.splitlines()[0], DEFAULT_OUT)
     pipe = tiny_pipeline(seed=0)
@@ -142,6 +165,13 @@ def main():
             },
             "direct_decoder": {"tokens": batch_tokens.tolist(), "image": flat(pipe.direct_decoder(batch_tokens))},
             "generation": generation_cases(pipe),
+            "vq_encoder": vq_encoder_case(pipe, image),
+            "vq_stage1": gpt_case(
+                pipe.vq_stage1,
+                1,
+                torch.cat([torch.tensor([[ids.bos]]), (batch_tokens[:1, : n - 1] * 2 + 1) + ids.n_special], 1),
+            ),
+            "baseline_generation": baseline_cases(pipe),
         }
     with open(os.path.join(out, "golden.json"), "w") as f:
         json.dump(golden, f)

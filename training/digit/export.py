@@ -268,6 +268,18 @@ def export_pack(
             lossless=lossless,
         )
         decoders.append("direct")
+    if pipe.vq_encoder is not None:
+        graphs["vq_encoder"] = export_graph(
+            pipe.vq_encoder,
+            (torch.rand(1, ch, size, size),),
+            os.path.join(out_dir, "vq_encoder.onnx"),
+            [tensor_spec("image", "float32", ["batch", ch, size, size])],
+            [tokens_spec],
+            other,
+            lossless=lossless,
+        )
+    if pipe.vq_stage1 is not None:
+        gpts.append(("vq_stage1", pipe.vq_stage1, n))
     for name, gpt, capacity in gpts:
         graphs[name] = export_gpt(gpt, capacity, os.path.join(out_dir, f"{name}.onnx"), weights, lossless=lossless)
         if wasm_steps:
@@ -296,6 +308,15 @@ def export_pack(
             "class_offset": ids.class_offset,
             "stage2_vq_offset": ids.n_special,
             "stage2_prefix_offset": ids.prefix_offset,
+            **(
+                # the baseline GPT's ids: stage 1's layout over the VQ codebook
+                {
+                    "vq_stage1_code_offset": ids.n_special,
+                    "vq_stage1_class_offset": ids.n_special + ids.vq_codebook_size,
+                }
+                if pipe.vq_stage1 is not None
+                else {}
+            ),
         },
         "graphs": graphs,
         "decoders": decoders,

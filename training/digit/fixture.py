@@ -4,6 +4,8 @@
 official 256 -> 224 / patch 14; the stored position table is 5x5 so that interpolation runs;
 the decoders upsample the 4x4 grid by 8.
 """
+from dataclasses import replace
+
 import torch
 
 from .conv_decoder import ConvDecoderConfig
@@ -12,6 +14,7 @@ from .gpt import GPT, GPTConfig
 from .pipeline import Pipeline, TokenIds
 from .quantizer import Quantizer
 from .token_decoder import TokenDecoder
+from .vq_encoder import VQEncoder
 
 CLASSES = ["circle", "square", "triangle"]
 
@@ -71,6 +74,13 @@ def tiny_pipeline(seed: int = 0) -> Pipeline:
         randomize(dec, 0.3)
         with torch.no_grad():
             dec.decoder.conv_out.bias.fill_(0.5)
+    # the baseline's graphs come last, so the RNG gives the others the weights they had before
+    vq_encoder = randomize(VQEncoder(dec_cfg, ids.vq_codebook_size, enc_cfg.in_channels), 0.3)
+    with torch.no_grad():
+        vq_encoder.codebook.normal_()
+    vq_ids = TokenIds(codebook_size=ids.vq_codebook_size)
+    vq_stage1 = GPT(replace(stage1.cfg, vocab_size=vq_ids.stage1_vocab, embed_rows=vq_ids.stage1_vocab + len(CLASSES)))
+    randomize(vq_stage1, 0.3)
     return Pipeline(
         ids=ids,
         grid=enc_cfg.grid,
@@ -80,6 +90,8 @@ def tiny_pipeline(seed: int = 0) -> Pipeline:
         stage2=stage2.eval(),
         vq_decoder=vq_decoder.eval(),
         direct_decoder=direct_decoder.eval(),
+        vq_encoder=vq_encoder.eval(),
+        vq_stage1=vq_stage1.eval(),
     )
 
 

@@ -3,7 +3,7 @@
 image -> encoder -> quantizer -> DiGIT tokens; stage-1 GPT samples DiGIT tokens; a pixel
 decoder turns them into an image (stage-2 GPT + VQ decoder, or the direct decoder).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import List, Optional, Sequence
 
 import torch
@@ -13,6 +13,7 @@ from .gpt import GPT
 from .quantizer import Quantizer
 from .sampling import Rng, SamplingSettings, draw_token, image_rng
 from .token_decoder import TokenDecoder
+from .vq_encoder import VQEncoder
 
 
 @dataclass
@@ -90,6 +91,9 @@ class Pipeline:
     stage2: Optional[GPT] = None
     vq_decoder: Optional[TokenDecoder] = None
     direct_decoder: Optional[TokenDecoder] = None
+    # the paper's baseline, for comparison: image -> VQ codes, and a stage-1 GPT over VQ codes
+    vq_encoder: Optional[VQEncoder] = None
+    vq_stage1: Optional[GPT] = None
 
     @property
     def n_tokens(self) -> int:
@@ -132,9 +136,17 @@ class Pipeline:
         )
         return torch.tensor(out) - lo, margins
 
+    def baseline(self) -> "Pipeline":
+        """The paper's baseline as a pipeline: its stage 1 is the GPT over VQ codes (decoder
+        "vq-gpt": the VQ decoder straight from those codes)."""
+        return replace(self, ids=TokenIds(codebook_size=self.ids.vq_codebook_size), stage1=self.vq_stage1)
+
     @torch.no_grad()
     def decode(self, tokens, decoder: str, rngs=None, settings: SamplingSettings = None):
-        """DiGIT codes [B, N] -> (uint8 images [B, H, W, C], VQ codes or None, their margins)."""
+        """Stage-1 codes [B, N] -> (uint8 images [B, H, W, C], VQ codes or None, their margins).
+        The codes are DiGIT's, or VQ codes for "vq-gpt" (the baseline's)."""
+        if decoder == "vq-gpt":
+            return to_uint8(self.vq_decoder(tokens)), None, None
         if decoder == "direct":
             return to_uint8(self.direct_decoder(tokens)), None, None
         vq, margins = self.sample_vq_tokens(tokens, rngs, settings)

@@ -11,14 +11,12 @@ No Inception network exists here, so quality is measured in the pack's own terms
 - reconstruction PSNR from real tokens through each decoder;
 - token stability under additive Gaussian noise (the paper's Table 1), DiGIT vs VQ tokens.
 """
-from dataclasses import replace
-
 import torch
 import torch.nn.functional as F
 
 from digit.encoder import Encoder, init_weights
 from digit.gpt import GPT
-from digit.pipeline import Pipeline, TokenIds, to_uint8
+from digit.pipeline import Pipeline, TokenIds
 from digit.sampling import SamplingSettings, image_rng
 
 from common import kmeans
@@ -78,23 +76,15 @@ def sample_images(
     decoder: str,
     seed: int = 1000,
 ):
-    """per_class samples of every class -> (images float [M, C, H, W], labels [M]). decoder
-    "vq-gpt": `pipe` is baseline_pipeline's, its stage-1 codes are VQ codes, VQ-decoded."""
+    """per_class samples of every class -> (images float [M, C, H, W], labels [M]). For decoder
+    "vq-gpt", `pipe` is a baseline pipeline (Pipeline.baseline)."""
     images, labels = [], []
     for c in range(n_classes):
         tokens, rngs, _ = pipe.sample_tokens(c, seed + c * per_class, per_class, settings)
-        if decoder == "vq-gpt":
-            out = to_uint8(pipe.vq_decoder(tokens))
-        else:
-            out, _, _ = pipe.decode(tokens, decoder, rngs, stage2)
+        out, _, _ = pipe.decode(tokens, decoder, rngs, stage2)
         images.append(out.permute(0, 3, 1, 2).float() / 255)
         labels.append(torch.full((per_class,), c))
     return torch.cat(images), torch.cat(labels)
-
-
-def baseline_pipeline(pipe: Pipeline, vq_gpt: GPT) -> Pipeline:
-    """The paper's baseline as a pipeline: the stage-1 GPT over VQ codes, then the VQ decoder."""
-    return replace(pipe, ids=TokenIds(codebook_size=pipe.ids.vq_codebook_size), stage1=vq_gpt)
 
 
 @torch.no_grad()
@@ -169,7 +159,7 @@ def measure(run, pipe: Pipeline, log):
     real_feats = pooled(pipe.encoder, test_x[:half])
     m["fd_real_vs_real"] = round(frechet(real_feats, pooled(pipe.encoder, test_x[half : 2 * half])), 4)
     samples = {}
-    baseline = baseline_pipeline(pipe, run.gpt("vq_gpt"))
+    baseline = pipe.baseline()
     for decoder, path in (("direct", pipe), ("ar-vq", pipe), ("vq-gpt", baseline)):
         imgs, labels = sample_images(path, n_classes, r.EVAL_PER_CLASS, s1, s2, decoder)
         samples[decoder] = (imgs, labels)

@@ -34,6 +34,8 @@ def build_pipeline(run) -> Pipeline:
         stage2=run.gpt("stage2"),
         vq_decoder=run.vq_model().token_decoder(),
         direct_decoder=direct.eval(),
+        vq_encoder=run.vq_model().vq_encoder(),
+        vq_stage1=run.gpt("vq_gpt"),
     )
 
 

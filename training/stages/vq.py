@@ -10,8 +10,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from digit.conv_decoder import ConvDecoder, ConvDecoderConfig, ResBlock
+from digit.conv_decoder import ConvDecoder, ConvDecoderConfig
 from digit.token_decoder import TokenDecoder
+from digit.vq_encoder import ConvEncoder, VQEncoder, nearest_code
 
 from common.trainer import Checkpoint, Log, Trainer, batches, device
 
@@ -28,27 +29,6 @@ class VQConfig:
     seed: int = 0
 
 
-class ConvEncoder(nn.Module):
-    """Image -> latent grid, downsampling by 2 per level (mirror of the conv decoder)."""
-
-    def __init__(self, cfg: ConvDecoderConfig, in_channels: int):
-        super().__init__()
-        widths = [cfg.channels * m for m in cfg.channel_mult]
-        self.conv_in = nn.Conv2d(in_channels, widths[0], 3, padding=1)
-        layers = []
-        for i, width in enumerate(widths):
-            c_in = widths[max(0, i - 1)]
-            layers.append(ResBlock(cfg, c_in, width))
-            if i + 1 < len(widths):
-                layers.append(nn.Conv2d(width, width, 3, stride=2, padding=1))
-        self.body = nn.Sequential(*layers)
-        self.norm_out = nn.GroupNorm(min(cfg.groups, widths[-1]), widths[-1], eps=1e-6)
-        self.conv_out = nn.Conv2d(widths[-1], cfg.z_dim, 1)
-
-    def forward(self, x):
-        return self.conv_out(F.silu(self.norm_out(self.body(self.conv_in(x)))))
-
-
 class VQAutoencoder(nn.Module):
     def __init__(self, dec_cfg: ConvDecoderConfig, codebook_size: int, in_channels: int, grid: int):
         super().__init__()
@@ -60,9 +40,7 @@ class VQAutoencoder(nn.Module):
 
     def encode(self, x):
         """images -> (normalised latents [B, N, z], token ids [B, N])."""
-        z = F.normalize(self.encoder(x).flatten(2).transpose(1, 2), dim=-1)
-        ids = (z @ F.normalize(self.codebook, dim=-1).t()).argmax(-1)
-        return z, ids
+        return nearest_code(self.encoder(x).flatten(2).transpose(1, 2), self.codebook)
 
     def decode_ids(self, ids):
         q = F.normalize(self.codebook, dim=-1)[ids]
@@ -76,6 +54,13 @@ class VQAutoencoder(nn.Module):
         q = z + (q - z).detach()  # straight-through
         recon = self.decoder(q.transpose(1, 2).reshape(x.shape[0], -1, self.grid, self.grid))
         return recon, ids, commit, codebook
+
+    def vq_encoder(self) -> VQEncoder:
+        """The pack's `vq_encoder`: the conv encoder + the codebook."""
+        enc = VQEncoder(self.decoder_cfg, self.codebook.shape[0], self.encoder.conv_in.in_channels)
+        enc.encoder.load_state_dict(self.encoder.state_dict())
+        enc.codebook.copy_(self.codebook.detach())
+        return enc.eval()
 
     def token_decoder(self) -> TokenDecoder:
         """The pack's `vq_decoder`: the normalised codebook + the conv decoder."""

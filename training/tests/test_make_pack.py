@@ -14,6 +14,8 @@ def test_smoke_pack_end_to_end(tmp_path):
         manifest = json.load(f)
     validate_pack(manifest)
     assert manifest["decoders"] == ["ar-vq", "direct"]
+    assert {"vq_encoder", "vq_stage1", "vq_stage1_wasm"} <= set(manifest["graphs"])  # the paper's baseline
+    assert manifest["tokens"]["vq_stage1_class_offset"] == 5 + manifest["vq_codebook_size"]
     assert manifest["classes"] == ["bar", "square", "cross"]
     m = manifest["metrics"]
     assert set(m["linear_probe"]) == {
@@ -24,9 +26,13 @@ def test_smoke_pack_end_to_end(tmp_path):
         "raw_pixels",
     }
     assert len(m["token_stability"]) == 8
-    assert 0 <= m["cas_direct"] <= 1
-    assert os.path.exists(os.path.join(run.docs_dir, "smoke.md"))
-    assert os.path.exists(os.path.join(run.docs_dir, "smoke-samples-ar-vq.png"))
+    assert 0 <= m["cas_direct"] <= 1 and 0 <= m["cas_vq-gpt"] <= 1
+    assert set(m["validation_loss"]) == {"stage1", "vq_gpt", "stage2"}
+    assert len(m["gpt_probe"]["digit"]) == len(m["gpt_probe"]["vq"]) == 1  # one value per GPT layer
+    with open(os.path.join(run.docs_dir, "smoke.md")) as f:
+        assert "The paper's claim: the same GPT over DiGIT tokens vs over VQ tokens" in f.read()
+    for path in ("direct", "ar-vq", "vq-gpt"):
+        assert os.path.exists(os.path.join(run.docs_dir, f"smoke-samples-{path}.png"))
 
 
 def test_rerunning_from_scratch_reproduces_the_pack(tmp_path):

@@ -17,7 +17,10 @@ export function graphsFor(graphs: Iterable<GraphName>, backend: Backend): GraphN
 }
 
 /** Of the graphs a backend runs (graphsFor), the one that steps this GPT, if any. */
-export function stepGraph(gpt: 'stage1' | 'stage2', running: Iterable<GraphName>): GraphName | undefined {
+export function stepGraph(
+  gpt: 'stage1' | 'stage2' | 'vq_stage1',
+  running: Iterable<GraphName>,
+): GraphName | undefined {
   const names = [...running];
   return names.find((name) => name === `${gpt}_wasm`) ?? names.find((name) => name === gpt);
 }

@@ -43,10 +43,16 @@ describe('graphs match PyTorch', () => {
     expect(maxAbsDiff(map.runnerUpDistance!, golden.quantizer.runner_up_distance)).toBeLessThan(1e-3);
   });
 
+  it("vq_encoder (the paper's baseline tokenizer): VQ codes exact", async () => {
+    // exact codes are well defined: the writer checked each cell's best code beats the next by 1e-4
+    expect(await engine.tokenizeVq(goldenRgba())).toEqual(golden.vq_encoder.tokens[0]);
+  });
+
   // both kinds of step: the fixed-capacity cache (WebGPU) and the step over the past keys/values (WASM)
-  for (const name of ['stage1', 'stage2', 'stage1_wasm', 'stage2_wasm'] as const) {
+  const gpts = ['stage1', 'stage2', 'vq_stage1'] as const;
+  for (const name of [...gpts, ...gpts.map((g) => `${g}_wasm` as const)]) {
     it(`${name}: a prompt at once, then KV-cache steps, give the full-sequence logits within 1e-5`, async () => {
-      const c = golden[name.replace('_wasm', '') as 'stage1' | 'stage2'];
+      const c = golden[name.replace('_wasm', '') as (typeof gpts)[number]];
       const files = await readPack(fileSource(FIXTURE_DIR));
       const session = await ort.InferenceSession.create(files.graphs.get(name)!);
       const runner = gptRunner((feeds) => session.run(feeds), files.manifest.graphs[name]!);
@@ -93,6 +99,10 @@ describe('graphs match PyTorch', () => {
 describe('seeded generation matches PyTorch', () => {
   it('every golden case: settled tokens exactly, pixels within one level', async () => {
     await expectReferenceGenerations(engine, golden.generation);
+  });
+
+  it("the paper's baseline ('vq-gpt': the GPT over VQ codes, then the VQ decoder) likewise", async () => {
+    await expectReferenceGenerations(engine, golden.baseline_generation);
   });
 
   it('reports progress up to the last token of each stage', async () => {

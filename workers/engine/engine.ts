@@ -13,6 +13,11 @@ import { drawToken, type IdRange, type SamplingSettings, settingsFromPack } from
 import { type Priority, Scheduler } from './scheduler';
 import { createSessions, type Sessions } from './sessions';
 
+/** How a generation makes pixels: a stage-1 GPT over DiGIT codes, then one of the pack's
+ *  decoders; or 'vq-gpt', the paper's baseline: the same GPT over VQ codes (`vq_stage1`), then
+ *  the VQ decoder. */
+export type GenerationPath = DecoderKind | 'vq-gpt';
+
 export interface GenerateRequest {
   classId: number | null; // null: unconditional
   seed: number;
@@ -20,8 +25,8 @@ export interface GenerateRequest {
   stage1: SamplingSettings;
   /** The pack's stage-2 settings when absent. */
   stage2?: SamplingSettings;
-  decoder: DecoderKind;
-  /** Keep these first DiGIT codes of the grid (row-major) and sample only the rest. */
+  decoder: GenerationPath;
+  /** Keep these first stage-1 codes of the grid (row-major) and sample only the rest. */
   prefix?: number[];
 }
 
@@ -45,6 +50,7 @@ export class CancelledError extends Error {
 }
 
 export interface GenerateResult {
+  /** The stage-1 codes: DiGIT's, or VQ codes for 'vq-gpt'. */
   tokens: number[][];
   vqTokens: number[][] | null;
   images: RgbaImage[];
@@ -77,6 +83,7 @@ export interface LoadOptions {
 export class Engine {
   private stage1: GptRunner;
   private stage2: GptRunner | null;
+  private vqStage1: GptRunner | null;
   /** Generations run one after another: they share the GPT runners and their caches. */
   private generations: Promise<unknown> = Promise.resolve();
 
@@ -88,10 +95,11 @@ export class Engine {
   ) {
     this.stage1 = this.runnerFor('stage1')!;
     this.stage2 = this.runnerFor('stage2');
+    this.vqStage1 = this.runnerFor('vq_stage1');
   }
 
   /** A runner over the GPT's step graph among the sessions (see stepGraph), or null if there is none. */
-  private runnerFor(gpt: 'stage1' | 'stage2'): GptRunner | null {
+  private runnerFor(gpt: 'stage1' | 'stage2' | 'vq_stage1'): GptRunner | null {
     const graph = stepGraph(gpt, this.sessions.keys());
     if (!graph) return null;
     return gptRunner((feeds) => this.run(graph, feeds, 'background'), this.manifest.graphs[graph] as GptGraphEntry);
@@ -118,8 +126,7 @@ export class Engine {
   async warmUp() {
     const { size } = this.manifest.image;
     await this.tokenize({ width: size, height: size, data: new Uint8ClampedArray(4 * size * size) });
-    for (const runner of [this.stage1, this.stage2]) {
-      if (!runner) continue;
+    for (const runner of this.runners) {
       runner.reset(1);
       try {
         await runner.step([this.manifest.tokens.bos], 0);
@@ -140,23 +147,31 @@ export class Engine {
     });
   }
 
+  private get runners(): GptRunner[] {
+    return [this.stage1, this.stage2, this.vqStage1].filter((r): r is GptRunner => r !== null);
+  }
+
   /** Whether any GPT holds a KV cache now (none should between generations). */
   get holdsCache() {
-    return this.stage1.holdsCache || (this.stage2?.holdsCache ?? false);
+    return this.runners.some((r) => r.holdsCache);
   }
 
   private get size() {
     return this.manifest.image.size;
   }
 
-  /** An RGBA image at the pack's size -> its DiGIT token grid (row-major) and distances. */
-  async tokenize(image: RgbaImage): Promise<TokenMap> {
+  /** An RGBA image at the pack's size as a graph's `image` input. */
+  private imageTensor(image: RgbaImage): ort.Tensor {
     const { size, channels } = this.manifest.image;
     if (image.width !== size || image.height !== size) {
       throw new Error(`tokenize needs a ${size}×${size} image, got ${image.width}×${image.height}`);
     }
-    const pixels = new ort.Tensor('float32', rgbaToTensorData(image, channels), [1, channels, size, size]);
-    const { features } = await this.run('encoder', { image: pixels }, 'interactive');
+    return new ort.Tensor('float32', rgbaToTensorData(image, channels), [1, channels, size, size]);
+  }
+
+  /** An RGBA image at the pack's size -> its DiGIT token grid (row-major) and distances. */
+  async tokenize(image: RgbaImage): Promise<TokenMap> {
+    const { features } = await this.run('encoder', { image: this.imageTensor(image) }, 'interactive');
     const out = await this.run('quantizer', { features }, 'interactive');
     return {
       tokens: Array.from(out.tokens.data as BigInt64Array, Number),
@@ -165,6 +180,37 @@ export class Engine {
         runnerUp: Array.from(out.runner_up.data as BigInt64Array, Number),
         runnerUpDistance: Array.from(out.runner_up_distance.data as Float32Array),
       }),
+    };
+  }
+
+  /** An RGBA image at the pack's size -> its VQ codes (row-major), through the pack's
+   *  `vq_encoder` (the tokenizer of the paper's baseline). */
+  async tokenizeVq(image: RgbaImage): Promise<number[]> {
+    const { tokens } = await this.run('vq_encoder', { image: this.imageTensor(image) }, 'interactive');
+    return Array.from(tokens.data as BigInt64Array, Number);
+  }
+
+  /** The stage-1 GPT of a generation path, where its ids start, and how many codes it samples. */
+  private stage1For(path: GenerationPath) {
+    const m = this.manifest;
+    const t = m.tokens;
+    if (path !== 'vq-gpt') {
+      return {
+        runner: this.stage1,
+        codeOffset: t.stage1_code_offset,
+        classOffset: t.class_offset,
+        codes: m.codebook.size,
+      };
+    }
+    if (!this.vqStage1 || t.vq_stage1_code_offset === undefined || t.vq_stage1_class_offset === undefined) {
+      throw new Error("this pack has no VQ-token GPT (the paper's baseline, 'vq-gpt')");
+    }
+    if (!this.sessions.has('vq_decoder')) throw new Error("this pack has no VQ decoder for 'vq-gpt'");
+    return {
+      runner: this.vqStage1,
+      codeOffset: t.vq_stage1_code_offset,
+      classOffset: t.vq_stage1_class_offset,
+      codes: m.vq_codebook_size ?? 0,
     };
   }
 
@@ -223,7 +269,10 @@ export class Engine {
     if (req.classId !== null && (!m.classes || req.classId < 0 || req.classId >= m.classes.length)) {
       throw new Error(`class ${req.classId} is not in this pack (${m.classes ? m.classes.length : 0} classes)`);
     }
-    if (!m.decoders.includes(req.decoder)) throw new Error(`this pack has no '${req.decoder}' decoder`);
+    if (req.decoder !== 'vq-gpt' && !m.decoders.includes(req.decoder)) {
+      throw new Error(`this pack has no '${req.decoder}' decoder`);
+    }
+    const { codes } = this.stage1For(req.decoder);
     if (m.class_dropout === false && m.classes && (req.classId === null || req.stage1.guidance !== 1)) {
       throw new Error(
         'this model was trained without class dropout: pick a class and leave guidance at 1 ' +
@@ -233,8 +282,8 @@ export class Engine {
     const prefix = req.prefix ?? [];
     if (prefix.length >= n)
       throw new Error(`a prefix keeps at most ${n - 1} of the ${n} tokens, got ${prefix.length}`);
-    if (!prefix.every((k) => Number.isInteger(k) && k >= 0 && k < m.codebook.size)) {
-      throw new Error(`prefix tokens must be codes 0…${m.codebook.size - 1}`);
+    if (!prefix.every((k) => Number.isInteger(k) && k >= 0 && k < codes)) {
+      throw new Error(`prefix tokens must be codes 0…${codes - 1}`);
     }
   }
 
@@ -268,16 +317,18 @@ export class Engine {
     const meter = new ProgressMeter(n - prefix.length + (req.decoder === 'ar-vq' ? n : 0), req.batch, onProgress);
     const rngs = Array.from({ length: req.batch }, (_, i) => imageRng(req.seed, i));
     const guided = req.classId !== null && req.stage1.guidance !== 1;
-    const bos = req.classId === null ? t.bos : t.class_offset + req.classId;
-    const fixed = prefix.map((k) => t.stage1_code_offset + k);
+    const { runner, codeOffset, classOffset, codes } = this.stage1For(req.decoder);
+    const bos = req.classId === null ? t.bos : classOffset + req.classId;
+    const fixed = prefix.map((k) => codeOffset + k);
     const prompts = [...rngs.map(() => [bos, ...fixed]), ...(guided ? rngs.map(() => [t.bos, ...fixed]) : [])];
-    const codeRange = { lo: t.stage1_code_offset, hi: t.stage1_code_offset + m.codebook.size };
+    const codeRange = { lo: codeOffset, hi: codeOffset + codes };
     const toCodes = (rows: number[][]) => rows.map((r) => [...prefix, ...r.map((id) => id - codeRange.lo)]);
     const { w, h } = m.grid;
-    const previews = previewIntervalMs !== undefined && onPreview && this.sessions.has('direct_decoder');
+    const previews =
+      previewIntervalMs !== undefined && onPreview && req.decoder !== 'vq-gpt' && this.sessions.has('direct_decoder');
     let lastPreview = performance.now();
     const { ids, margins } = await this.sample(
-      this.stage1,
+      runner,
       prompts,
       n - prefix.length,
       codeRange,
@@ -301,8 +352,9 @@ export class Engine {
       },
     );
     const tokens = toCodes(ids);
-    if (req.decoder === 'direct') {
-      const images = await this.decode('direct_decoder', tokens, 'background');
+    if (req.decoder !== 'ar-vq') {
+      const graph = req.decoder === 'direct' ? 'direct_decoder' : 'vq_decoder';
+      const images = await this.decode(graph, tokens, 'background');
       return { tokens, vqTokens: null, images, margins, vqMargins: null };
     }
     const vq = await this.sampleVq(tokens, rngs, req.stage2 ?? this.stage2Defaults, signal, (done) =>
@@ -369,8 +421,7 @@ export class Engine {
   async dispose() {
     await this.generations;
     await this.scheduler.run('background', async () => {
-      this.stage1.release();
-      this.stage2?.release();
+      for (const runner of this.runners) runner.release();
       await Promise.all([...this.sessions.values()].map((s) => s.release()));
       this.sessions.clear();
     });

@@ -76,6 +76,9 @@ export interface PackManifest {
     class_offset: number;
     stage2_vq_offset: number;
     stage2_prefix_offset: number;
+    /** With `vq_stage1`: the baseline GPT's ids (stage 1's layout over the VQ codebook). */
+    vq_stage1_code_offset?: number;
+    vq_stage1_class_offset?: number;
   };
   graphs: {
     encoder: GraphEntry;
@@ -87,6 +90,10 @@ export interface PackManifest {
     stage2_wasm?: GptGraphEntry;
     vq_decoder?: GraphEntry;
     direct_decoder?: GraphEntry;
+    /** The paper's baseline: image -> VQ codes, and a stage-1 GPT over VQ codes. */
+    vq_encoder?: GraphEntry;
+    vq_stage1?: GptGraphEntry;
+    vq_stage1_wasm?: GptGraphEntry;
   };
   decoders: DecoderKind[];
   sampling: { decoder?: DecoderKind; stage1?: SamplingDefaults; stage2?: SamplingDefaults };

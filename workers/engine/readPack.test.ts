@@ -76,7 +76,15 @@ describe('pack validation', () => {
   it('refuses a decoder whose graphs are missing', () => {
     const m = JSON.parse(manifestText);
     delete m.graphs.vq_decoder;
+    expect(() => validateManifest(m)).toThrow(/vq_decoder when property vq_stage1 is present/); // the baseline needs it too
+    for (const baseline of ['vq_stage1', 'vq_stage1_wasm']) delete m.graphs[baseline];
     expect(() => validateManifest(m)).toThrow(/graphs\/vq_decoder: decoder 'ar-vq' needs it/);
+  });
+
+  it('refuses the baseline GPT without its token ids', () => {
+    const m = JSON.parse(manifestText);
+    delete m.tokens.vq_stage1_class_offset;
+    expect(() => validateManifest(m)).toThrow(/tokens: must have required property 'vq_stage1_class_offset'/);
   });
 
   it('refuses a file whose sha256 does not match', async () => {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import type { Engine, GenerateRequest } from '../engine';
+import type { Engine, GenerateRequest, GenerationPath } from '../engine';
 import { settingsFromPack } from '../sampling';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../../public/models/fixture-tiny', import.meta.url));
@@ -17,7 +17,7 @@ export interface GenerationCase {
   class_id: number | null;
   seed: number;
   batch: number;
-  decoder: 'ar-vq' | 'direct';
+  decoder: GenerationPath;
   prefix: number[];
   stage1: { temperature: number; top_k: number; top_p: number; guidance: number };
   stage2: { temperature: number; top_k: number; top_p: number; guidance: number };
@@ -47,6 +47,11 @@ export interface Golden {
   vq_decoder: { tokens: number[][]; image: number[] };
   direct_decoder: { tokens: number[][]; image: number[] };
   generation: GenerationCase[];
+  /** The paper's baseline: the example image's VQ codes, the VQ-token GPT's logits, and
+   *  generations through it ('vq-gpt'). */
+  vq_encoder: { image: number[]; tokens: number[][] };
+  vq_stage1: GptCase;
+  baseline_generation: GenerationCase[];
 }
 
 export const golden: Golden = JSON.parse(readFileSync(`${FIXTURE_DIR}/golden.json`, 'utf8'));
