@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { launch } from '../e2e/browser';
 import { BASE_URL, setup, teardown } from '../e2e/server';
+import { machine } from './machine';
 
 const { values: opts } = parseArgs({
   options: {
@@ -36,11 +37,12 @@ async function generationSeconds(page: Page, batch: number): Promise<number> {
 
 async function main() {
   await setup();
-  const summary: Record<string, number | string> = { pack: opts.pack };
+  const summary: Record<string, number | string> = { ...machine(), pack: opts.pack };
   const rows: string[] = [];
   try {
     for (const backend of opts.backends.split(',')) {
       const browser = await launch(backend !== 'wasm');
+      summary.browser = `Chromium ${browser.version()}`;
       try {
         const page = await browser.newPage();
         const ask = backend === 'webgpu' ? 'webgpu' : 'wasm';
@@ -71,7 +73,10 @@ async function main() {
   } finally {
     await teardown();
   }
-  console.log(`\nbench:browser, pack ${opts.pack}, the built app in headless Chromium`);
+  console.log(
+    `\nbench:browser, pack ${opts.pack}, the built app in headless ${summary.browser} ` +
+      `on ${summary.cpu} (${summary.cores} cores)`,
+  );
   for (const [key, value] of Object.entries(summary))
     if (key.endsWith('_runs_on') || key.endsWith('_runtime_build')) console.log(`${key}: ${value}`);
   for (const row of rows) console.log(row);

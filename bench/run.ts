@@ -17,6 +17,7 @@ import { readPack } from '../workers/engine/readPack';
 import { createSessions } from '../workers/engine/sessions';
 import { fileSource } from '../workers/node/fileSource';
 import { engineLoop, type GptShape, growingCacheLoop, type Loop, noCacheLoop, stepFlops } from './gptLoops';
+import { machine } from './machine';
 
 const { values: opts } = parseArgs({
   options: {
@@ -310,9 +311,11 @@ async function main() {
   }
   const index = JSON.parse(readFileSync('public/models/index.json', 'utf8'));
   const pack = opts.pack ?? index.default;
+  Object.assign(summary, machine());
   summary.pack = pack;
   summary.threads = threads;
   summary.backend = 'onnxruntime-web wasm (Node)';
+  summary.onnxruntime_node = ortNode.env.versions.node ?? 'unknown';
   await packStages(pack);
   if (!opts['pack-only']) {
     const peak = await matmulPeak();
@@ -323,7 +326,8 @@ async function main() {
   const width = Math.max(...rows.map((r) => r[0].length));
   console.log(
     `\nbench: pack ${pack}, ${threads} thread(s), ` +
-      `onnxruntime-web ${ort.env.versions.web} WASM in Node ${process.version}\n`,
+      `onnxruntime-web ${ort.env.versions.web} WASM in Node ${process.version}, ` +
+      `on ${summary.cpu} (${summary.cores} cores)\n`,
   );
   for (const [label, value, unit] of rows) console.log(`${label.padEnd(width)}  ${value.padStart(10)} ${unit}`);
   const date = new Date().toISOString().slice(0, 10);
