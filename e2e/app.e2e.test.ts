@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, golden, maxAbsDiff, settledCase } from '../workers/engine/test/golden';
 import { launch } from './browser';
 import { caseUrl, generateTokens } from './generation';
+import { BASE_URL } from './server';
 
 // class 1, seed 7, batch 2, ar-vq; its tokens are compared exactly, so every draw must be settled
 const CASE = settledCase(golden.generation[0]);
@@ -219,6 +220,22 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         expect((await generateAndRead(page)).tokens).toEqual(CASE.tokens);
       },
     );
+
+    it.runIf(backend === 'wasm')('says which link settings it could not use, and uses the defaults', async () => {
+      const other = await browser.newPage();
+      try {
+        await other.goto(`${BASE_URL}?pack=fixture-tiny&backend=wasm&seed=-1&batch=100000&temp=NaN&topk=8`);
+        await other.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+        const said = await other.textContent('[data-testid=error]');
+        expect(said).toContain('seed=-1 (a whole number from 0 to 4294967295)');
+        expect(said).toContain('batch=100000 (a whole number from 1 to 16)');
+        expect(said).toContain('temp=NaN (a number from 0 to 10)');
+        expect(await other.getByLabel('Seed', { exact: true }).inputValue()).toBe('1');
+        expect(await other.getByLabel('Top-k', { exact: true }).inputValue()).toBe('8'); // a good value is kept
+      } finally {
+        await other.close();
+      }
+    });
 
     it.runIf(backend === 'webgpu')(
       'cancels 50 generations without leaking GPU buffers, then generates again',

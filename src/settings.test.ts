@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PackManifest } from '../workers/protocol';
-import { fitToPack, type Settings, settingsFromUrl, settingsToUrl } from './settings';
+import { describeUrlProblems, fitToPack, type Settings, settingsFromUrl, settingsToUrl } from './settings';
 
 const s: Settings = {
   pack: 'fixture-tiny',
@@ -17,13 +17,25 @@ const s: Settings = {
 
 describe('settings in the URL', () => {
   it('round-trips', () => {
-    expect(settingsFromUrl(settingsToUrl(s))).toEqual(s);
-    expect(settingsFromUrl(settingsToUrl({ ...s, classId: null })).classId).toBeNull();
+    expect(settingsFromUrl(settingsToUrl(s))).toEqual({ settings: s, problems: [] });
+    expect(settingsFromUrl(settingsToUrl({ ...s, classId: null })).settings.classId).toBeNull();
   });
 
-  it('drops values out of range instead of using them', () => {
-    const got = settingsFromUrl('?seed=-1&batch=99&topp=0&temp=abc&decoder=gan&topk=2.5');
-    expect(got).toEqual({});
+  it('drops values out of range and names each one with what it should be', () => {
+    const { settings, problems } = settingsFromUrl('?seed=-1&batch=100000&topp=0&temp=NaN&decoder=gan&topk=2.5');
+    expect(settings).toEqual({});
+    expect(problems.map((p) => `${p.key}=${p.value}`)).toEqual([
+      'seed=-1',
+      'batch=100000',
+      'temp=NaN',
+      'topk=2.5',
+      'topp=0',
+      'decoder=gan',
+    ]);
+    expect(describeUrlProblems(problems.slice(0, 2))).toBe(
+      "This link's seed=-1 (a whole number from 0 to 4294967295); batch=100000 (a whole number from 1 to 16) " +
+        "could not be used, so the pack's default stands for each.",
+    );
   });
 });
 

@@ -42,34 +42,52 @@ export function packDefaults({ manifest: m, stage1Defaults }: LoadedPack, pack: 
   };
 }
 
-const num = (v: string | null, min: number, max: number, integer: boolean) => {
-  if (v === null || v.trim() === '') return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x) || x < min || x > max || (integer && !Number.isInteger(x))) return undefined;
-  return x;
-};
+/** What the URL said of each setting it could not use, and what it should have said. */
+export interface UrlProblem {
+  key: string;
+  value: string;
+  want: string;
+}
 
-/** Settings named in the URL; values out of range are dropped (the defaults stand). */
-export function settingsFromUrl(search: string): Partial<Settings> {
+/** Settings named in the URL, and the values it gave that are out of range or unreadable (those
+ *  are dropped, so the defaults stand; the caller says so). */
+export function settingsFromUrl(search: string): { settings: Partial<Settings>; problems: UrlProblem[] } {
   const q = new URLSearchParams(search);
-  const out: Partial<Settings> = {};
-  const set = <K extends keyof Settings>(k: K, v: Settings[K] | undefined) => {
-    if (v !== undefined) out[k] = v;
+  const settings: Partial<Settings> = {};
+  const problems: UrlProblem[] = [];
+  const read = <K extends keyof Settings>(k: K, want: string, parse: (v: string) => Settings[K] | undefined) => {
+    const v = q.get(KEYS[k]);
+    if (v === null) return;
+    const x = v.trim() === '' ? undefined : parse(v);
+    if (x === undefined) problems.push({ key: KEYS[k], value: v, want });
+    else settings[k] = x;
   };
-  set('pack', q.get(KEYS.pack) ?? undefined);
-  const cls = q.get(KEYS.classId);
-  set('classId', cls === 'none' ? null : num(cls, 0, 1e6, true));
-  set('seed', num(q.get(KEYS.seed), 0, 0xffffffff, true));
-  set('batch', num(q.get(KEYS.batch), 1, MAX_BATCH, true));
-  set('temperature', num(q.get(KEYS.temperature), 0, 10, false));
-  set('topK', num(q.get(KEYS.topK), 0, 1e6, true));
-  set('topP', num(q.get(KEYS.topP), 1e-6, 1, false));
-  set('guidance', num(q.get(KEYS.guidance), 0, 100, false));
-  const dec = q.get(KEYS.decoder);
-  if (dec === 'ar-vq' || dec === 'direct') out.decoder = dec;
-  const be = q.get(KEYS.backend);
-  if (be === 'auto' || be === 'webgpu' || be === 'wasm') out.backend = be;
-  return out;
+  const num = (min: number, max: number, integer: boolean) => (v: string) => {
+    const x = Number(v);
+    return Number.isFinite(x) && x >= min && x <= max && (!integer || Number.isInteger(x)) ? x : undefined;
+  };
+  const oneOf =
+    <T extends string>(...options: T[]) =>
+    (v: string) =>
+      options.find((o) => o === v);
+  const pack = q.get(KEYS.pack);
+  if (pack !== null) settings.pack = pack;
+  read('classId', 'a class number from 0, or none', (v) => (v === 'none' ? null : num(0, 1e6, true)(v)));
+  read('seed', 'a whole number from 0 to 4294967295', num(0, 0xffffffff, true));
+  read('batch', `a whole number from 1 to ${MAX_BATCH}`, num(1, MAX_BATCH, true));
+  read('temperature', 'a number from 0 to 10', num(0, 10, false));
+  read('topK', 'a whole number from 0 (off)', num(0, 1e6, true));
+  read('topP', 'a number above 0, at most 1', num(1e-6, 1, false));
+  read('guidance', 'a number from 0 to 100', num(0, 100, false));
+  read('decoder', 'ar-vq or direct', oneOf<DecoderKind>('ar-vq', 'direct'));
+  read('backend', 'auto, webgpu or wasm', oneOf<BackendPreference>('auto', 'webgpu', 'wasm'));
+  return { settings, problems };
+}
+
+/** One sentence for the user about the link settings that were not used. */
+export function describeUrlProblems(problems: UrlProblem[]): string {
+  const list = problems.map((p) => `${p.key}=${p.value} (${p.want})`).join('; ');
+  return `This link's ${list} could not be used, so the pack's default stands for ${problems.length > 1 ? 'each' : 'it'}.`;
 }
 
 export function settingsToUrl(s: Settings): string {

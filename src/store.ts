@@ -24,7 +24,15 @@ import {
 import { callWorker, onWorkerCrash, proxy } from './engineClient';
 import { type Crop, fileToRgba } from './imageFile';
 import { loadValue, saveValue } from './persist';
-import { fitToPack, packDefaults, type Settings, settingsFromUrl, settingsToUrl, stage1Settings } from './settings';
+import {
+  describeUrlProblems,
+  fitToPack,
+  packDefaults,
+  type Settings,
+  settingsFromUrl,
+  settingsToUrl,
+  stage1Settings,
+} from './settings';
 
 export interface PackRef {
   id: string;
@@ -244,9 +252,8 @@ export const useApp = create<AppState>()((set, get) => ({
       const index = (await (await fetch('models/index.json')).json()) as { default: string; packs: PackRef[] };
       set({ packs: index.packs });
       // a link's settings win; a plain visit resumes where the last one left off
-      const fromUrl = location.search
-        ? settingsFromUrl(location.search)
-        : ((await loadValue<Settings>('settings').catch(() => undefined)) ?? {});
+      const link = location.search ? settingsFromUrl(location.search) : null;
+      const fromUrl = link ? link.settings : ((await loadValue<Settings>('settings').catch(() => undefined)) ?? {});
       const known = index.packs.some((p) => p.id === fromUrl.pack) || isPackUrl(fromUrl.pack);
       const id = known ? fromUrl.pack! : index.default;
       await get().loadPack(id, fromUrl.backend ?? 'auto');
@@ -254,6 +261,7 @@ export const useApp = create<AppState>()((set, get) => ({
       if (loaded && (loaded.manifest.id === id || isPackUrl(id))) {
         get().update({ ...fromUrl, pack: id });
       }
+      if (link?.problems.length && !get().error) set({ error: describeUrlProblems(link.problems) });
       void refreshCards();
     } catch (e) {
       set({ error: `Could not start: ${message(e)}` });
