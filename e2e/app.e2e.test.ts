@@ -186,6 +186,14 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       await expect
         .poll(() => page.textContent('[data-testid=error]'))
         .toMatch(/huge\.png is 20000×20000 pixels; .*Shrink it first/);
+      await page.setInputFiles('[data-testid=file-input]', {
+        name: 'scan.tiff',
+        mimeType: 'image/tiff',
+        buffer: Buffer.from('II*\x00\x08\x00\x00\x00\x00\x00'), // a TIFF header, no image
+      });
+      await expect
+        .poll(() => page.textContent('[data-testid=error]'))
+        .toMatch(/scan\.tiff is a TIFF image, which this browser cannot decode\. Convert it to PNG or JPEG first\./);
       for (const [file, type, expected] of [
         ['empty.png', 'image/png', /empty\.png is empty/],
         ['logo.svg', 'image/svg+xml', /logo\.svg is an SVG drawing/],

@@ -7,6 +7,13 @@ export class ImageInputError extends Error {
 }
 
 const ACCEPTED = 'PNG, JPEG, WebP or GIF';
+// Formats most browsers cannot decode (some can: they are tried first).
+const RARELY_DECODED: Record<string, string> = {
+  'image/tiff': 'TIFF',
+  'image/heic': 'HEIC',
+  'image/heif': 'HEIF',
+  'image/jxl': 'JPEG XL',
+};
 // Beyond this, decoding alone needs hundreds of MB (a 20000×20000 image is 1.6 GB of RGBA).
 const MAX_SIDE = 8192;
 const MAX_PIXELS = 40e6;
@@ -45,6 +52,12 @@ export async function fileToRgba(file: File, size: number): Promise<{ image: Rgb
   try {
     bitmap = await createImageBitmap(file);
   } catch {
+    const format = RARELY_DECODED[file.type];
+    if (format) {
+      throw new ImageInputError(
+        `${name} is a ${format} image, which this browser cannot decode. Convert it to PNG or JPEG first.`,
+      );
+    }
     throw new ImageInputError(
       `${name} could not be decoded: it is corrupt, truncated or not ` +
         `really ${file.type}. Choose a ${ACCEPTED} image.`,
