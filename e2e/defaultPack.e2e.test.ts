@@ -93,10 +93,14 @@ describe('default pack', () => {
     const pack = JSON.parse(readFileSync(`public/models/${index.default}/pack.json`, 'utf8')) as {
       exemplars: { counts: number[]; per_token: number };
       grid: { w: number };
+      classes: string[];
+      examples: { class_id: number }[];
     };
     const page = await context.newPage();
     await page.goto(`${BASE_URL}?backend=wasm`);
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    const names = pack.examples.map((e) => `held-out example: ${pack.classes[e.class_id]}`);
+    for (const name of names) expect(await page.getByRole('button', { name, exact: true }).count()).toBeGreaterThan(0);
     for (const [i, example] of reference.tokenize.entries()) {
       await page.locator('[data-testid=example]').nth(i).click();
       await expect

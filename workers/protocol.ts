@@ -41,7 +41,7 @@ export interface LoadedPack {
   /** The exemplar atlas PNG (what each token stands for), if the pack has one. */
   exemplars: Uint8Array | null;
   /** Example images (PNG) the token map offers. */
-  examples: { file: string; bytes: Uint8Array }[];
+  examples: { file: string; bytes: Uint8Array; classId?: number }[];
 }
 
 /** The worker's API. Callbacks must be top-level arguments: comlink proxies only those. */

@@ -4,9 +4,11 @@ import { pngBlob, usePngUrls } from '../blobUrls';
 
 export function ExamplePicker({
   examples,
+  classNames,
   onPick,
 }: {
-  examples: { file: string; bytes: Uint8Array }[];
+  examples: { file: string; bytes: Uint8Array; classId?: number }[];
+  classNames: string[] | null;
   onPick: (file: File) => void;
 }) {
   const urls = usePngUrls(useMemo(() => examples.map((e) => e.bytes), [examples]));
@@ -23,9 +25,15 @@ export function ExamplePicker({
           data-file={e.file}
           onClick={() => onPick(new File([pngBlob(e.bytes)], e.file, { type: 'image/png' }))}
         >
-          <img src={urls[i]} alt={`example ${i + 1}`} width={48} height={48} />
+          <img src={urls[i]} alt={exampleName(e.classId, classNames, i)} width={48} height={48} />
         </button>
       ))}
     </div>
   );
+}
+
+/** What an example button is called: its class, when the pack says which. */
+export function exampleName(classId: number | undefined, classNames: string[] | null, index: number): string {
+  const name = classId !== undefined ? classNames?.[classId] : undefined;
+  return name ? `held-out example: ${name}` : `held-out example ${index + 1}`;
 }

@@ -88,6 +88,7 @@ export function TokenMapPanel() {
       </label>
       <ExamplePicker
         examples={pack.examples}
+        classNames={pack.manifest.classes}
         onPick={(file) => {
           setSelected(null);
           void tokenizeFile(file);

@@ -13,7 +13,8 @@ export interface PackFiles {
   /** The exemplar atlas (a PNG), when the pack has one. */
   exemplars: Uint8Array | null;
   /** The pack's example images (PNG), by file name. */
-  examples: { file: string; bytes: Uint8Array }[];
+  /** The pack's held-out images (with the class each belongs to, where the pack says). */
+  examples: { file: string; bytes: Uint8Array; classId?: number }[];
   /** Files that came from the store rather than the source. */
   cached: string[];
   /** Why files were not stored, if they were not (e.g. too little free storage). */
@@ -107,7 +108,9 @@ export async function readPack(
   for (const [name, entry] of graphList) graphs.set(name, await verified(entry));
   const exemplars = manifest.exemplars ? await verified(manifest.exemplars) : null;
   const examples = [];
-  for (const entry of manifest.examples ?? []) examples.push({ file: entry.file, bytes: await verified(entry) });
+  for (const entry of manifest.examples ?? []) {
+    examples.push({ file: entry.file, bytes: await verified(entry), classId: entry.class_id });
+  }
   return { manifest, graphs, exemplars, examples, cached, storeSkipped };
 }
 
