@@ -123,4 +123,18 @@ describe('compare board', () => {
     await expect.poll(() => page.textContent('[data-testid=backend]'), { timeout: 60_000 }).toBe(title);
     expect(await page.getByRole('alert').count()).toBe(0);
   });
+
+  it("captions samples and pins with their own pack's class names after another pack is loaded", async () => {
+    const before = await page.locator('[data-testid=sample]').count();
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect.poll(() => page.locator('[data-testid=sample]').count(), { timeout: 60_000 }).toBeGreaterThan(before);
+    const picker = page.locator('.pack-bar select').first();
+    await picker.selectOption('fashion-mini');
+    await expect.poll(() => new URL(page.url()).searchParams.get('pack'), { timeout: 60_000 }).toBe('fashion-mini');
+    // class 1 of the fixture is 'square' (of fashion-mini, 'Trouser')
+    expect(await page.locator('[data-testid=sample] small').first().textContent()).toBe(`seed ${CASE.seed} · square`);
+    expect(await page.locator('[data-testid=pin] small').first().textContent()).toMatch(
+      new RegExp(`^fixture-tiny · seed ${CASE.seed} · square · `),
+    );
+  });
 });

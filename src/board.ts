@@ -9,6 +9,15 @@ export interface Pin {
   image: RgbaImage;
   tokens: number[];
   settings: Settings;
+  /** The class's name in the pack that made it (null: unconditional); absent on boards kept
+   *  before names were recorded. */
+  className?: string | null;
+}
+
+/** What a sample shows as its class: the name its own pack gave it, never the loaded pack's. */
+export function classCaption(p: Pick<Pin, 'settings' | 'className'>): string {
+  if (p.className !== undefined && p.className !== null) return p.className;
+  return p.settings.classId === null ? 'unconditional' : `class ${p.settings.classId}`;
 }
 
 export const SWEEP_SETTINGS = ['temperature', 'topK', 'topP', 'guidance', 'decoder', 'classId', 'pack'] as const;

@@ -44,7 +44,13 @@ export interface Sample {
   image: RgbaImage;
   tokens: number[];
   settings: Settings;
+  /** The class's name in the pack that made it (null: unconditional). */
+  className: string | null;
 }
+
+/** The name of a class in a pack (null: unconditional). */
+const classNameIn = (pack: LoadedPack | null, classId: number | null) =>
+  classId === null ? null : (pack?.manifest.classes?.[classId] ?? `class ${classId}`);
 
 export interface TokenMapState {
   image: RgbaImage;
@@ -313,6 +319,7 @@ export const useApp = create<AppState>()((set, get) => ({
         image,
         tokens: result.tokens[i],
         settings: { ...settings, seed: (settings.seed + i) >>> 0, batch: 1 },
+        className: classNameIn(get().pack, settings.classId),
       }));
       set({ samples: [...samples, ...get().samples].slice(0, 64) });
     });
@@ -368,6 +375,7 @@ export const useApp = create<AppState>()((set, get) => ({
       image: sample.image,
       tokens: sample.tokens,
       settings: sample.settings,
+      className: sample.className,
     };
     setBoard({ ...get().board, pins: [...get().board.pins, pin] });
   },
@@ -422,6 +430,7 @@ export const useApp = create<AppState>()((set, get) => ({
                               image: result.images[r],
                               tokens: result.tokens[r],
                               settings: { ...column, seed: seeds[r], batch: 1 },
+                              className: classNameIn(get().pack, column.classId),
                             },
                       ),
                     ),

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { PackManifest } from '../../workers/protocol';
 import { downloadBlob } from '../blobUrls';
-import { boardToJson, SWEEP_SETTINGS, type SweepSetting } from '../board';
+import { boardToJson, classCaption, type Pin, SWEEP_SETTINGS, type Sweep, type SweepSetting } from '../board';
 import { renderBoard } from '../boardImage';
 import type { Settings } from '../settings';
 import { useApp } from '../store';
@@ -43,9 +43,19 @@ function parseValues(
   return out;
 }
 
-const caption = (s: Settings, m: PackManifest) =>
-  `seed ${s.seed} · ${s.classId === null ? 'unconditional' : m.classes?.[s.classId]} · T ${s.temperature} · ` +
-  `top-k ${s.topK} · top-p ${s.topP} · cfg ${s.guidance} · ${s.decoder}`;
+const caption = (p: Pin) => {
+  const s = p.settings;
+  return (
+    `${s.pack} · seed ${s.seed} · ${classCaption(p)} · T ${s.temperature} · ` +
+    `top-k ${s.topK} · top-p ${s.topP} · cfg ${s.guidance} · ${s.decoder}`
+  );
+};
+
+/** A class sweep's column header: the class name its cells were made with. */
+const columnClass = (s: Sweep, column: number) => {
+  const cell = s.cells.find((row) => row[column])?.[column];
+  return cell ? classCaption(cell) : `class ${s.values[column]}`;
+};
 
 /** Pinned samples and sweeps, side by side; kept across reloads, exported as PNG or JSON. */
 export function ComparePanel() {
@@ -154,8 +164,8 @@ export function ComparePanel() {
       <ul className="gallery" aria-label="pinned samples" data-testid="pins">
         {board.pins.map((p) => (
           <li key={p.id} data-testid="pin" data-tokens={p.tokens.join(',')}>
-            <RgbaCanvas image={p.image} label={`pinned sample, ${caption(p.settings, m)}`} displaySize={128} />
-            <small>{caption(p.settings, m)}</small>
+            <RgbaCanvas image={p.image} label={`pinned sample, ${caption(p)}`} displaySize={128} />
+            <small>{caption(p)}</small>
             <button type="button" onClick={() => unpin(p.id)}>
               Unpin
             </button>
@@ -170,9 +180,9 @@ export function ComparePanel() {
           <thead>
             <tr>
               <th scope="col">seed</th>
-              {s.values.map((v) => (
+              {s.values.map((v, c) => (
                 <th key={String(v)} scope="col">
-                  {s.setting === 'classId' ? m.classes?.[v as number] : String(v)}
+                  {s.setting === 'classId' ? columnClass(s, c) : String(v)}
                 </th>
               ))}
             </tr>
@@ -183,7 +193,7 @@ export function ComparePanel() {
                 <th scope="row">{s.seeds[r]}</th>
                 {row.map((done, c) => (
                   <td key={c} data-testid="sweep-cell" data-filled={done ? 'yes' : 'no'}>
-                    {done ? <RgbaCanvas image={done.image} label={caption(done.settings, m)} displaySize={80} /> : '…'}
+                    {done ? <RgbaCanvas image={done.image} label={caption(done)} displaySize={80} /> : '…'}
                   </td>
                 ))}
               </tr>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { downloadBlob, pngBlob } from '../blobUrls';
+import { classCaption } from '../board';
 import { addPngText } from '../pngText';
 import { MAX_BATCH, type Settings, settingsToUrl } from '../settings';
 import { useApp } from '../store';
@@ -64,7 +65,6 @@ export function GeneratePanel() {
   const m = pack.manifest;
   const maxBatch = Math.min(MAX_BATCH, pack.batchLimit.max ?? MAX_BATCH);
   const noClassDropout = m.class_dropout === false && m.classes !== null;
-  const className = (id: number | null) => (id === null ? 'none' : m.classes?.[id]);
   return (
     <section aria-labelledby="generate-title">
       <h2 id="generate-title">Generate</h2>
@@ -193,11 +193,10 @@ export function GeneratePanel() {
             <RgbaCanvas
               image={s.image}
               testId={`sample-${s.id}`}
-              label={`sample, seed ${s.settings.seed}, class ${className(s.settings.classId)}`}
+              label={`sample, ${s.settings.pack}, seed ${s.settings.seed}, ${classCaption(s)}`}
             />
             <small>
-              seed {s.settings.seed}
-              {s.settings.classId !== null && m.classes ? ` · ${m.classes[s.settings.classId]}` : ''}
+              seed {s.settings.seed} · {classCaption(s)}
             </small>
             <button
               type="button"
