@@ -124,6 +124,14 @@ describe('compare board', () => {
     expect(await page.getByRole('alert').count()).toBe(0);
   });
 
+  it('reaches Import JSON by keyboard: Tab from Export JSON, then Enter opens the file picker', async () => {
+    await page.getByRole('button', { name: 'Export JSON' }).focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('board-import');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+    expect(chooser.isMultiple()).toBe(false);
+  });
+
   it("captions samples and pins with their own pack's class names after another pack is loaded", async () => {
     const before = await page.locator('[data-testid=sample]').count();
     await page.getByRole('button', { name: 'Generate' }).click();

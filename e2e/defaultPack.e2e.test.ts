@@ -39,8 +39,13 @@ describe('default pack', () => {
 
   it(`opens on ${index.default} and generates PyTorch's seeded samples`, async () => {
     const page = await context.newPage();
+    const failed: string[] = [];
+    page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
     await page.goto(`${BASE_URL}?backend=wasm`);
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    expect(failed).toEqual([]); // the favicon and the web app manifest too
+    const manifest = await (await page.request.get(`${BASE_URL}manifest.webmanifest`)).json();
+    expect(manifest.icons[0].src).toBe('favicon.svg');
     expect(await page.locator('select').first().inputValue()).toBe(index.default);
     expect(await page.getByTestId('pack-origin').textContent()).toBe('downloaded');
     // no WebGPU adapter in this browser: the plain WebAssembly build runs
