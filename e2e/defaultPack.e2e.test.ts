@@ -37,6 +37,22 @@ describe('default pack', () => {
     await browser?.close();
   });
 
+  it('a link to a pack that is not there opens the default pack and says why', async () => {
+    for (const [pack, why] of [
+      ['nosuch', "There is no pack called 'nosuch'."],
+      [`${BASE_URL}models/missing/`, `Could not load pack '${BASE_URL}models/missing/'`],
+    ]) {
+      const page = await context.newPage();
+      await page.goto(`${BASE_URL}?pack=${encodeURIComponent(pack)}&backend=wasm`);
+      await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+      const said = await page.textContent('[data-testid=error]');
+      expect(said).toContain(why);
+      expect(said).toContain(`The default pack, ${index.default}, is open instead.`);
+      expect(await page.locator('.pack-bar select').first().inputValue()).toBe(index.default);
+      await page.close();
+    }
+  });
+
   it(`opens on ${index.default} and generates PyTorch's seeded samples`, async () => {
     const page = await context.newPage();
     const failed: string[] = [];

@@ -260,14 +260,26 @@ export const useApp = create<AppState>()((set, get) => ({
       // a link's settings win; a plain visit resumes where the last one left off
       const link = location.search ? settingsFromUrl(location.search) : null;
       const fromUrl = link ? link.settings : ((await loadValue<Settings>('settings').catch(() => undefined)) ?? {});
-      const known = index.packs.some((p) => p.id === fromUrl.pack) || isPackUrl(fromUrl.pack);
-      const id = known ? fromUrl.pack! : index.default;
-      await get().loadPack(id, fromUrl.backend ?? 'auto');
+      const wanted = fromUrl.pack;
+      const known = wanted !== undefined && (index.packs.some((p) => p.id === wanted) || isPackUrl(wanted));
+      const backend = fromUrl.backend ?? 'auto';
+      let id = known ? wanted : index.default;
+      await get().loadPack(id, backend);
+      const notes: string[] = [];
+      if (wanted !== undefined && !known) notes.push(`There is no pack called '${wanted}'.`);
+      if (!get().pack && id !== index.default) {
+        // a link to a pack that does not load: say why, and open the default pack instead of nothing
+        notes.push(`${get().error?.replace(/\.$/, '')}.`);
+        id = index.default;
+        await get().loadPack(id, backend);
+      }
+      if (notes.length && get().pack) notes.push(`The default pack, ${index.default}, is open instead.`);
       const loaded = get().pack;
       if (loaded && (loaded.manifest.id === id || isPackUrl(id))) {
         get().update({ ...fromUrl, pack: id });
       }
-      if (link?.problems.length && !get().error) set({ error: describeUrlProblems(link.problems) });
+      if (link?.problems.length) notes.push(describeUrlProblems(link.problems));
+      if (notes.length && !(get().error && !get().pack)) set({ error: notes.join(' ') });
       void refreshCards();
     } catch (e) {
       set({ error: `Could not start: ${message(e)}` });
