@@ -93,6 +93,9 @@ interface AppState {
   clearBoard(): void;
   /** Fill a grid: `setting` takes each of `values` across the columns, `rows` seeds go down. */
   sweep(setting: SweepSetting, values: Settings[SweepSetting][], rows: number): Promise<void>;
+  /** The sweep being filled now (null: none; a stored sweep with empty cells was interrupted). */
+  sweeping: string | null;
+  removeSweep(id: string): void;
   importBoard(file: File): Promise<void>;
   /** Forget the stored pack files; the next load downloads them again. */
   clearPackCache(): Promise<void>;
@@ -235,6 +238,55 @@ async function restoreBoard() {
   }
 }
 
+/** Generate a sweep's cells column by column (a pack sweep loads each column's pack). */
+async function fillSweep(sweep: Sweep, settings: Settings) {
+  const { setting, values, seeds } = sweep;
+  const rows = seeds.length;
+  const { getState: get } = useApp;
+  for (let col = 0; col < values.length; col++) {
+    // across packs, each column loads its pack and samples unconditionally (classes differ)
+    const acrossPacks = setting === 'pack';
+    if (acrossPacks) {
+      await get().loadPack(values[col] as string, settings.backend);
+      if (get().error) break;
+    }
+    const override = acrossPacks ? { classId: null } : { [setting]: values[col] };
+    const column = { ...(acrossPacks ? get().settings! : settings), ...override };
+    await sample(
+      'Sweep',
+      { batch: rows },
+      (result) => {
+        const board = get().board;
+        setBoard({
+          ...board,
+          sweeps: board.sweeps.map((s) =>
+            s.id !== sweep.id
+              ? s
+              : {
+                  ...s,
+                  cells: s.cells.map((row, r) =>
+                    row.map((cell, c) =>
+                      c !== col
+                        ? cell
+                        : {
+                            id: `${sweep.id}-${r}-${c}`,
+                            image: result.images[r],
+                            tokens: result.tokens[r],
+                            settings: { ...column, seed: seeds[r], batch: 1 },
+                            className: classNameIn(get().pack, column.classId),
+                          },
+                    ),
+                  ),
+                },
+          ),
+        });
+      },
+      override,
+    );
+    if (get().error) break;
+  }
+}
+
 export const useApp = create<AppState>()((set, get) => ({
   packs: [],
   cards: {},
@@ -248,6 +300,7 @@ export const useApp = create<AppState>()((set, get) => ({
   gpuMemory: null,
   board: emptyBoard(),
   boardSaving: 0,
+  sweeping: null,
   tokenMap: null,
   error: null,
 
@@ -401,7 +454,7 @@ export const useApp = create<AppState>()((set, get) => ({
   },
 
   async sweep(setting, values, rows) {
-    const { settings } = get();
+    const { settings, tokenMap } = get();
     if (!settings || get().busy || values.length === 0) return;
     const seeds = Array.from({ length: rows }, (_, i) => (settings.seed + i) >>> 0);
     const sweep: Sweep = {
@@ -412,53 +465,22 @@ export const useApp = create<AppState>()((set, get) => ({
       cells: seeds.map(() => values.map(() => null)),
     };
     setBoard({ ...get().board, sweeps: [...get().board.sweeps, sweep] });
-    for (let col = 0; col < values.length; col++) {
-      // across packs, each column loads its pack and samples unconditionally (classes differ)
-      const acrossPacks = setting === 'pack';
-      if (acrossPacks) {
-        await get().loadPack(values[col] as string, settings.backend);
-        if (get().error) break;
-      }
-      const override = acrossPacks ? { classId: null } : { [setting]: values[col] };
-      const column = { ...(acrossPacks ? get().settings! : settings), ...override };
-      await sample(
-        'Sweep',
-        { batch: rows },
-        (result) => {
-          const board = get().board;
-          setBoard({
-            ...board,
-            sweeps: board.sweeps.map((s) =>
-              s.id !== sweep.id
-                ? s
-                : {
-                    ...s,
-                    cells: s.cells.map((row, r) =>
-                      row.map((cell, c) =>
-                        c !== col
-                          ? cell
-                          : {
-                              id: `${sweep.id}-${r}-${c}`,
-                              image: result.images[r],
-                              tokens: result.tokens[r],
-                              settings: { ...column, seed: seeds[r], batch: 1 },
-                              className: classNameIn(get().pack, column.classId),
-                            },
-                      ),
-                    ),
-                  },
-            ),
-          });
-        },
-        override,
-      );
-      if (get().error) break;
+    set({ sweeping: sweep.id });
+    try {
+      await fillSweep(sweep, settings);
+    } finally {
+      set({ sweeping: null });
     }
     if (setting === 'pack') {
-      // back to the pack and settings the sweep started from
+      // back to the pack, settings and token map the sweep started from
       if (get().settings?.pack !== settings.pack) await get().loadPack(settings.pack, settings.backend);
       get().update(settings);
+      if (get().settings?.pack === settings.pack) set({ tokenMap });
     }
+  },
+
+  removeSweep(id) {
+    setBoard({ ...get().board, sweeps: get().board.sweeps.filter((s) => s.id !== id) });
   },
 
   async importBoard(file) {

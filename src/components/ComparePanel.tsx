@@ -59,7 +59,8 @@ const columnClass = (s: Sweep, column: number) => {
 
 /** Pinned samples and sweeps, side by side; kept across reloads, exported as PNG or JSON. */
 export function ComparePanel() {
-  const { pack, packs, board, boardSaving, busy, unpin, clearBoard, sweep, importBoard } = useApp();
+  const { pack, packs, board, boardSaving, busy, unpin, clearBoard, sweep, sweeping, removeSweep, importBoard } =
+    useApp();
   const [setting, setSetting] = useState<SweepSetting>('temperature');
   const [values, setValues] = useState('0.5, 1, 1.5');
   const [rows, setRows] = useState(2);
@@ -176,6 +177,12 @@ export function ComparePanel() {
         <table key={s.id} className="sweep" data-testid="sweep">
           <caption>
             {s.setting} across, seeds down{s.setting === 'pack' ? " (unconditional, each pack's decoder)" : ''}
+            {sweeping !== s.id && s.cells.some((row) => row.includes(null)) && (
+              <span data-testid="sweep-interrupted"> — interrupted before it finished (— marks a missing image)</span>
+            )}{' '}
+            <button type="button" onClick={() => removeSweep(s.id)} disabled={sweeping === s.id}>
+              Remove this sweep
+            </button>
           </caption>
           <thead>
             <tr>
@@ -193,7 +200,13 @@ export function ComparePanel() {
                 <th scope="row">{s.seeds[r]}</th>
                 {row.map((done, c) => (
                   <td key={c} data-testid="sweep-cell" data-filled={done ? 'yes' : 'no'}>
-                    {done ? <RgbaCanvas image={done.image} label={caption(done)} displaySize={80} /> : '…'}
+                    {done ? (
+                      <RgbaCanvas image={done.image} label={caption(done)} displaySize={80} />
+                    ) : sweeping === s.id ? (
+                      '…'
+                    ) : (
+                      '—'
+                    )}
                   </td>
                 ))}
               </tr>
