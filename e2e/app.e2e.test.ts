@@ -35,11 +35,16 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     let browser: Browser;
     let page: Page;
     const pageErrors: string[] = [];
+    const csp: string[] = []; // Content-Security-Policy violations reported on the console
 
     beforeAll(async () => {
       browser = await launch(backend === 'webgpu');
       page = await browser.newPage();
       page.on('pageerror', (e) => pageErrors.push(e.message));
+      page.on(
+        'console',
+        (m) => m.type() === 'error' && /Content Security Policy/.test(m.text()) && csp.push(m.text()),
+      );
       await page.goto(caseUrl(CASE, 'fixture-tiny', backend));
       await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
     });
@@ -274,5 +279,12 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         expect(await liveBuffers()).toBeLessThanOrEqual(settled);
       },
     );
+
+    it('has a Content-Security-Policy, and nothing it did broke it', async () => {
+      expect(await page.getAttribute('meta[http-equiv=Content-Security-Policy]', 'content')).toContain(
+        "script-src 'self' 'wasm-unsafe-eval'",
+      );
+      expect(csp).toEqual([]);
+    });
   });
 }
