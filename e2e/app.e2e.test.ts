@@ -234,6 +234,43 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       },
     );
 
+    it.runIf(backend === 'wasm')(
+      'on a slow server: files download several at a time under one moving bar for the whole pack',
+      async () => {
+        const context = await browser.newContext(); // a cold cache
+        const other = await context.newPage();
+        let inFlight = 0;
+        let most = 0;
+        await other.route('**/models/fixture-tiny/*.{onnx,png}', async (route) => {
+          most = Math.max(most, ++inFlight);
+          // the server's latency; one file hangs long enough to look stalled
+          const stall = route.request().url().endsWith('/vq_decoder.onnx');
+          await new Promise((r) => setTimeout(r, stall ? 12_000 : 1500));
+          await route.continue();
+          inFlight--;
+        });
+        try {
+          await other.goto(`${BASE_URL}?pack=fixture-tiny&backend=wasm`);
+          const seen = new Set<string>();
+          let stalled = false;
+          while (!(await other.locator('[data-testid=backend]').count())) {
+            stalled ||= (await other.locator('[data-testid=stalled]').count()) > 0;
+            const done = await other
+              .locator('[data-testid=loading]')
+              .getAttribute('data-bytes-done')
+              .catch(() => null);
+            if (done) seen.add(done);
+            await other.waitForTimeout(100);
+          }
+          expect(most).toBeGreaterThanOrEqual(4);
+          expect(seen.size).toBeGreaterThanOrEqual(3); // the bar moved, not one jump at the end
+          expect(stalled).toBe(true); // and said so when the data stopped coming
+        } finally {
+          await context.close();
+        }
+      },
+    );
+
     it.runIf(backend === 'wasm')('says which link settings it could not use, and uses the defaults', async () => {
       const other = await browser.newPage();
       try {

@@ -3,11 +3,11 @@ import { create } from 'zustand';
 import type {
   BackendPreference,
   DecoderKind,
-  FileOrigin,
   GenerateProgress,
   GenerateResult,
   GpuMemory,
   LoadedPack,
+  PackProgress,
   RgbaImage,
   TokenMap,
 } from '../workers/protocol';
@@ -76,7 +76,8 @@ interface AppState {
   packs: PackRef[];
   cards: Record<string, PackCard | string>;
   pack: LoadedPack | null;
-  loading: { file: string; loaded: number; total: number; origin: FileOrigin } | null;
+  /** The pack being read: the whole pack's progress, and when its bytes last moved (ms). */
+  loading: (PackProgress & { movedAt: number }) | null;
   settings: Settings | null;
   busy: boolean;
   progress: GenerateProgress | null;
@@ -345,15 +346,25 @@ export const useApp = create<AppState>()((set, get) => ({
       return set({
         error: `There is no pack called '${id}'. Pick one from the list or give the URL of a pack folder.`,
       });
-    set({ busy: true, error: null, loading: { file: 'pack.json', loaded: 0, total: 0, origin: 'network' } });
+    const start: PackProgress = {
+      bytesDone: 0,
+      bytes: 0,
+      filesDone: 0,
+      files: 0,
+      fromCache: 0,
+      file: 'pack.json',
+      origin: 'network',
+    };
+    set({ busy: true, error: null, loading: { ...start, movedAt: Date.now() } });
     try {
       const pack = await callWorker((w) =>
         w.load(
           new URL(ref.path, location.href).href,
           backend,
-          proxy((file: string, loaded: number, total: number, origin: FileOrigin) =>
-            set({ loading: { file, loaded, total, origin } }),
-          ),
+          proxy((p: PackProgress) => {
+            const last = get().loading;
+            set({ loading: { ...p, movedAt: last && last.bytesDone === p.bytesDone ? last.movedAt : Date.now() } });
+          }),
         ),
       );
       const settings = fitToPack({ ...packDefaults(pack, id), ...get().settings, pack: id, backend }, pack.manifest);

@@ -16,7 +16,7 @@ export type { GpuMemory } from './engine/gpuBuffers';
 export type { DecoderKind, ExemplarsEntry, PackManifest } from './engine/manifest';
 export type { RgbaImage } from './engine/pixels';
 export type { GenerateProgress, ProgressListener } from './engine/progress';
-export type { FileOrigin, LoadProgress, PackStatus } from './engine/readPack';
+export type { FileOrigin, LoadProgress, PackProgress, PackStatus } from './engine/readPack';
 export type { SamplingSettings } from './engine/sampling';
 
 /** A pack the worker has loaded, and how it runs it. */

@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { useApp } from '../store';
+import { LoadingProgress } from './LoadingProgress';
 import { PackCards } from './PackCards';
 
 /** Which pack is loaded, on which backend and why; switch packs or backends. */
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
 export function PackBar() {
-  const { packs, pack, settings, loading, busy, gpuMemory, loadPack } = useApp();
+  const { packs, pack, settings, busy, gpuMemory, loadPack } = useApp();
   const [url, setUrl] = useState('');
   const custom = settings && !packs.some((p) => p.id === settings.pack) ? settings.pack : null;
   return (
@@ -54,12 +55,7 @@ export function PackBar() {
           <option value="wasm">WASM</option>
         </select>
       </label>
-      {loading && (
-        <span role="status">
-          Loading {loading.file} {loading.origin === 'cache' ? 'from the browser cache' : '…'}{' '}
-          {loading.total ? Math.round((100 * loading.loaded) / loading.total) : 0}%
-        </span>
-      )}
+      <LoadingProgress />
       {pack && (
         <span className="backend" data-testid="backend" data-backend={pack.backend}>
           {pack.manifest.title} · {pack.backend === 'webgpu' ? 'WebGPU' : `WASM, ${pack.threads} thread(s)`} —{' '}

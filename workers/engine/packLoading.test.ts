@@ -115,7 +115,7 @@ describe('file store', () => {
     const origins = new Set<string>();
     const disk = fileSource(FIXTURE_DIR);
     const textOnly = { ...disk, bytes: () => Promise.reject(new Error('should come from the store')) };
-    const second = await readPack(textOnly, { store, onProgress: (_f, _l, _t, origin) => origins.add(origin) });
+    const second = await readPack(textOnly, { store, onProgress: (p) => origins.add(p.origin) });
     expect(second.cached).toHaveLength(store.files.size);
     expect([...origins]).toEqual(['cache']);
   });

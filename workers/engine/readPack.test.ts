@@ -5,7 +5,7 @@ import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
 import { PackError, validateManifest } from './manifest';
 import type { PackSource } from './packSource';
-import { readPack } from './readPack';
+import { inParallel, readPack } from './readPack';
 import { FIXTURE_DIR, golden, requestFor } from './test/golden';
 
 const manifestText = readFileSync(`${FIXTURE_DIR}/pack.json`, 'utf8');
@@ -135,5 +135,37 @@ describe('pack validation', () => {
     await expect(Engine.load(source, { backend: 'wasm' })).rejects.toThrow(
       /encoder\.onnx: graph inputs \[image\] do not match pack\.json \[pixels\]/,
     );
+  });
+});
+
+describe('reading files several at a time', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+
+  it('keeps the order, and never runs more than the limit at once', async () => {
+    let running = 0;
+    let most = 0;
+    const out = await inParallel([5, 1, 4, 2, 3, 6, 7], 3, async (x) => {
+      most = Math.max(most, ++running);
+      await tick();
+      running--;
+      return x * 10;
+    });
+    expect(out).toEqual([50, 10, 40, 20, 30, 60, 70]);
+    expect(most).toBe(3);
+  });
+
+  it('after a failure starts nothing new, and throws once the running ones have settled', async () => {
+    const started: number[] = [];
+    let settled = 0;
+    const work = async (x: number) => {
+      started.push(x);
+      await tick();
+      settled++;
+      if (x === 2) throw new Error('file 2 failed');
+      return x;
+    };
+    await expect(inParallel([1, 2, 3, 4, 5, 6], 2, work)).rejects.toThrow('file 2 failed');
+    expect(settled).toBe(started.length); // nothing left running
+    expect(started.length).toBeLessThan(6);
   });
 });

@@ -12,7 +12,6 @@ export interface PackFiles {
   graphs: Map<GraphName, Uint8Array>;
   /** The exemplar atlas (a PNG), when the pack has one. */
   exemplars: Uint8Array | null;
-  /** The pack's example images (PNG), by file name. */
   /** The pack's held-out images (with the class each belongs to, where the pack says). */
   examples: { file: string; bytes: Uint8Array; classId?: number }[];
   /** Files that came from the store rather than the source. */
@@ -22,7 +21,44 @@ export interface PackFiles {
 }
 
 export type FileOrigin = 'cache' | 'network';
-export type LoadProgress = (file: string, loaded: number, total: number, origin: FileOrigin) => void;
+/** The whole pack's reading so far: bytes and files done of the total (a file from the browser's
+ *  cache is done at once), how many came from that cache, and the file that moved last. */
+export interface PackProgress {
+  bytesDone: number;
+  bytes: number;
+  filesDone: number;
+  files: number;
+  fromCache: number;
+  file: string;
+  origin: FileOrigin;
+}
+export type LoadProgress = (progress: PackProgress) => void;
+
+/** How many files download at once: a high-latency server then costs one round trip per batch,
+ *  not one per file. */
+export const PARALLEL_DOWNLOADS = 5;
+
+/** `work` over every item, at most `limit` at a time; the results in the items' order. After a
+ *  failure no new item starts, and the first error is thrown once the running ones have settled
+ *  (so nothing is still downloading when the caller hears of it). */
+export async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      const i = next++;
+      try {
+        results[i] = await work(items[i]);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
+  return results;
+}
 
 export interface ReadOptions {
   onProgress?: LoadProgress;
@@ -77,15 +113,32 @@ export async function readPack(
       `${(free / 2 ** 20).toFixed(1)} MB more, so it is not kept for next time`;
   }
   const cached: string[] = [];
+  const done = new Map<string, number>(); // bytes read of each file so far
+  let filesDone = 0;
+  const report = (file: string, loaded: number, origin: FileOrigin) => {
+    done.set(file, loaded);
+    let bytesDone = 0;
+    for (const b of done.values()) bytesDone += b;
+    onProgress?.({
+      bytesDone,
+      bytes: total,
+      filesDone,
+      files: entries.length,
+      fromCache: cached.length,
+      file,
+      origin,
+    });
+  };
   /** One file, from the store when it holds it, else from the source, size and sha256 checked. */
   async function verified(entry: { file: string; bytes: number; sha256: string }): Promise<Uint8Array> {
     const hit = store ? await fromStore(store, entry) : null;
     if (hit) {
-      onProgress?.(entry.file, hit.length, hit.length, 'cache');
       cached.push(entry.file);
+      filesDone++;
+      report(entry.file, hit.length, 'cache');
       return hit;
     }
-    const progress: Progress = (loaded, size) => onProgress?.(entry.file, loaded, size || entry.bytes, 'network');
+    const progress: Progress = (loaded) => report(entry.file, Math.min(loaded, entry.bytes), 'network');
     const bytes = await source.bytes(entry.file, progress);
     if (bytes.length !== entry.bytes) {
       throw new PackError(`${entry.file}: pack.json says ${entry.bytes} bytes, got ${bytes.length}`);
@@ -102,15 +155,19 @@ export async function readPack(
         storeSkipped = `the browser refused to store ${entry.file}: ${(e as Error).message}`;
       });
     }
+    filesDone++;
+    report(entry.file, bytes.length, 'network');
     return bytes;
   }
-  const graphs = new Map<GraphName, Uint8Array>();
-  for (const [name, entry] of graphList) graphs.set(name, await verified(entry));
-  const exemplars = manifest.exemplars ? await verified(manifest.exemplars) : null;
-  const examples = [];
-  for (const entry of manifest.examples ?? []) {
-    examples.push({ file: entry.file, bytes: await verified(entry), classId: entry.class_id });
-  }
+  const read = await inParallel(entries, PARALLEL_DOWNLOADS, verified);
+  const bytesOf = new Map(entries.map((e, i) => [e.file, read[i]]));
+  const graphs = new Map(graphList.map(([name, entry]) => [name, bytesOf.get(entry.file)!]));
+  const exemplars = manifest.exemplars ? bytesOf.get(manifest.exemplars.file)! : null;
+  const examples = (manifest.examples ?? []).map((e) => ({
+    file: e.file,
+    bytes: bytesOf.get(e.file)!,
+    classId: e.class_id,
+  }));
   return { manifest, graphs, exemplars, examples, cached, storeSkipped };
 }
 
