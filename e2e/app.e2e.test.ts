@@ -1,7 +1,9 @@
 // The real app in Chromium, on WASM and on WebGPU (software adapter), with the fixture pack:
 // a seeded generation must give the golden tokens and pixels, a dropped image its golden token
 // grid, and bad input a clear message that leaves everything else in place.
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, golden, maxAbsDiff, settledCase } from '../workers/engine/test/golden';
@@ -267,6 +269,46 @@ for (const backend of ['wasm', 'webgpu'] as const) {
           expect(stalled).toBe(true); // and said so when the data stopped coming
         } finally {
           await context.close();
+        }
+      },
+    );
+
+    it.runIf(backend === 'wasm')(
+      "opens a pack folder from the disk and generates PyTorch's samples; refuses one with a corrupt file, naming it",
+      async () => {
+        const other = await browser.newPage();
+        const corrupt = mkdtempSync(join(tmpdir(), 'pack-'));
+        try {
+          await other.goto(`${BASE_URL}?backend=wasm`);
+          await other.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+          await other.setInputFiles('[data-testid=pack-folder]', FIXTURE_DIR);
+          await expect
+            .poll(() => new URL(other.url()).searchParams.get('pack'), { timeout: 60_000 })
+            .toBe('folder:fixture-tiny');
+          await other.goto(caseUrl(CASE, 'folder:fixture-tiny', 'wasm')); // a reload forgets the folder
+          await other.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+          expect(await other.textContent('[data-testid=error]')).toContain(
+            'The pack folder fixture-tiny came from your disk; open it again to use it.',
+          );
+          await other.setInputFiles('[data-testid=pack-folder]', FIXTURE_DIR);
+          await expect.poll(() => new URL(other.url()).searchParams.get('pack')).toBe('folder:fixture-tiny');
+          await other.getByLabel('Seed', { exact: true }).fill(String(CASE.seed));
+          await other.getByLabel('Batch').fill(String(CASE.batch));
+          expect(await generateTokens(other, CASE.batch)).toEqual(CASE.tokens);
+
+          const folder = join(corrupt, 'broken-pack');
+          cpSync(FIXTURE_DIR, folder, { recursive: true });
+          const graph = readFileSync(join(folder, 'stage1_wasm.onnx'));
+          graph[graph.length - 1] ^= 0xff;
+          writeFileSync(join(folder, 'stage1_wasm.onnx'), graph);
+          await other.setInputFiles('[data-testid=pack-folder]', folder);
+          await expect
+            .poll(() => other.textContent('[data-testid=error]'), { timeout: 60_000 })
+            .toMatch(/stage1_wasm\.onnx: sha256 mismatch/);
+          expect(new URL(other.url()).searchParams.get('pack')).toBe('folder:fixture-tiny'); // still loaded
+        } finally {
+          await other.close();
+          rmSync(corrupt, { recursive: true, force: true });
         }
       },
     );

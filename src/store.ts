@@ -7,6 +7,7 @@ import type {
   GenerateResult,
   GpuMemory,
   LoadedPack,
+  PackFolder,
   PackProgress,
   RgbaImage,
   TokenMap,
@@ -104,6 +105,8 @@ interface AppState {
   error: string | null;
   init(): Promise<void>;
   loadPack(id: string, backend: BackendPreference): Promise<void>;
+  /** Load a pack folder the user picked from their disk (its files checked like downloaded ones). */
+  openFolder(files: File[]): Promise<void>;
   update(patch: Partial<Settings>): void;
   generate(): Promise<void>;
   /** Stop the running generation (the samples so far are kept; this one is dropped). */
@@ -115,7 +118,18 @@ interface AppState {
 }
 
 /** A pack named by the URL of its folder rather than by an id from models/index.json. */
-const isPackUrl = (pack: string | undefined): pack is string => !!pack && pack.includes('/');
+const isPackUrl = (pack: string | undefined): boolean => !!pack && pack.includes('/');
+
+// Pack folders opened from the user's disk this visit, by their id (`folder:<name>`).
+const FOLDER = 'folder:';
+const folders = new Map<string, PackFolder>();
+
+/** The files of a picked folder (each File's path starts with the folder's name) as a PackFolder. */
+function packFolder(files: File[]): PackFolder {
+  const name = files[0]?.webkitRelativePath.split('/')[0] || 'pack';
+  const inFolder = (f: File) => f.webkitRelativePath.split('/').slice(1).join('/') || f.name;
+  return { name, files: Object.fromEntries(files.map((f) => [inFolder(f), f])) };
+}
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/^Error: /, '');
 let nextSampleId = 1;
@@ -320,7 +334,13 @@ export const useApp = create<AppState>()((set, get) => ({
       let id = known ? wanted : index.default;
       await get().loadPack(id, backend);
       const notes: string[] = [];
-      if (wanted !== undefined && !known) notes.push(`There is no pack called '${wanted}'.`);
+      if (wanted !== undefined && !known) {
+        notes.push(
+          wanted.startsWith(FOLDER)
+            ? `The pack folder ${wanted.slice(FOLDER.length)} came from your disk; open it again to use it.`
+            : `There is no pack called '${wanted}'.`,
+        );
+      }
       if (!get().pack && id !== index.default) {
         // a link to a pack that does not load: say why, and open the default pack instead of nothing
         notes.push(`${get().error?.replace(/\.$/, '')}.`);
@@ -342,10 +362,14 @@ export const useApp = create<AppState>()((set, get) => ({
 
   async loadPack(id, backend) {
     const ref = get().packs.find((p) => p.id === id) ?? (isPackUrl(id) ? { id, path: id } : null);
-    if (!ref)
+    const folder = folders.get(id);
+    if (!ref && !folder) {
       return set({
-        error: `There is no pack called '${id}'. Pick one from the list or give the URL of a pack folder.`,
+        error: id.startsWith(FOLDER)
+          ? `The pack folder ${id.slice(FOLDER.length)} was opened from your disk on an earlier visit; open it again.`
+          : `There is no pack called '${id}'. Pick one from the list or give the URL of a pack folder.`,
       });
+    }
     const start: PackProgress = {
       bytesDone: 0,
       bytes: 0,
@@ -359,7 +383,7 @@ export const useApp = create<AppState>()((set, get) => ({
     try {
       const pack = await callWorker((w) =>
         w.load(
-          new URL(ref.path, location.href).href,
+          folder ?? new URL(ref!.path, location.href).href,
           backend,
           proxy((p: PackProgress) => {
             const last = get().loading;
@@ -376,6 +400,14 @@ export const useApp = create<AppState>()((set, get) => ({
     } finally {
       set({ busy: false, loading: null });
     }
+  },
+
+  async openFolder(files) {
+    if (!files.length) return;
+    const folder = packFolder(files);
+    const id = `${FOLDER}${folder.name}`;
+    folders.set(id, folder);
+    await get().loadPack(id, get().settings?.backend ?? 'auto');
   },
 
   update(patch) {

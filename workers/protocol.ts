@@ -5,6 +5,7 @@ import type { Backend, BackendPreference, BatchLimit, GpuCapabilities, OrtBuild 
 import type { GenerateRequest, GenerateResult, TokenMap } from './engine/engine';
 import type { GpuMemory } from './engine/gpuBuffers';
 import type { DecoderKind, PackManifest } from './engine/manifest';
+import type { PackFolder } from './engine/packSource';
 import type { RgbaImage } from './engine/pixels';
 import type { ProgressListener } from './engine/progress';
 import type { LoadProgress, PackStatus } from './engine/readPack';
@@ -14,6 +15,7 @@ export type { Backend, BackendPreference, BatchLimit, GpuCapabilities, OrtBuild 
 export type { GenerateRequest, GenerateResult, TokenMap } from './engine/engine';
 export type { GpuMemory } from './engine/gpuBuffers';
 export type { DecoderKind, ExemplarsEntry, PackManifest } from './engine/manifest';
+export type { PackFolder } from './engine/packSource';
 export type { RgbaImage } from './engine/pixels';
 export type { GenerateProgress, ProgressListener } from './engine/progress';
 export type { FileOrigin, LoadProgress, PackProgress, PackStatus } from './engine/readPack';
@@ -46,8 +48,9 @@ export interface LoadedPack {
 
 /** The worker's API. Callbacks must be top-level arguments: comlink proxies only those. */
 export interface WorkerApi {
-  /** Load a pack; the previous one stays loaded (and in use) if this one fails. */
-  load(url: string, prefer: BackendPreference, onProgress?: LoadProgress): Promise<LoadedPack>;
+  /** Load a pack from a URL or a folder from the user's disk; the previous one stays loaded (and
+   *  in use) if this one fails. */
+  load(from: string | PackFolder, prefer: BackendPreference, onProgress?: LoadProgress): Promise<LoadedPack>;
   /** Stop downloading the pack being loaded; the loaded one stays. */
   cancelLoad(): void;
   /** A pack's manifest and whether its files are in the browser cache, without loading it. */

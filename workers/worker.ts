@@ -16,7 +16,7 @@ import {
 import { CancelledError, Engine } from './engine/engine';
 import { browserFileStore } from './engine/fileStore';
 import { countGpuBuffers, gpuMemory } from './engine/gpuBuffers';
-import { urlSource } from './engine/packSource';
+import { folderSource, type PackFolder, urlSource } from './engine/packSource';
 import { type LoadProgress, type PackFiles, packStatus, readPack } from './engine/readPack';
 import { settingsFromPack } from './engine/sampling';
 import { Scheduler } from './engine/scheduler';
@@ -91,15 +91,21 @@ async function watchDevice(engineOnGpu: Engine) {
   if (engine === engineOnGpu) await fallBackToWasm(`device lost: ${info.message || info.reason}`);
 }
 
-async function createEngine(url: string, prefer: BackendPreference, onProgress?: LoadProgress): Promise<LoadedPack> {
+async function createEngine(
+  from: string | PackFolder,
+  prefer: BackendPreference,
+  onProgress?: LoadProgress,
+): Promise<LoadedPack> {
   loading = new AbortController();
   const choice = await chooseBackend(prefer);
   const build = chooseOrtBuild(choice.gpu !== null);
   let { backend, reason } = choice;
   // only the graphs this backend runs; should WebGPU fail, WASM runs the same files
-  const pack = await readPack(urlSource(url, { signal: loading.signal }), {
+  const source = typeof from === 'string' ? urlSource(from, { signal: loading.signal }) : folderSource(from);
+  const pack = await readPack(source, {
     onProgress,
     store: await browserFileStore(),
+    readStore: typeof from === 'string',
     backend,
   });
   let next: Engine;
@@ -132,9 +138,9 @@ async function createEngine(url: string, prefer: BackendPreference, onProgress?:
 }
 
 const api: WorkerApi = {
-  load(url, prefer, onProgress) {
+  load(from, prefer, onProgress) {
     const next = loads
-      .then(() => createEngine(url, prefer, onProgress))
+      .then(() => createEngine(from, prefer, onProgress))
       .finally(() => {
         loading = null;
       });

@@ -7,7 +7,7 @@ import { PackCards } from './PackCards';
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
 export function PackBar() {
-  const { packs, pack, settings, busy, gpuMemory, loadPack } = useApp();
+  const { packs, pack, settings, busy, gpuMemory, loadPack, openFolder } = useApp();
   const [url, setUrl] = useState('');
   const custom = settings && !packs.some((p) => p.id === settings.pack) ? settings.pack : null;
   return (
@@ -54,6 +54,20 @@ export function PackBar() {
           <option value="webgpu">WebGPU</option>
           <option value="wasm">WASM</option>
         </select>
+      </label>
+      <label className="file-button" title="a pack folder on this computer, e.g. one the converter wrote">
+        Open a pack folder
+        <input
+          type="file"
+          multiple
+          data-testid="pack-folder"
+          disabled={busy}
+          {...{ webkitdirectory: '' }}
+          onChange={(e) => {
+            void openFolder([...(e.target.files ?? [])]);
+            e.target.value = '';
+          }}
+        />
       </label>
       <LoadingProgress />
       {pack && (

@@ -129,3 +129,28 @@ export function urlSource(base: string, options: UrlSourceOptions = {}): PackSou
     },
   };
 }
+
+/** A pack folder the user picked or dropped: its files by path inside the folder. */
+export interface PackFolder {
+  name: string;
+  files: Record<string, Blob>;
+}
+
+/** A pack source over a folder from the user's disk. */
+export function folderSource(folder: PackFolder): PackSource {
+  const where = `the folder ${folder.name}/: `;
+  const read = (file: string) => {
+    const blob = folder.files[file];
+    if (!blob) throw new PackError(`${where}${file} is missing; pick the whole pack folder (with pack.json)`);
+    return blob;
+  };
+  return {
+    where,
+    text: async (file) => read(file).text(),
+    bytes: async (file, onProgress) => {
+      const bytes = new Uint8Array(await read(file).arrayBuffer());
+      onProgress?.(bytes.length, bytes.length);
+      return bytes;
+    },
+  };
+}

@@ -63,6 +63,9 @@ export async function inParallel<T, R>(items: readonly T[], limit: number, work:
 export interface ReadOptions {
   onProgress?: LoadProgress;
   store?: FileStore | null;
+  /** Whether files the store holds are taken from it (default) or read from the source anyway
+   *  (a folder on the user's disk: reading it is cheap, and a wrong file there must be found). */
+  readStore?: boolean;
   /** Read only the graphs this backend runs (graphsFor); every graph when absent. A pack read
    *  for WebGPU still runs on WASM, on its fixed-capacity steps. */
   backend?: Backend;
@@ -97,7 +100,7 @@ async function fromStore(store: FileStore, entry: { sha256: string }): Promise<U
 
 export async function readPack(
   source: PackSource,
-  { onProgress, store, backend }: ReadOptions = {},
+  { onProgress, store, backend, readStore = true }: ReadOptions = {},
 ): Promise<PackFiles> {
   const manifest = validateManifest(parseJson(await source.text('pack.json'), source.where));
   const graphList = graphEntries(manifest, backend);
@@ -131,7 +134,7 @@ export async function readPack(
   };
   /** One file, from the store when it holds it, else from the source, size and sha256 checked. */
   async function verified(entry: { file: string; bytes: number; sha256: string }): Promise<Uint8Array> {
-    const hit = store ? await fromStore(store, entry) : null;
+    const hit = store && readStore ? await fromStore(store, entry) : null;
     if (hit) {
       cached.push(entry.file);
       filesDone++;
