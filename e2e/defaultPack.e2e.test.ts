@@ -42,14 +42,15 @@ describe('default pack', () => {
       ['nosuch', "There is no pack called 'nosuch'."],
       [`${BASE_URL}models/missing/`, `Could not load pack '${BASE_URL}models/missing/'`],
     ]) {
-      const page = await context.newPage();
+      const own = await browser.newContext(); // its own cache: the next test expects a first visit
+      const page = await own.newPage();
       await page.goto(`${BASE_URL}?pack=${encodeURIComponent(pack)}&backend=wasm`);
       await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
       const said = await page.textContent('[data-testid=error]');
       expect(said).toContain(why);
       expect(said).toContain(`The default pack, ${index.default}, is open instead.`);
       expect(await page.locator('.pack-bar select').first().inputValue()).toBe(index.default);
-      await page.close();
+      await own.close();
     }
   });
 

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { ComparePanel } from './components/ComparePanel';
 import { GeneratePanel } from './components/GeneratePanel';
 import { PackBar } from './components/PackBar';
@@ -6,7 +7,9 @@ import { TokenMapPanel } from './components/TokenMapPanel';
 import { useApp } from './store';
 
 export function App() {
-  const { init, error, dismissError } = useApp();
+  const { init, error, dismissError } = useApp(
+    useShallow((s) => ({ init: s.init, error: s.error, dismissError: s.dismissError })),
+  );
   useEffect(() => {
     init();
   }, [init]);

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { PackManifest } from '../../workers/protocol';
 import { downloadBlob } from '../blobUrls';
 import { boardToJson, classCaption, type Pin, SWEEP_SETTINGS, type Sweep, type SweepSetting } from '../board';
@@ -60,7 +61,21 @@ const columnClass = (s: Sweep, column: number) => {
 /** Pinned samples and sweeps, side by side; kept across reloads, exported as PNG or JSON. */
 export function ComparePanel() {
   const { pack, packs, board, boardSaving, busy, unpin, clearBoard, sweep, sweeping, removeSweep, importBoard } =
-    useApp();
+    useApp(
+      useShallow((s) => ({
+        pack: s.pack,
+        packs: s.packs,
+        board: s.board,
+        boardSaving: s.boardSaving,
+        busy: s.busy,
+        unpin: s.unpin,
+        clearBoard: s.clearBoard,
+        sweep: s.sweep,
+        sweeping: s.sweeping,
+        removeSweep: s.removeSweep,
+        importBoard: s.importBoard,
+      })),
+    );
   const [setting, setSetting] = useState<SweepSetting>('temperature');
   const [values, setValues] = useState('0.5, 1, 1.5');
   const [rows, setRows] = useState(2);

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../store';
 import { LoadingProgress } from './LoadingProgress';
 import { PackCards } from './PackCards';
@@ -7,7 +8,17 @@ import { PackCards } from './PackCards';
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
 export function PackBar() {
-  const { packs, pack, settings, busy, gpuMemory, loadPack, openFolder } = useApp();
+  const { packs, pack, settings, busy, gpuMemory, loadPack, openFolder } = useApp(
+    useShallow((s) => ({
+      packs: s.packs,
+      pack: s.pack,
+      settings: s.settings,
+      busy: s.busy,
+      gpuMemory: s.gpuMemory,
+      loadPack: s.loadPack,
+      openFolder: s.openFolder,
+    })),
+  );
   const [url, setUrl] = useState('');
   const custom = settings && !packs.some((p) => p.id === settings.pack) ? settings.pack : null;
   return (

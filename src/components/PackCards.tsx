@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import { type PackCard, useApp } from '../store';
 
 function cacheState([cached, total]: PackCard['cached']) {
@@ -7,7 +8,16 @@ function cacheState([cached, total]: PackCard['cached']) {
 
 /** Every listed pack: what it is, its licence, size and quality, and whether it is cached. */
 export function PackCards() {
-  const { packs, cards, settings, busy, loadPack, clearPackCache } = useApp();
+  const { packs, cards, settings, busy, loadPack, clearPackCache } = useApp(
+    useShallow((s) => ({
+      packs: s.packs,
+      cards: s.cards,
+      settings: s.settings,
+      busy: s.busy,
+      loadPack: s.loadPack,
+      clearPackCache: s.clearPackCache,
+    })),
+  );
   return (
     <details className="pack-cards">
       <summary>All packs</summary>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { type TokenMapState, useApp } from '../store';
 import { ExamplePicker } from './ExamplePicker';
 import { RgbaCanvas } from './RgbaCanvas';
@@ -33,7 +34,15 @@ function CropView({ source }: { source: TokenMapState['source'] }) {
 /** Drop or pick an image; see its DiGIT token grid, the image rebuilt from those tokens by each
  *  decoder, and completions that keep its first rows of tokens. */
 export function TokenMapPanel() {
-  const { pack, tokenMap, busy, tokenizeFile, completeFromPrefix } = useApp();
+  const { pack, tokenMap, busy, tokenizeFile, completeFromPrefix } = useApp(
+    useShallow((s) => ({
+      pack: s.pack,
+      tokenMap: s.tokenMap,
+      busy: s.busy,
+      tokenizeFile: s.tokenizeFile,
+      completeFromPrefix: s.completeFromPrefix,
+    })),
+  );
   const [over, setOver] = useState(false);
   const [selected, setSelected] = useState<number | null>(null);
   const [rows, setRows] = useState(2);
