@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // Cross-origin isolation lets onnxruntime-web's WASM backend use threads.
 const isolation = {
@@ -32,8 +33,36 @@ const csp: Plugin = {
     ),
 };
 
+// After one visit the page opens and runs offline: a service worker (Workbox) keeps the app
+// shell, the ONNX runtime and the listed packs' descriptions; pack files live in the app's own
+// cache (fileStore.ts); other packs' descriptions come from the network when it answers, else
+// from the last copy.
+const offline = VitePWA({
+  registerType: 'autoUpdate',
+  injectRegister: 'script', // an external registerSW.js: the CSP allows no inline script
+  manifest: false, // public/manifest.webmanifest
+  workbox: {
+    // the app, the runtime, and the listed packs' descriptions (their files: fileStore.ts)
+    globPatterns: [
+      '*.{html,js,svg,webmanifest}',
+      'assets/*.{js,mjs,css,wasm}',
+      'models/index.json',
+      'models/*/pack.json',
+    ],
+    maximumFileSizeToCacheInBytes: 64 * 2 ** 20, // the runtime's WebAssembly is about 25 MB
+    navigateFallback: 'index.html',
+    runtimeCaching: [
+      {
+        urlPattern: ({ url }) => url.pathname.includes('/models/') && url.pathname.endsWith('.json'),
+        handler: 'NetworkFirst',
+        options: { cacheName: 'pack-descriptions' },
+      },
+    ],
+  },
+});
+
 export default defineConfig({
-  plugins: [react(), csp],
+  plugins: [react(), csp, offline],
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es' },
   server: { headers: isolation },
