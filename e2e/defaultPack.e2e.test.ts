@@ -130,6 +130,16 @@ describe('default pack', () => {
         .toBe(example.tokens.join(','));
     }
 
+    // explained in place: what the pack knows, what a token is; hovering a cell shows its kind
+    expect(await page.textContent('[data-testid=domain-note]')).toContain(
+      'This pack knows only what it was trained on',
+    );
+    expect(await page.textContent('[data-testid=token-legend]')).toContain('nearest of');
+    const last = reference.tokenize.at(-1)!.tokens;
+    await page.locator('[data-testid=token-map] [role=gridcell]').first().hover();
+    expect(await page.locator('[data-testid=token-map] [role=gridcell].same').count()).toBe(
+      last.filter((t) => t === last[0]).length,
+    );
     await page.locator('[data-testid=token-map] [role=gridcell]').first().click();
     const token = reference.tokenize.at(-1)!.tokens[0];
     expect(await page.textContent('[data-testid=token-selection]')).toContain(`Token ${token}:`);

@@ -27,8 +27,8 @@ export function nextCell(key: string, i: number, cols: number, count: number): n
   return key in moves ? Math.min(count - 1, Math.max(0, moves[key])) : null;
 }
 
-/** The DiGIT token grid: one coloured cell per token, with its id; hover for details, click
- *  (when `onSelect` is given) to pick a token. With the keyboard the grid is one tab stop: the
+/** The DiGIT token grid: one coloured cell per token, with its id; hover a cell to see every
+ *  cell with the same token (and details), click (when `onSelect` is given) to pick a token. With the keyboard the grid is one tab stop: the
  *  arrow keys move between cells, Enter or Space picks. */
 export function TokenGrid({
   tokens,
@@ -42,6 +42,7 @@ export function TokenGrid({
 }: Props) {
   const cell = displaySize / cols;
   const [focused, setFocused] = useState(0);
+  const [hovered, setHovered] = useState<number | null>(null);
   const onKeyDown = (e: KeyboardEvent<HTMLSpanElement>, i: number, t: number) => {
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
@@ -71,7 +72,8 @@ export function TokenGrid({
           `row ${Math.floor(i / cols)}, col ${i % cols}: token ${t}` +
           (distance ? `, distance ${distance[i].toFixed(3)}` : '') +
           (runnerUp ? `; runner-up token ${runnerUp.tokens[i]} at ${runnerUp.distance[i].toFixed(3)}` : '');
-        const state = selected === null ? '' : t === selected ? 'picked' : 'dim';
+        const state =
+          selected !== null ? (t === selected ? 'picked' : 'dim') : hovered !== null && t === hovered ? 'same' : '';
         return (
           // biome-ignore lint/a11y/useSemanticElements: a cell of the ARIA grid above
           <span
@@ -90,6 +92,8 @@ export function TokenGrid({
               })
             }
             onKeyDown={onSelect && ((e) => onKeyDown(e, i, t))}
+            onMouseEnter={() => setHovered(t)}
+            onMouseLeave={() => setHovered(null)}
             style={{ background: tokenColor(t), height: cell, fontSize: Math.min(12, cell / 2.5) }}
           >
             {cell >= 14 ? t : ''}

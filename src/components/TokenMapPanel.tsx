@@ -9,6 +9,14 @@ import { TokenGrid } from './TokenGrid';
 const COMPLETIONS = 4;
 const SHOWN = 192;
 
+/** What each pixel decoder is, in one line. */
+export const DECODER_HELP: Record<string, string> = {
+  direct: 'direct: a decoder trained to paint pixels straight from the DiGIT tokens, in one pass',
+  'ar-vq':
+    "ar-vq, the paper's path: a second GPT translates the DiGIT tokens into a VQ autoencoder's tokens, " +
+    'which its decoder paints',
+};
+
 /** The picture as given, with the square the encoder sees outlined. */
 function CropView({ source }: { source: TokenMapState['source'] }) {
   const { width, height, x, y, side } = source.crop;
@@ -103,22 +111,39 @@ export function TokenMapPanel() {
           void tokenizeFile(file);
         }}
       />
+      <p className="note" data-testid="domain-note">
+        This pack knows only what it was trained on ({m.provenance.data}), at {m.image.size}×{m.image.size} pixels. Any
+        other picture is read and rebuilt in terms of that world — a photo comes back as blobs shaped like the pack's
+        own images. That is what the model knows, not a bug.
+      </p>
       {tokenMap && (
         <>
           <div className="token-map">
             <CropView source={tokenMap.source} />
-            <RgbaCanvas image={tokenMap.image} label="input image, as the encoder sees it" testId="token-input" />
-            <TokenGrid
-              tokens={tokenMap.map.tokens}
-              distance={tokenMap.map.distance}
-              cols={m.grid.w}
-              runnerUp={
-                tokenMap.map.runnerUp && { tokens: tokenMap.map.runnerUp, distance: tokenMap.map.runnerUpDistance! }
-              }
-              testId="token-map"
-              selected={selected}
-              onSelect={setSelected}
-            />
+            <figure>
+              <RgbaCanvas image={tokenMap.image} label="input image, as the encoder sees it" testId="token-input" />
+              <figcaption>What the encoder sees</figcaption>
+            </figure>
+            <figure>
+              <TokenGrid
+                tokens={tokenMap.map.tokens}
+                distance={tokenMap.map.distance}
+                cols={m.grid.w}
+                runnerUp={
+                  tokenMap.map.runnerUp && { tokens: tokenMap.map.runnerUp, distance: tokenMap.map.runnerUpDistance! }
+                }
+                testId="token-map"
+                selected={selected}
+                onSelect={setSelected}
+              />
+              <figcaption data-testid="token-legend">
+                Its {m.grid.h}×{m.grid.w} tokens. The encoder turns each patch into a feature vector, and each vector
+                becomes the number of the nearest of {m.codebook.size} cluster centres (the &ldquo;centroids&rdquo;,
+                found by k-means on the training images): that number, the token, is shown with a colour of its own.
+                Hover a cell to see the other cells with the same token (and the runner-up, the next-nearest centre);
+                click one to see the training patches it stands for.
+              </figcaption>
+            </figure>
           </div>
           {selected !== null && (
             <>
@@ -130,6 +155,10 @@ export function TokenMapPanel() {
             </>
           )}
           <h3>Rebuilt from the tokens</h3>
+          <p>
+            The tokens alone, painted back into pixels. What survives is what the tokens kept: the layout and the kind
+            of thing, not every pixel.
+          </p>
           <div className="reconstructions">
             {m.decoders.map((d) => (
               <figure key={d}>
@@ -143,7 +172,7 @@ export function TokenMapPanel() {
                 ) : (
                   <span>decoding…</span>
                 )}
-                <figcaption>{d}</figcaption>
+                <figcaption>{DECODER_HELP[d] ?? d}</figcaption>
               </figure>
             ))}
           </div>
