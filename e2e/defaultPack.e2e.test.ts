@@ -54,6 +54,22 @@ describe('default pack', () => {
     }
   });
 
+  it('on a phone, every control is a touch target at least 44 px tall', async () => {
+    const phone = await browser.newContext({ viewport: { width: 360, height: 800 } });
+    const page = await phone.newPage();
+    await page.goto(`${BASE_URL}?backend=wasm`);
+    await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    const small = await page.$$eval('button, select, input', (els) =>
+      els
+        .map((e) => (e.matches('[type=checkbox]') ? e.closest('label')! : e)) // a checkbox is tapped by its label
+        .filter((e) => getComputedStyle(e).opacity !== '0' && e.getBoundingClientRect().width > 0)
+        .filter((e) => e.getBoundingClientRect().height < 44)
+        .map((e) => e.outerHTML.slice(0, 80)),
+    );
+    expect(small).toEqual([]);
+    await phone.close();
+  });
+
   it(`opens on ${index.default} and generates PyTorch's seeded samples`, async () => {
     const page = await context.newPage();
     const failed: string[] = [];
