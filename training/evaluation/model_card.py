@@ -78,6 +78,26 @@ def claim_section(metrics: dict) -> list:
     ]
 
 
+def sweep_section(metrics: dict) -> list:
+    """How the default guidance and top-p were chosen (evaluate.sampling_sweep)."""
+    sweep = metrics.get("sampling_sweep")
+    if not sweep:
+        return []
+    chosen = sweep["chosen"]
+    return [
+        "## Default sampling settings, chosen by measurement",
+        "",
+        f"CAS and FD of the `{sweep['decoder']}` decoder's samples ({sweep['per_class']} a class, other seeds than "
+        f"the evaluation above) at each setting; the pack samples with the best CAS: guidance {chosen['guidance']}, "
+        f"top-p {chosen['top_p']}.",
+        "",
+        "| guidance | top-p | CAS | FD |",
+        "|---|---|---|---|",
+        *[f"| {row['guidance']} | {row['top_p']} | {row['cas']:.4f} | {row['fd']:.4f} |" for row in sweep["rows"]],
+        "",
+    ]
+
+
 def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
     """docs/models/<pack>.md: what the pack is, how it was made, and every number measured."""
     p, mins = metrics["linear_probe"], metrics["train_minutes"]
@@ -123,6 +143,7 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
         f"| reconstruction PSNR, VQ autoencoder from its own tokens | {metrics['psnr_vq_autoencoder']:.2f} dB |",
         "",
         *claim_section(metrics),
+        *sweep_section(metrics),
         "## Token stability under additive Gaussian noise (paper Table 1)",
         "",
         "| SNR dB | DiGIT token change | DiGIT feature cosine | VQ token change | VQ feature cosine |",

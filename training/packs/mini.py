@@ -20,6 +20,8 @@ __all__ = [
     "DIRECT",
     "ADVERSARIAL",
     "SAMPLING",
+    "SAMPLING_SWEEP",
+    "SWEEP_PER_CLASS",
     "EVAL_PER_CLASS",
     "JUDGE_STEPS",
     "stage1_gpt",
@@ -86,6 +88,9 @@ SAMPLING = {
     "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 0.9, "guidance": 1.0},
     "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8},
 }
+# the pack's default guidance and top-p are the best CAS of this sweep (evaluate.sampling_sweep)
+SAMPLING_SWEEP = {"guidance": (1.0, 1.5, 2.0, 3.0), "top_p": (0.9, 1.0)}
+SWEEP_PER_CLASS = 30
 JUDGE_STEPS = 800
 EVAL_PER_CLASS = 100
 

@@ -78,6 +78,8 @@ SAMPLING = {
     "stage1": {"temperature": 1.0, "top_k": 0, "top_p": 0.9, "guidance": 1.0},
     "stage2": {"temperature": 1.0, "top_k": 0, "top_p": 0.8},
 }
+SAMPLING_SWEEP = {"guidance": (1.0, 2.0), "top_p": (0.9,)}
+SWEEP_PER_CLASS = 2
 JUDGE_STEPS = 20
 EVAL_PER_CLASS = 4
 

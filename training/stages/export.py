@@ -93,6 +93,7 @@ def exemplar_atlas(run, pipe: Pipeline, out_dir: str) -> dict:
 
 def export_with(run, pipe: Pipeline, metrics: dict, log):
     r = run.recipe
+    sampling = evaluate.default_sampling(r, metrics)
     out = run.pack_dir
     info = PackInfo(
         id=r.ID,
@@ -101,7 +102,7 @@ def export_with(run, pipe: Pipeline, metrics: dict, log):
         license=r.LICENSE,
         provenance={"data": r.DATA, "command": f"python3 training/make_pack.py {r.ID}", "commit": git_commit()},
         classes=list(run.data["classes"]),
-        sampling=r.SAMPLING,
+        sampling=sampling,
         metrics=metrics,
         exemplars=exemplar_atlas(run, pipe, out),
     )
@@ -111,8 +112,8 @@ def export_with(run, pipe: Pipeline, metrics: dict, log):
         f.write(r.NOTICE)
     cases = pack_cases(
         pipe,
-        SamplingSettings.from_pack(r.SAMPLING["stage1"]),
-        SamplingSettings.from_pack(r.SAMPLING["stage2"]),
+        SamplingSettings.from_pack(sampling["stage1"]),
+        SamplingSettings.from_pack(sampling["stage2"]),
         len(run.data["classes"]),
     )
     with open(os.path.join(out, "reference.json"), "w") as f:

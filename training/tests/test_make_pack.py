@@ -28,6 +28,9 @@ def test_smoke_pack_end_to_end(tmp_path):
     assert len(m["token_stability"]) == 8
     assert 0 <= m["cas_direct"] <= 1 and 0 <= m["cas_vq-gpt"] <= 1
     assert set(m["validation_loss"]) == {"stage1", "vq_gpt", "stage2"}
+    sweep = m["sampling_sweep"]  # the defaults are the sweep's best CAS
+    assert len(sweep["rows"]) == 2 and manifest["sampling"]["stage1"] == sweep["chosen"]
+    assert sweep["chosen"]["guidance"] == max(sweep["rows"], key=lambda r: (r["cas"], -r["guidance"]))["guidance"]
     assert len(m["gpt_probe"]["digit"]) == len(m["gpt_probe"]["vq"]) == 1  # one value per GPT layer
     with open(os.path.join(run.docs_dir, "smoke.md")) as f:
         assert "The paper's claim: the same GPT over DiGIT tokens vs over VQ tokens" in f.read()
