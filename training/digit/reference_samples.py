@@ -49,16 +49,19 @@ def rounded(margins):
 
 def pack_cases(pipe: Pipeline, stage1: SamplingSettings, stage2: SamplingSettings, n_classes: int) -> list:
     """A few generations of a trained pack at its default settings: each decoder, guidance,
-    and a prefix taken from the first case."""
+    a prefix taken from the first case, and the baseline GPT where the pack has one."""
     first = generation_case(pipe, 0, 1, 2, stage1, stage2, "direct")
     guided = SamplingSettings(stage1.temperature, stage1.top_k, stage1.top_p, 2.0)
-    return [
+    cases = [
         first,
         generation_case(pipe, n_classes - 1, 2, 2, stage1, stage2, "ar-vq"),
         generation_case(
             pipe, 1 % n_classes, 3, 1, guided, stage2, "direct", prefix=first["tokens"][0][: pipe.n_tokens // 3]
         ),
     ]
+    if pipe.vq_stage1 is not None:  # the paper's baseline, last
+        cases.append(generation_case(pipe.baseline(), n_classes // 2, 4, 2, stage1, stage2, "vq-gpt"))
+    return cases
 
 
 def writer_options(description: str, default_out: str) -> str:
