@@ -41,11 +41,19 @@ PATHS = (
 )
 
 
-def claim_section(metrics: dict) -> list:
-    """The paper's central claim at this scale: the same GPT over DiGIT tokens vs over VQ tokens."""
+def claim_section(metrics: dict, samples: int) -> list:
+    """The paper's central claim at this scale: the same GPT over DiGIT tokens vs over VQ tokens.
+    `samples`: how many each CAS was measured on; a difference within two standard errors of
+    the difference of two such CAS values is called noise."""
     real, loss, probe = metrics["classifier_real_test_accuracy"], metrics["validation_loss"], metrics["gpt_probe"]
     digit, vq = max(metrics["cas_direct"], metrics["cas_ar-vq"]), metrics["cas_vq-gpt"]
-    verdict = "holds" if digit > vq else "does not hold"
+    noise = 2 * ((digit * (1 - digit) + vq * (1 - vq)) / samples) ** 0.5
+    if digit - vq > noise:
+        verdict = "holds"
+    elif vq - digit > noise:
+        verdict = "does not hold: the VQ-token GPT's samples are more recognisable"
+    else:
+        verdict = f"is not shown: the difference is within noise (two standard errors: {noise:.3f})"
     rows = [(key, name, metrics[f"cas_{key}"]) for key, name in PATHS]
     return [
         "## The paper's claim: the same GPT over DiGIT tokens vs over VQ tokens",
@@ -58,7 +66,8 @@ def claim_section(metrics: dict) -> list:
         *[f"| {name} | {cas:.4f} | {cas / real:.2f} | {metrics[f'fd_{key}']:.4f} |" for key, name, cas in rows],
         "",
         f"At this scale the claim **{verdict}**: the best DiGIT path's CAS is {digit:.4f} against {vq:.4f} for the "
-        "VQ-token GPT.",
+        f"VQ-token GPT ({samples} samples each). FD (lower is closer to real images): DiGIT "
+        f"{min(metrics['fd_direct'], metrics['fd_ar-vq']):.4f} at best, VQ-token GPT {metrics['fd_vq-gpt']:.4f}.",
         "",
         "Validation loss per token (nats, first 2000 test images): DiGIT-token GPT "
         f"{loss['stage1']:.4f}, VQ-token GPT {loss['vq_gpt']:.4f}, stage-2 GPT {loss['stage2']:.4f}. The "
@@ -142,7 +151,7 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
         f"| reconstruction PSNR, stage 2 + VQ decoder from DiGIT tokens | {metrics['psnr_ar_vq']:.2f} dB |",
         f"| reconstruction PSNR, VQ autoencoder from its own tokens | {metrics['psnr_vq_autoencoder']:.2f} dB |",
         "",
-        *claim_section(metrics),
+        *claim_section(metrics, r.EVAL_PER_CLASS * len(classes)),
         *sweep_section(metrics),
         "## Token stability under additive Gaussian noise (paper Table 1)",
         "",
