@@ -1,5 +1,5 @@
 """What the two mini packs share: model sizes and training budgets sized for a 2-core CPU
-(about 1.5 hours a pack, two stages side by side)."""
+(fashion-mini: about 2 h 20 min from its SSL encoder, two stages side by side)."""
 from digit.conv_decoder import ConvDecoderConfig
 from digit.encoder import EncoderConfig
 from digit.gpt import GPTConfig
