@@ -24,25 +24,42 @@ CACHE = os.path.join(os.path.dirname(__file__), "..", ".cache")
 VERSION = "16.0.0"
 VENDORS = {"google": "Apache-2.0", "twitter": "CC-BY-4.0"}
 
-# (class name, [(category, subcategory prefix or None for the whole category)])
+# (class name, [(category, subcategory prefix or None for the whole category)]); the first class
+# whose rule matches wins. Classes are emoji.json subcategories grouped by how they look at 32 px
+# (yellow faces, coloured hearts, flags, blue keycap boxes, clock faces...), not by meaning: a
+# class is only recognisable in a sample if its members look alike. Every emoji but the skin-tone
+# swatches has a class, so the odd ones out join the class they look most like.
 CLASSES = [
-    (
-        "smileys",
-        [("Smileys & Emotion", "face-"), ("Smileys & Emotion", "cat-face"), ("Smileys & Emotion", "monkey-face")],
-    ),
-    ("hearts & emotion", [("Smileys & Emotion", "heart"), ("Smileys & Emotion", "emotion")]),
-    ("people", [("People & Body", "person"), ("People & Body", "family")]),
+    ("faces", [("Smileys & Emotion", "face-"), ("Smileys & Emotion", "cat-face")]),
+    ("hearts", [("Smileys & Emotion", "heart")]),
     ("hands & body", [("People & Body", "hand"), ("People & Body", "body-parts")]),
-    ("animals", [("Animals & Nature", "animal-")]),
-    ("plants", [("Animals & Nature", "plant-")]),
-    ("food & drink", [("Food & Drink", None)]),
-    ("places", [("Travel & Places", "place-"), ("Travel & Places", "hotel")]),
-    ("transport", [("Travel & Places", "transport-")]),
-    ("sky & time", [("Travel & Places", "sky & weather"), ("Travel & Places", "time")]),
-    ("activities", [("Activities", None)]),
+    ("people", [("People & Body", "person"), ("People & Body", "family")]),
+    ("mammals", [("Animals & Nature", "animal-mammal"), ("Smileys & Emotion", "monkey-face")]),
+    ("birds, sea life & bugs", [("Animals & Nature", "animal-")]),
+    ("flowers & plants", [("Animals & Nature", "plant-")]),
+    ("fruit & vegetables", [("Food & Drink", "food-fruit"), ("Food & Drink", "food-vegetable")]),
+    ("meals & sweets", [("Food & Drink", "food-")]),
+    ("drinks & tableware", [("Food & Drink", None)]),
+    ("buildings", [("Travel & Places", "place-building"), ("Travel & Places", "place-religious"), ("Travel & Places", "hotel")]),
+    ("landscapes & maps", [("Travel & Places", "place-")]),
+    ("vehicles", [("Travel & Places", "transport-")]),
+    ("sky & weather", [("Travel & Places", "sky & weather")]),
+    ("clocks & time", [("Travel & Places", "time")]),
+    ("sport & games", [("Activities", "sport"), ("Activities", "game"), ("Activities", "award-medal")]),
+    ("celebrations & crafts", [("Activities", None)]),
+    ("clothing", [("Objects", "clothing")]),
     ("objects", [("Objects", None)]),
-    ("symbols", [("Symbols", None)]),
     ("flags", [("Flags", None)]),
+    (
+        "keycaps, arrows & buttons",
+        [("Symbols", "keycap"), ("Symbols", "arrow"), ("Symbols", "av-symbol"), ("Symbols", "alphanum")],
+    ),
+    (
+        "signs & zodiac",
+        [("Symbols", "zodiac"), ("Symbols", "religion"), ("Symbols", "transport-sign"), ("Symbols", "warning")],
+    ),
+    ("shapes", [("Symbols", "geometric")]),
+    ("marks", [("Symbols", None), ("Smileys & Emotion", "emotion")]),
 ]
 
 
@@ -103,8 +120,10 @@ def on_white(png: bytes) -> np.ndarray:
 
 
 def load_cached(size: int):
-    """load(size), decoded once and kept in the cache folder (decoding takes a minute)."""
-    path = os.path.join(CACHE, f"emoji-{VERSION}-{size}.pt")
+    """load(size), decoded once and kept in the cache folder (decoding takes a minute); the file
+    name holds a hash of CLASSES, so relabelled classes are never read from a stale cache."""
+    classes = hashlib.sha256(json.dumps(CLASSES).encode()).hexdigest()[:8]
+    path = os.path.join(CACHE, f"emoji-{VERSION}-{size}-{classes}.pt")
     if not os.path.exists(path):
         os.makedirs(CACHE, exist_ok=True)
         torch.save(load(size), path)

@@ -22,15 +22,24 @@ def build(in_channels: int, n_classes: int) -> nn.Module:
     )
 
 
+def class_balanced(labels, weights, n_classes: int):
+    """Per-image weights under which every class weighs the same, keeping the relative
+    `weights` inside a class: what a judge of class-uniform samples should be trained and
+    scored with when the real data's classes are uneven."""
+    totals = torch.zeros(n_classes, dtype=weights.dtype).index_add_(0, labels, weights)
+    return weights / totals[labels] / n_classes
+
+
 @torch.enable_grad()
-def train(images, labels, n_classes: int, steps: int = 800, batch: int = 128, seed: int = 0):
+def train(images, labels, n_classes: int, steps: int = 800, batch: int = 128, seed: int = 0, weights=None):
+    """`weights`: optional per-image sampling weights (shuffled epochs without)."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     model = build(images.shape[1], n_classes)
     model(images[:2])  # materialise the lazy layer
     model = model.to(device())
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    order = batches(len(images), batch, gen)
+    order = batches(len(images), batch, gen, weights)
     for _ in range(steps):
         idx = next(order)
         loss = F.cross_entropy(model(images[idx].to(device())), labels[idx].to(device()))
@@ -41,6 +50,19 @@ def train(images, labels, n_classes: int, steps: int = 800, batch: int = 128, se
 
 
 @torch.no_grad()
-def accuracy(model, images, labels) -> float:
-    preds = torch.cat([model(images[i : i + 1000]).argmax(1) for i in range(0, len(images), 1000)])
-    return (preds == labels).float().mean().item()
+def predict(model, images):
+    return torch.cat([model(images[i : i + 1000]).argmax(1) for i in range(0, len(images), 1000)])
+
+
+def accuracy(model, images, labels, weights=None) -> float:
+    """The (optionally weighted) share of images labelled right."""
+    right = (predict(model, images) == labels).float()
+    return right.mean().item() if weights is None else (right * weights).sum().item() / weights.sum().item()
+
+
+def per_class_accuracy(model, images, labels, n_classes: int, weights=None) -> list:
+    right = (predict(model, images) == labels).float()
+    weights = torch.ones_like(right) if weights is None else weights
+    hits = torch.zeros(n_classes).index_add_(0, labels, right * weights)
+    totals = torch.zeros(n_classes).index_add_(0, labels, weights)
+    return [round(h / t, 4) if t > 0 else None for h, t in zip(hits.tolist(), totals.tolist())]

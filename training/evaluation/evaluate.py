@@ -187,8 +187,17 @@ def measure(run, pipe: Pipeline, log):
     m["linear_probe"] = probes(pipe.encoder, data, n_classes)
     log(f"linear probe {m['linear_probe']}")
 
-    judge = classifier.train(*data["train"], n_classes, steps=r.JUDGE_STEPS)
-    m["classifier_real_test_accuracy"] = round(classifier.accuracy(judge, test_x, test_y), 4)
+    # Samples are drawn class-uniformly; where the real data's classes are uneven (emoji: people
+    # with skin tones are half of all images) the judge is trained and scored class-balanced, so
+    # that CAS and the real accuracy it is compared with weigh every class the same.
+    train_w, test_w = data.get("train_weights"), data.get("test_weights")
+    if train_w is not None:
+        train_w = classifier.class_balanced(data["train"][1], train_w, n_classes)
+        test_w = classifier.class_balanced(test_y, test_w, n_classes)
+    m["judge_class_balanced"] = train_w is not None
+    judge = classifier.train(*data["train"], n_classes, steps=r.JUDGE_STEPS, weights=train_w)
+    m["classifier_real_test_accuracy"] = round(classifier.accuracy(judge, test_x, test_y, test_w), 4)
+    m["per_class_accuracy"] = {"real": classifier.per_class_accuracy(judge, test_x, test_y, n_classes, test_w)}
     half = min(1000, len(test_x) // 2)  # real-vs-real compares two disjoint halves of the test split
     real_feats = pooled(pipe.encoder, test_x[:half])
     m["fd_real_vs_real"] = round(frechet(real_feats, pooled(pipe.encoder, test_x[half : 2 * half])), 4)
@@ -201,6 +210,7 @@ def measure(run, pipe: Pipeline, log):
         imgs, labels = sample_images(path, n_classes, r.EVAL_PER_CLASS, s1, s2, decoder)
         samples[decoder] = (imgs, labels)
         m[f"cas_{decoder}"] = round(classifier.accuracy(judge, imgs, labels), 4)
+        m["per_class_accuracy"][decoder] = classifier.per_class_accuracy(judge, imgs, labels, n_classes)
         m[f"fd_{decoder}"] = round(frechet(pooled(pipe.encoder, imgs), real_feats), 4)
         log(f"{decoder}: CAS {m[f'cas_{decoder}']}, FD {m[f'fd_{decoder}']}")
     m["validation_loss"] = {

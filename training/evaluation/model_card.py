@@ -87,6 +87,32 @@ def claim_section(metrics: dict, samples: int) -> list:
     ]
 
 
+def per_class_section(metrics: dict, classes) -> list:
+    """Which classes read as themselves: the judge's accuracy on real test images of each class
+    beside the CAS of each path's samples of it."""
+    per_class = metrics.get("per_class_accuracy")
+    if not per_class:
+        return []
+
+    def cell(value):
+        return "–" if value is None else f"{value:.2f}"
+
+    return [
+        "## Per class: real images vs samples",
+        "",
+        "The judge's accuracy on each class's real test images, then the share of each path's samples of "
+        "that class it labels as that class.",
+        "",
+        "| class | real | " + " | ".join(key for key, _ in PATHS) + " |",
+        "|---|---|" + "---|" * len(PATHS),
+        *[
+            f"| {name} | {cell(per_class['real'][k])} | " + " | ".join(cell(per_class[key][k]) for key, _ in PATHS) + " |"
+            for k, name in enumerate(classes)
+        ],
+        "",
+    ]
+
+
 def sweep_section(metrics: dict) -> list:
     """How the default guidance and top-p were chosen (evaluate.sampling_sweep)."""
     sweep = metrics.get("sampling_sweep")
@@ -141,7 +167,8 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
         f"| linear probe, SSL encoder, whole patch-feature map | {p['ssl_encoder_feature_map']:.4f} |",
         f"| linear probe, random encoder, whole patch-feature map | {p['random_encoder_feature_map']:.4f} |",
         f"| linear probe, raw pixels | {p['raw_pixels']:.4f} |",
-        f"| classifier on real test images (the CAS judge) | {metrics['classifier_real_test_accuracy']:.4f} |",
+        f"| classifier on real test images (the CAS judge{', class-balanced' if metrics.get('judge_class_balanced') else ''}) "
+        f"| {metrics['classifier_real_test_accuracy']:.4f} |",
         f"| CAS, direct decoder | {metrics['cas_direct']:.4f} |",
         f"| CAS, ar-vq decoder | {metrics['cas_ar-vq']:.4f} |",
         f"| FD (encoder features), direct vs real | {metrics['fd_direct']:.4f} |",
@@ -152,6 +179,7 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
         f"| reconstruction PSNR, VQ autoencoder from its own tokens | {metrics['psnr_vq_autoencoder']:.2f} dB |",
         "",
         *claim_section(metrics, r.EVAL_PER_CLASS * len(classes)),
+        *per_class_section(metrics, classes),
         *sweep_section(metrics),
         "## Token stability under additive Gaussian noise (paper Table 1)",
         "",

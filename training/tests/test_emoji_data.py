@@ -23,9 +23,9 @@ def entry(unified, category, subcategory, tones=0):
 
 def test_every_class_is_reachable_and_components_are_skipped():
     names = [n for n, _ in CLASSES]
-    assert class_of("Smileys & Emotion", "face-smiling") == names.index("smileys")
+    assert class_of("Smileys & Emotion", "face-smiling") == names.index("faces")
     assert class_of("People & Body", "hand-fingers-open") == names.index("hands & body")
-    assert class_of("Travel & Places", "transport-air") == names.index("transport")
+    assert class_of("Travel & Places", "transport-air") == names.index("vehicles")
     assert class_of("Component", "skin-tone") is None
 
 
@@ -56,3 +56,14 @@ def test_transparent_pixels_become_white():
     rgba.save(buf, format="PNG")
     out = on_white(buf.getvalue())
     assert np.array_equal(out[0, 0], [255, 255, 255]) and np.array_equal(out[0, 1], [255, 0, 0])
+
+
+def test_specific_rules_win_over_their_category_catch_all():
+    names = [n for n, _ in CLASSES]
+    assert class_of("Food & Drink", "food-fruit") == names.index("fruit & vegetables")
+    assert class_of("Food & Drink", "food-asian") == names.index("meals & sweets")
+    assert class_of("Food & Drink", "drink") == names.index("drinks & tableware")
+    assert class_of("Objects", "clothing") == names.index("clothing")
+    assert class_of("Objects", "tool") == names.index("objects")
+    assert class_of("Symbols", "keycap") == names.index("keycaps, arrows & buttons")
+    assert class_of("Symbols", "math") == names.index("marks")

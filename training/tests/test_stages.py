@@ -4,6 +4,7 @@ import torch
 from digit.pipeline import TokenIds
 from common import kmeans
 from common.augment import random_resized_crop
+from evaluation import classifier
 from evaluation.evaluate import add_noise, frechet
 from common.gpt_training import stage1_sequences, stage2_sequences
 from stages.ssl import info_nce
@@ -139,3 +140,27 @@ def test_gpt_training_stops_when_the_validation_loss_stops_improving_and_keeps_t
     again, report_again = run()
     assert report_again == report
     assert all(torch.equal(a, b) for a, b in zip(gpt.state_dict().values(), again.state_dict().values()))
+
+
+def test_class_balanced_weights_give_every_class_the_same_total():
+    labels = torch.tensor([0, 0, 0, 1, 2, 2])
+    concept = torch.tensor([1.0, 0.5, 0.5, 1.0, 1.0, 1.0])
+    w = classifier.class_balanced(labels, concept, 3)
+    totals = torch.zeros(3).index_add_(0, labels, w)
+    assert torch.allclose(totals, torch.full((3,), 1 / 3))
+    assert torch.isclose(w[1], w[2]) and torch.isclose(w[0], 2 * w[1])  # ratios inside a class kept
+
+
+def test_weighted_and_per_class_accuracy():
+    class Fixed(torch.nn.Module):  # "predicts" the label stored in the image's first pixel
+        def forward(self, x):
+            return torch.nn.functional.one_hot(x[:, 0, 0, 0].long(), 2).float()
+
+    images = torch.tensor([0.0, 0.0, 0.0, 1.0]).view(4, 1, 1, 1)
+    labels = torch.tensor([0, 0, 1, 1])  # class 0 always right, class 1 half right
+    assert classifier.accuracy(Fixed(), images, labels) == 0.75
+    balanced = classifier.class_balanced(labels, torch.ones(4), 2)
+    assert abs(classifier.accuracy(Fixed(), images, labels, balanced) - 0.75) < 1e-6
+    skewed = torch.tensor([1.0, 1.0, 1.0, 0.0])
+    assert abs(classifier.accuracy(Fixed(), images, labels, skewed) - 2 / 3) < 1e-6
+    assert classifier.per_class_accuracy(Fixed(), images, labels, 3) == [1.0, 0.5, None]
