@@ -4,16 +4,18 @@
 
 Stages, in order; each writes runs/<pack>/<stage>.pt (with its wall time) and is skipped once
 that file exists; an interrupted stage resumes from runs/<pack>/<stage>.pt.ckpt.
-  ssl       self-supervised encoder (no labels)
-  vq        VQ autoencoder (stage-2 targets, VQ-token baseline), VQ tokens of every image
-  codebook  feature block and K chosen by measurement, k-means centroids, DiGIT tokens of
-            every image
-  stage1    class-conditional GPT over DiGIT tokens (with class dropout)
-  vq_gpt    the paper's baseline: the same GPT over the VQ autoencoder's tokens
-  stage2    GPT from DiGIT tokens to VQ tokens, until its validation loss stops improving
-  direct    direct pixel decoder from DiGIT tokens (then, if the recipe asks, adversarial
-            fine-tuning against a patch critic)
-  export    evaluation, the pack in public/models/<pack>/ and its model card in docs/models/
+  ssl         self-supervised encoder (no labels)
+  vq          VQ autoencoder (stage-2 targets, VQ-token baseline), VQ tokens of every image
+  tokenizers  which feature block and K: each candidate's short stage-1 GPT run, its samples'
+              CAS and validation loss, token-class alignment
+  codebook    the k-means centroids of that choice (probe and NMI measured beside it), DiGIT
+              tokens of every image
+  stage1      class-conditional GPT over DiGIT tokens (with class dropout)
+  vq_gpt      the paper's baseline: the same GPT over the VQ autoencoder's tokens
+  stage2      GPT from DiGIT tokens to VQ tokens, until its validation loss stops improving
+  direct      direct pixel decoder from DiGIT tokens (then, if the recipe asks, adversarial
+              fine-tuning against a patch critic)
+  export      evaluation, the pack in public/models/<pack>/ and its model card in docs/models/
 """
 import argparse
 import importlib
@@ -27,7 +29,7 @@ from common.trainer import Checkpoint, Log
 from digit.encoder import Encoder
 from digit.gpt import GPT
 from digit.pipeline import TokenIds
-from stages import codebook, direct, export, ssl, stage1, stage2, vq, vq_gpt
+from stages import codebook, direct, export, ssl, stage1, stage2, tokenizers, vq, vq_gpt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -35,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 STAGE_RUNNERS = {
     "ssl": ssl.run_stage,
     "vq": vq.run_stage,
+    "tokenizers": tokenizers.run_stage,
     "codebook": codebook.run_stage,
     "stage1": stage1.run_stage,
     "vq_gpt": vq_gpt.run_stage,

@@ -64,18 +64,19 @@ def validation_part(*splits, size: int = 2000):
     return [split[:size] for split in splits]
 
 
-def train_stage1(run, tokens: dict, ids: TokenIds, ckpt: Checkpoint, log: Log):
-    """A class-conditional stage-1 GPT of the recipe's size and schedule over `tokens`
-    ({train, test} codes per image; DiGIT's, or the VQ baseline's)."""
+def train_stage1(run, tokens: dict, ids: TokenIds, ckpt: Checkpoint, log: Log, schedule: GPTTrainConfig = None):
+    """A class-conditional stage-1 GPT of the recipe's size and schedule (or `schedule`) over
+    `tokens` ({train, test} codes per image; DiGIT's, or the VQ baseline's)."""
     r, labels = run.recipe, run.data["train"][1]
+    schedule = schedule or r.STAGE1
     cfg = r.stage1_gpt(ids.stage1_vocab, len(run.data["classes"]), tokens["train"].shape[1])
 
     def sequences(idx, gen):
-        return stage1_sequences(tokens["train"][idx], labels[idx], ids, r.STAGE1.class_dropout, gen)
+        return stage1_sequences(tokens["train"][idx], labels[idx], ids, schedule.class_dropout, gen)
 
     held_out = stage1_sequences(*validation_part(tokens["test"], run.data["test"][1]), ids, 0.0, None)
     weights = run.data.get("train_weights")
-    return train(GPT(cfg), sequences, len(tokens["train"]), r.STAGE1, ckpt, log, weights, held_out)
+    return train(GPT(cfg), sequences, len(tokens["train"]), schedule, ckpt, log, weights, held_out)
 
 
 def train(

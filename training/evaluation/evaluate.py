@@ -176,6 +176,18 @@ def default_sampling(r, metrics: dict) -> dict:
     return {**r.SAMPLING, "stage1": sweep["chosen"]} if sweep else r.SAMPLING
 
 
+def train_judge(data, n_classes: int, steps: int):
+    """The CAS judge, trained on the real training images -> (judge, test-image weights or None).
+    Samples are drawn class-uniformly; where the real data's classes are uneven (emoji: people
+    with skin tones are half of all images) the judge is trained and scored class-balanced, so
+    that CAS and the real accuracy it is compared with weigh every class the same."""
+    train_w, test_w = data.get("train_weights"), data.get("test_weights")
+    if train_w is not None:
+        train_w = classifier.class_balanced(data["train"][1], train_w, n_classes)
+        test_w = classifier.class_balanced(data["test"][1], test_w, n_classes)
+    return classifier.train(*data["train"], n_classes, steps=steps, weights=train_w), test_w
+
+
 @torch.no_grad()
 def measure(run, pipe: Pipeline, log):
     """Every number of the pack's report, and the class-conditional samples of each decoder."""
@@ -187,15 +199,8 @@ def measure(run, pipe: Pipeline, log):
     m["linear_probe"] = probes(pipe.encoder, data, n_classes)
     log(f"linear probe {m['linear_probe']}")
 
-    # Samples are drawn class-uniformly; where the real data's classes are uneven (emoji: people
-    # with skin tones are half of all images) the judge is trained and scored class-balanced, so
-    # that CAS and the real accuracy it is compared with weigh every class the same.
-    train_w, test_w = data.get("train_weights"), data.get("test_weights")
-    if train_w is not None:
-        train_w = classifier.class_balanced(data["train"][1], train_w, n_classes)
-        test_w = classifier.class_balanced(test_y, test_w, n_classes)
-    m["judge_class_balanced"] = train_w is not None
-    judge = classifier.train(*data["train"], n_classes, steps=r.JUDGE_STEPS, weights=train_w)
+    judge, test_w = train_judge(data, n_classes, r.JUDGE_STEPS)
+    m["judge_class_balanced"] = test_w is not None
     m["classifier_real_test_accuracy"] = round(classifier.accuracy(judge, test_x, test_y, test_w), 4)
     m["per_class_accuracy"] = {"real": classifier.per_class_accuracy(judge, test_x, test_y, n_classes, test_w)}
     half = min(1000, len(test_x) // 2)  # real-vs-real compares two disjoint halves of the test split

@@ -113,6 +113,55 @@ def per_class_section(metrics: dict, classes) -> list:
     ]
 
 
+def tokenizer_section(metrics: dict, k: int) -> list:
+    """How the feature block and K were chosen: by probe and NMI (codebook stage) and by what a
+    short GPT run does with each candidate (tokenizers stage); `k`: the pack's K."""
+    cb, study = metrics["codebook_selection"], metrics.get("tokenizer_study")
+    lines = [
+        "## Tokenizer selection",
+        "",
+        f"The pack's DiGIT tokens: encoder block {cb['block']}, K = {k}, chosen by "
+        f"{cb.get('chosen_by', 'probe and NMI')}.",
+        "",
+        "By probe and NMI (`codebook` stage): the block whose mean-pooled patch features a linear probe "
+        "classifies best, then the smallest K whose NMI(class, token) is within 0.01 of the best.",
+        "",
+        "| block | probe |",
+        "|---|---|",
+        *[f"| {b} | {v['probe']:.4f} |" for b, v in cb["blocks"].items()],
+        "",
+        "| K | NMI | relative quantisation error |",
+        "|---|---|---|",
+        *[f"| {size} | {v['nmi']:.4f} | {v['relative_error']:.4f} |" for size, v in cb["sizes"].items()],
+        "",
+    ]
+    if not study:
+        return lines
+    block, size = study["chosen"]
+    return lines + [
+        "By what a generator does with them (`tokenizers` stage): for each candidate, k-means on that block, "
+        "a short stage-1 GPT run (same size and data as stage 1), its validation loss per token (also as a "
+        "share of log K, which uniform guessing scores 1), and the CAS of its class-conditional samples. No "
+        "decoder is trained per candidate: tokens are painted as the mean training cell they stand for, and "
+        "the CAS judge's accuracy on real test tokens painted the same way is the ratio's reference. Token-"
+        "class alignment beside them: NMI(class, token) and purity, the share of patches whose token's most "
+        "frequent class is their own (the idea of ClusterMIM's TCAS, arXiv 2407.09087; its exact formula "
+        "was not available to this project, so TCAS itself is not reported).",
+        "",
+        "| block | K | NMI | purity | val. loss (nats) | loss / log K | CAS, mean-cell | real, mean-cell | CAS ratio |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *[
+            f"| {row['block']} | {row['k']} | {row['nmi']:.4f} | {row['purity']:.4f} | {row['validation_loss']:.4f} | "
+            f"{row['loss_over_log_k']:.4f} | {row['cas_mean_cell']:.4f} | {row['real_mean_cell']:.4f} | "
+            f"{row['cas_ratio']:.2f} |"
+            for row in study["rows"]
+        ],
+        "",
+        f"The study picks block {block}, K {size} (best CAS ratio; within 0.02, the lower loss / log K).",
+        "",
+    ]
+
+
 def sweep_section(metrics: dict) -> list:
     """How the default guidance and top-p were chosen (evaluate.sampling_sweep)."""
     sweep = metrics.get("sampling_sweep")
@@ -136,7 +185,6 @@ def sweep_section(metrics: dict) -> list:
 def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
     """docs/models/<pack>.md: what the pack is, how it was made, and every number measured."""
     p, mins = metrics["linear_probe"], metrics["train_minutes"]
-    cb = metrics["codebook_selection"]
     size_mb = sum(g["bytes"] for g in manifest["graphs"].values()) / 1e6
     lines = [
         f"# {r.TITLE} (`{r.ID}`)",
@@ -191,18 +239,7 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
             for t in metrics["token_stability"]
         ],
         "",
-        "## Codebook selection",
-        "",
-        f"Chosen block {cb['block']} (best probe of pooled patch features), then K by NMI(class, token):",
-        "",
-        "| block | probe |",
-        "|---|---|",
-        *[f"| {b} | {v['probe']:.4f} |" for b, v in cb["blocks"].items()],
-        "",
-        "| K | NMI | relative quantisation error |",
-        "|---|---|---|",
-        *[f"| {k} | {v['nmi']:.4f} | {v['relative_error']:.4f} |" for k, v in cb["sizes"].items()],
-        "",
+        *tokenizer_section(metrics, manifest["codebook"]["size"]),
         "## Wall time per stage (minutes, 2-core CPU)",
         "",
         "| " + " | ".join(mins) + " | total |",

@@ -9,6 +9,7 @@ from stages.codebook import CodebookConfig
 from stages.direct import DirectConfig
 from common.gpt_training import GPTTrainConfig
 from stages.ssl import SSLConfig
+from stages.tokenizers import TokenizerStudyConfig
 from stages.vq import VQConfig
 
 ID = "smoke"
@@ -35,6 +36,7 @@ ENCODER = EncoderConfig(
     std=(0.3,),
 )
 SSL = SSLConfig(steps=3, batch=32, warmup=1, proj_dim=16)
+TOKENIZERS = TokenizerStudyConfig(candidates=((0, 8), (1, 16)), steps=3, per_class=2, fit_vectors=4000)
 CODEBOOK = CodebookConfig(blocks=(0, 1), sizes=(8, 16), probe_images=240, fit_vectors=4000)
 PIXEL_DECODER = ConvDecoderConfig(
     z_dim=8, channels=8, channel_mult=(1, 2, 2), num_res_blocks=1, out_channels=1, groups=4

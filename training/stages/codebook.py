@@ -4,8 +4,11 @@ Chosen by measurement on the training split only (labels are used to *measure*, 
 train): for each candidate block, the linear-probe accuracy of its mean-pooled patch features
 on a held-out part of the training split; for each candidate K at the chosen block, the
 normalised mutual information between an image's class and its patch tokens, and the relative
-quantisation error. K is the smallest whose NMI is within `nmi_slack` of the best.
+quantisation error. K is the smallest whose NMI is within `nmi_slack` of the best. Where the
+`tokenizers` stage ran, its choice (by what a short GPT run does with each tokenizer) is fitted
+instead, and this one is kept in the report beside it.
 """
+import os
 from dataclasses import dataclass
 
 import torch
@@ -26,7 +29,9 @@ class CodebookConfig:
     seed: int = 0
 
 
-def select_and_fit(encoder: Encoder, images, labels, n_classes: int, cfg: CodebookConfig, log):
+def select_and_fit(encoder: Encoder, images, labels, n_classes: int, cfg: CodebookConfig, log, choice=None):
+    """Measures every candidate block and K, picks by probe and NMI, and fits the k-means of the
+    pick, or of `choice` (block, K) when the `tokenizers` stage chose by what a GPT does."""
     gen = torch.Generator().manual_seed(cfg.seed)
     pick = torch.randperm(len(images), generator=gen)[: cfg.probe_images]
     x, y = images[pick], labels[pick]
@@ -54,7 +59,11 @@ def select_and_fit(encoder: Encoder, images, labels, n_classes: int, cfg: Codebo
         log(f"block {block}, K {k}: {report['sizes'][k]}")
     best = max(r["nmi"] for r in report["sizes"].values())
     size = min(k for k, r in report["sizes"].items() if r["nmi"] >= best - cfg.nmi_slack)
-    log(f"chose block {block}, K {size}")
+    report["probe_and_nmi_choice"] = (block, size)
+    if choice is not None:
+        block, size = choice
+    report["chosen_by"] = "generator study" if choice is not None else "probe and NMI"
+    log(f"chose block {block}, K {size} (by {report['chosen_by']})")
     all_feats = patch_features(
         encoder.truncated(block),
         images[torch.randperm(len(images), generator=gen)[: cfg.fit_vectors // f.shape[1] + 1]],
@@ -73,8 +82,9 @@ def tokenize(encoder: Encoder, centroids, images):
 def run_stage(run, log):
     images, labels = run.data["train"]
     encoder = run.encoder(cut=False)
+    study = run.load("tokenizers") if os.path.exists(run.path("tokenizers")) else None
     block, centroids, report = select_and_fit(
-        encoder, images, labels, len(run.data["classes"]), run.recipe.CODEBOOK, log
+        encoder, images, labels, len(run.data["classes"]), run.recipe.CODEBOOK, log, study and study["chosen"]
     )
     tokens = {split: tokenize(encoder.truncated(block), centroids, run.data[split][0]) for split in ("train", "test")}
     run.save("codebook", log, block=block, centroids=centroids, report=report, tokens=tokens)

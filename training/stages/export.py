@@ -68,18 +68,31 @@ def run_stage(run, log, reuse_metrics: bool = False):
     metrics_path = os.path.join(run.dir, "metrics.json")
     if reuse_metrics:
         with open(metrics_path) as f:
-            metrics = json.load(f)
+            metrics = {**json.load(f), **tokenizer_reports(run)}
         return export_with(run, pipe, metrics, log)
     metrics, samples = evaluate.measure(run, pipe, log)
     model_card.write_sample_grids(run, samples)
-    minutes = {s: run.load(s)["minutes"] for s in ("ssl", "vq", "codebook", "stage1", "vq_gpt", "stage2", "direct")}
+    trained = [s for s in STAGES_TIMED if os.path.exists(run.path(s))]
+    minutes = {s: run.load(s)["minutes"] for s in trained}
     minutes["export_and_eval"] = round(log.elapsed / 60, 2)
-    codebook = run.load("codebook")
-    metrics["codebook_selection"] = {"block": codebook["block"], **codebook["report"]}
-    metrics["train_minutes"] = minutes
+    metrics.update(tokenizer_reports(run), train_minutes=minutes)
     with open(metrics_path, "w") as f:
         json.dump(metrics, f, indent=2)
     return export_with(run, pipe, metrics, log)
+
+
+STAGES_TIMED = ("ssl", "vq", "tokenizers", "codebook", "stage1", "vq_gpt", "stage2", "direct")
+
+
+def tokenizer_reports(run) -> dict:
+    """How the tokenizer was chosen: the codebook stage's probe and NMI, and the generator
+    study where it ran (a pack trained before the study existed gets it afterwards)."""
+    codebook = run.load("codebook")
+    out = {"codebook_selection": {"block": codebook["block"], **codebook["report"]}}
+    if os.path.exists(run.path("tokenizers")):
+        study = run.load("tokenizers")
+        out["tokenizer_study"] = {"rows": study["rows"], "chosen": list(study["chosen"])}
+    return out
 
 
 @torch.no_grad()

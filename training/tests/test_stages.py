@@ -5,8 +5,10 @@ from digit.pipeline import TokenIds
 from common import kmeans
 from common.augment import random_resized_crop
 from evaluation import classifier
+from evaluation.mean_cell_decoder import MeanCellDecoder
 from evaluation.evaluate import add_noise, frechet
 from common.gpt_training import stage1_sequences, stage2_sequences
+from stages import tokenizers
 from stages.ssl import info_nce
 
 
@@ -164,3 +166,28 @@ def test_weighted_and_per_class_accuracy():
     skewed = torch.tensor([1.0, 1.0, 1.0, 0.0])
     assert abs(classifier.accuracy(Fixed(), images, labels, skewed) - 2 / 3) < 1e-6
     assert classifier.per_class_accuracy(Fixed(), images, labels, 3) == [1.0, 0.5, None]
+
+
+def test_mean_cell_decoder_paints_each_token_as_the_mean_of_its_cells():
+    images = torch.zeros(2, 1, 4, 4)
+    images[0, :, :2, :2] = 1.0  # image 0: top-left cell white
+    images[1, :, :2, :2] = 0.5
+    tokens = torch.tensor([[1, 0, 0, 0], [1, 0, 0, 0]])  # the top-left cell is token 1 in both
+    painter = MeanCellDecoder(tokens, images, 3, 2)
+    out = painter(torch.tensor([[0, 1, 2, 0]]))
+    assert torch.allclose(out[0, 0, :2, :2], torch.full((2, 2), 0.0))
+    assert torch.allclose(out[0, 0, :2, 2:], torch.full((2, 2), 0.75))  # token 1's mean
+    assert torch.allclose(out[0, 0, 2:, :2], torch.full((2, 2), 0.5))  # token 2 never seen: grey
+
+
+def test_token_purity_and_the_study_choice():
+    tokens = torch.tensor([[0, 0], [0, 1], [1, 1]])
+    labels = torch.tensor([0, 0, 1])
+    assert abs(tokenizers.purity(tokens, labels, 2) - 5 / 6) < 1e-6  # token 1's minority: one patch
+    rows = [
+        {"block": 1, "k": 8, "cas_ratio": 0.70, "loss_over_log_k": 0.5},
+        {"block": 2, "k": 8, "cas_ratio": 0.80, "loss_over_log_k": 0.6},
+        {"block": 3, "k": 16, "cas_ratio": 0.79, "loss_over_log_k": 0.4},
+    ]
+    assert tokenizers.choose(rows, 0.02)["block"] == 3  # within the tie margin, lower loss wins
+    assert tokenizers.choose(rows, 0.0)["block"] == 2
