@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, golden, maxAbsDiff, settledCase } from '../workers/engine/test/golden';
 import { launch } from './browser';
-import { caseUrl, generateTokens } from './generation';
+import { caseUrl, generateTokens, openPage } from './generation';
 import { BASE_URL } from './server';
 
 // class 1, seed 7, batch 2, ar-vq; its tokens are compared exactly, so every draw must be settled
@@ -83,6 +83,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     });
 
     it("shows a dropped image's golden token grid", async () => {
+      await openPage(page, 'Token map');
       await page.setInputFiles('[data-testid=file-input]', {
         name: 'example.png',
         mimeType: 'image/png',
@@ -173,7 +174,10 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     });
 
     it('answers a non-image file with a clear message and keeps the gallery and token map', async () => {
+      await openPage(page, 'Generate');
       const samples = await page.locator('[data-testid=sample]').count();
+      expect(samples).toBeGreaterThan(0);
+      await openPage(page, 'Token map');
       await page.setInputFiles('[data-testid=file-input]', {
         name: 'notes.txt',
         mimeType: 'text/plain',
@@ -212,8 +216,9 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         });
         await expect.poll(() => page.textContent('[data-testid=error]')).toMatch(expected);
       }
-      expect(await page.locator('[data-testid=sample]').count()).toBe(samples);
       expect(await page.locator('[data-testid=token-map]').count()).toBe(1);
+      await openPage(page, 'Generate');
+      expect(await page.locator('[data-testid=sample]').count()).toBe(samples);
       expect(pageErrors).toEqual([]);
     });
 
@@ -332,6 +337,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     it.runIf(backend === 'webgpu')(
       'cancels 50 generations without leaking GPU buffers, then generates again',
       async () => {
+        await openPage(page, 'Generate');
         await page.getByLabel('Batch').fill('4');
         await page.getByLabel('Decoder', { exact: false }).first().selectOption('ar-vq');
         const generateOnce = async () => {

@@ -6,12 +6,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, golden, settledCase } from '../workers/engine/test/golden';
 import { launch } from './browser';
-import { caseUrl } from './generation';
+import { caseUrl, openPage } from './generation';
 import { BASE_URL } from './server';
 
 const CASE = settledCase(golden.generation[0]); // its tokens are compared exactly
 
 async function boardState(page: Page) {
+  await openPage(page, 'Compare');
   return {
     pins: await page.$$eval('[data-testid=pin]', (els) => els.map((e) => (e as HTMLElement).dataset.tokens)),
     cells: await page.$$eval('[data-testid=sweep-cell]', (els) => els.map((e) => (e as HTMLElement).dataset.filled)),
@@ -44,7 +45,7 @@ describe('compare board', () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     await page.waitForSelector('[data-testid=sample]');
     await page.getByRole('button', { name: 'Pin' }).first().click();
-    expect((await boardState(page)).pins).toEqual([CASE.tokens[0].join(',')]);
+    expect((await boardState(page)).pins).toEqual([CASE.tokens[0].join(',')]); // on the Compare page
 
     await page.getByLabel('Values (comma-separated)').fill('0.5, 1, 2');
     await page.getByRole('button', { name: 'Run sweep' }).click();
@@ -104,6 +105,7 @@ describe('compare board', () => {
 
   it('a pack URL that serves HTML gives a specific message; the loaded pack and the board stay', async () => {
     const before = await boardState(page);
+    await page.getByText('Load a pack from elsewhere').click();
     await page.getByLabel('Pack URL (a folder with pack.json)').fill(`${BASE_URL}no-such-pack/`);
     await page.getByRole('button', { name: 'Load', exact: true }).click();
     await expect
@@ -111,12 +113,14 @@ describe('compare board', () => {
       .toMatch(/Could not load pack .*no-such-pack.*not JSON \(the server sent HTML/);
     expect(await page.textContent('[data-testid=backend]')).toContain('Fixture');
     expect(await boardState(page)).toEqual(before);
+    await openPage(page, 'Generate');
     const samples = await page.locator('[data-testid=sample]').count();
     await page.getByRole('button', { name: 'Generate' }).click(); // still works
     await expect.poll(() => page.locator('[data-testid=sample]').count()).toBe(samples + 1);
   });
 
   it('refuses sweep values that do not fit the setting, saying which', async () => {
+    await openPage(page, 'Compare');
     await page.getByLabel('Sweep').selectOption('decoder');
     await page.getByLabel('Values (comma-separated)').fill('direct, pixels');
     await page.getByRole('button', { name: 'Run sweep' }).click();
@@ -129,6 +133,7 @@ describe('compare board', () => {
     await page.getByRole('button', { name: 'Run sweep' }).click();
     expect(await page.textContent('[data-testid=sweep-problem]')).toContain("'nowhere' is not a listed pack");
     const title = await page.textContent('[data-testid=backend]');
+    await openPage(page, 'Token map');
     await page.setInputFiles('[data-testid=file-input]', {
       name: 'example.png',
       mimeType: 'image/png',
@@ -136,6 +141,7 @@ describe('compare board', () => {
     });
     await page.waitForSelector('[data-testid=token-map]');
     const tokensBefore = await page.getAttribute('[data-testid=token-map]', 'data-tokens');
+    await openPage(page, 'Compare');
     const sweepsBefore = await page.locator('[data-testid=sweep]').count();
     await page.getByLabel('Values (comma-separated)').fill('fashion-mini, fixture-tiny');
     await page.getByRole('button', { name: 'Run sweep' }).click();
@@ -147,6 +153,7 @@ describe('compare board', () => {
     await expect.poll(() => page.textContent('[data-testid=backend]'), { timeout: 60_000 }).toBe(title);
     expect(await page.getByRole('alert').count()).toBe(0);
     // the token map of the pack it came back to is still there
+    await openPage(page, 'Token map');
     expect(await page.getAttribute('[data-testid=token-map]', 'data-tokens')).toBe(tokensBefore);
   });
 
@@ -168,6 +175,7 @@ describe('compare board', () => {
   });
 
   it("captions samples and pins with their own pack's class names after another pack is loaded", async () => {
+    await openPage(page, 'Generate');
     const before = await page.locator('[data-testid=sample]').count();
     await page.getByRole('button', { name: 'Generate' }).click();
     await expect.poll(() => page.locator('[data-testid=sample]').count(), { timeout: 60_000 }).toBeGreaterThan(before);
@@ -176,6 +184,7 @@ describe('compare board', () => {
     await expect.poll(() => new URL(page.url()).searchParams.get('pack'), { timeout: 60_000 }).toBe('fashion-mini');
     // class 1 of the fixture is 'square' (of fashion-mini, 'Trouser')
     expect(await page.locator('[data-testid=sample] small').first().textContent()).toBe(`seed ${CASE.seed} · square`);
+    await openPage(page, 'Compare');
     expect(await page.locator('[data-testid=pin] small').first().textContent()).toMatch(
       new RegExp(`^fixture-tiny · seed ${CASE.seed} · square · `),
     );

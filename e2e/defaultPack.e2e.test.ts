@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngText } from '../src/pngText';
 import type { GenerationCase } from '../workers/engine/test/golden';
 import { launch } from './browser';
-import { caseUrl, generateTokens } from './generation';
+import { caseUrl, generateTokens, openPage } from './generation';
 import { BASE_URL } from './server';
 
 const index = JSON.parse(readFileSync('public/models/index.json', 'utf8')) as { default: string };
@@ -61,7 +61,8 @@ describe('default pack', () => {
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
     const small = await page.$$eval('button, select, input', (els) =>
       els
-        .map((e) => (e.matches('[type=checkbox]') ? e.closest('label')! : e)) // a checkbox is tapped by its label
+        // a checkbox is tapped by its label, or the row that holds it with its label
+        .map((e) => (e.matches('[type=checkbox]') ? e.closest('label, [data-tap-target]')! : e))
         .filter((e) => getComputedStyle(e).opacity !== '0' && e.getBoundingClientRect().width > 0)
         .filter((e) => e.getBoundingClientRect().height < 44)
         .map((e) => e.outerHTML.slice(0, 80)),
@@ -113,6 +114,7 @@ describe('default pack', () => {
     expect(await generateTokens(page, c.batch)).toEqual(c.tokens);
 
     await page.getByRole('button', { name: 'Pin' }).first().click();
+    await openPage(page, 'Compare');
     await page.getByLabel('Sweep').selectOption('guidance');
     await page.getByLabel('Values (comma-separated)').fill('1, 3');
     await page.getByLabel('Seeds (rows)').fill('1');
@@ -122,6 +124,7 @@ describe('default pack', () => {
     await page.waitForSelector('[data-testid=board-saved][data-saved=yes]'); // the last write has landed
     await page.goto(BASE_URL); // a plain visit: the board comes back from IndexedDB
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    await openPage(page, 'Compare');
     await expect.poll(() => page.getAttribute('[data-testid=pin]', 'data-tokens')).toBe(c.tokens[0].join(','));
     expect(await filled()).toBe(2);
     await page.close();
@@ -137,6 +140,7 @@ describe('default pack', () => {
     const page = await context.newPage();
     await page.goto(`${BASE_URL}?backend=wasm`);
     await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    await openPage(page, 'Token map');
     const names = pack.examples.map((e) => `held-out example: ${pack.classes[e.class_id]}`);
     for (const name of names) expect(await page.getByRole('button', { name, exact: true }).count()).toBeGreaterThan(0);
     for (const [i, example] of reference.tokenize.entries()) {

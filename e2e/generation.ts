@@ -17,6 +17,7 @@ export function caseUrl(c: GenerationCase, pack: string, backend: BackendPrefere
 
 /** Click Generate and return the token grids of the gallery once `count` more samples are in. */
 export async function generateTokens(page: Page, count: number, timeout = 120_000): Promise<number[][]> {
+  await openPage(page, 'Generate');
   const before = await page.locator('[data-testid=sample]').count();
   await page.getByRole('button', { name: 'Generate' }).click();
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sample]').length >= n, before + count, {
@@ -26,4 +27,9 @@ export async function generateTokens(page: Page, count: number, timeout = 120_00
     els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)),
   );
   return tokens.slice(0, count);
+}
+
+/** Go to one of the app's pages by its link in the header. */
+export async function openPage(page: Page, name: 'Generate' | 'Token map' | 'Compare' | 'How it works') {
+  await page.getByRole('navigation', { name: 'pages' }).getByRole('link', { name, exact: true }).click();
 }

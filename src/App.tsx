@@ -1,10 +1,31 @@
+import { Alert, AppShell, Container } from '@mantine/core';
 import { useEffect } from 'react';
+import { Route, Routes, useNavigate } from 'react-router';
 import { useShallow } from 'zustand/react/shallow';
+import { AppHeader } from './components/AppHeader';
 import { ComparePanel } from './components/ComparePanel';
 import { GeneratePanel } from './components/GeneratePanel';
+import { HowItWorks } from './components/HowItWorks';
 import { PackBar } from './components/PackBar';
 import { TokenMapPanel } from './components/TokenMapPanel';
 import { useApp } from './store';
+
+/** An image pasted anywhere goes to the token map. */
+function usePasteToTokenMap() {
+  const tokenizeFile = useApp((s) => s.tokenizeFile);
+  const navigate = useNavigate();
+  useEffect(() => {
+    const onPaste = (e: ClipboardEvent) => {
+      const file = Array.from(e.clipboardData?.files ?? []).find((f) => f.type.startsWith('image/'));
+      if (!file) return;
+      e.preventDefault();
+      navigate('/tokens');
+      void tokenizeFile(file);
+    };
+    window.addEventListener('paste', onPaste);
+    return () => window.removeEventListener('paste', onPaste);
+  }, [tokenizeFile, navigate]);
+}
 
 export function App() {
   const { init, error, dismissError } = useApp(
@@ -13,22 +34,37 @@ export function App() {
   useEffect(() => {
     init();
   }, [init]);
+  usePasteToTokenMap();
   return (
-    <main>
-      <h1>DiGIT in the browser</h1>
-      <p className="lede">Image generation by a GPT over discriminative tokens, on this device.</p>
-      <PackBar />
-      {error && (
-        <div role="alert" className="error" data-testid="error">
-          {error}{' '}
-          <button type="button" onClick={dismissError} aria-label="dismiss">
-            ×
-          </button>
-        </div>
-      )}
-      <GeneratePanel />
-      <TokenMapPanel />
-      <ComparePanel />
-    </main>
+    <AppShell header={{ height: { base: 104, sm: 60 } }} padding={{ base: 'xs', sm: 'md' }}>
+      <AppShell.Header>
+        <AppHeader />
+      </AppShell.Header>
+      <AppShell.Main>
+        <Container size="lg" component="main" px={{ base: 0, sm: 'md' }}>
+          <PackBar />
+          {error && (
+            <Alert
+              color="red"
+              role="alert"
+              data-testid="error"
+              withCloseButton
+              closeButtonLabel="dismiss"
+              onClose={dismissError}
+              my="md"
+            >
+              {error}
+            </Alert>
+          )}
+          <Routes>
+            <Route path="/" element={<GeneratePanel />} />
+            <Route path="/tokens" element={<TokenMapPanel />} />
+            <Route path="/compare" element={<ComparePanel />} />
+            <Route path="/how" element={<HowItWorks />} />
+            <Route path="*" element={<GeneratePanel />} />
+          </Routes>
+        </Container>
+      </AppShell.Main>
+    </AppShell>
   );
 }

@@ -1,10 +1,20 @@
+import '@mantine/core/styles.css';
+import { MantineProvider } from '@mantine/core';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { HashRouter } from 'react-router';
 import { App } from './App';
+import { theme } from './theme';
 import './styles.css';
 
+// The page's route lives in the URL's hash (#/compare), so any static host serves every page
+// from one index.html; the query string keeps the generation settings (settings.ts).
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <MantineProvider theme={theme} defaultColorScheme="auto">
+      <HashRouter>
+        <App />
+      </HashRouter>
+    </MantineProvider>
   </StrictMode>,
 );

@@ -233,7 +233,7 @@ async function refreshCards() {
 
 /** Settings go into the URL (a link reproduces them) and IndexedDB (the next plain visit). */
 function keepSettings(settings: Settings) {
-  history.replaceState(null, '', settingsToUrl(settings));
+  history.replaceState(null, '', settingsToUrl(settings) + location.hash); // the hash is the page (route)
   saveValue('settings', settings).catch(() => undefined); // the URL still holds them
 }
 

@@ -2,7 +2,7 @@
 // every type that crosses the boundary. Types only: importing this file loads no engine code,
 // and it is the one file under workers/ that src/ imports.
 import type { Backend, BackendPreference, BatchLimit, GpuCapabilities, OrtBuild } from './engine/backend';
-import type { GenerateRequest, GenerateResult, TokenMap } from './engine/engine';
+import type { GenerateRequest, GenerateResult, GenerationPath, TokenMap } from './engine/engine';
 import type { GpuMemory } from './engine/gpuBuffers';
 import type { DecoderKind, PackManifest } from './engine/manifest';
 import type { PackFolder } from './engine/packSource';
@@ -10,9 +10,10 @@ import type { RgbaImage } from './engine/pixels';
 import type { ProgressListener } from './engine/progress';
 import type { LoadProgress, PackStatus } from './engine/readPack';
 import type { SamplingSettings } from './engine/sampling';
+import type { GridScore } from './engine/scoring';
 
 export type { Backend, BackendPreference, BatchLimit, GpuCapabilities, OrtBuild } from './engine/backend';
-export type { GenerateRequest, GenerateResult, TokenMap } from './engine/engine';
+export type { GenerateRequest, GenerateResult, GenerationPath, TokenMap } from './engine/engine';
 export type { GpuMemory } from './engine/gpuBuffers';
 export type { DecoderKind, ExemplarsEntry, PackManifest } from './engine/manifest';
 export type { PackFolder } from './engine/packSource';
@@ -20,6 +21,7 @@ export type { RgbaImage } from './engine/pixels';
 export type { GenerateProgress, ProgressListener } from './engine/progress';
 export type { FileOrigin, LoadProgress, PackProgress, PackStatus } from './engine/readPack';
 export type { SamplingSettings } from './engine/sampling';
+export type { Candidate, GridScore } from './engine/scoring';
 
 /** A pack the worker has loaded, and how it runs it. */
 export interface LoadedPack {
@@ -71,6 +73,9 @@ export interface WorkerApi {
   tokenize(image: RgbaImage): Promise<TokenMap>;
   /** A token grid back to pixels through one decoder (stage 2 samples with `seed` and the pack's settings). */
   reconstruct(tokens: number[], decoder: DecoderKind, seed: number): Promise<RgbaImage>;
+  /** How the stage-1 GPT reads a token grid after each start (a class, or null): each code's
+   *  log-probability and the `top` codes it expected at each position. */
+  scoreGrid(codes: number[], starts: (number | null)[], top?: number, path?: GenerationPath): Promise<GridScore[]>;
   /** Live WebGPU buffers (count and bytes); null where there is no WebGPU. */
   gpuMemory(): GpuMemory | null;
   /** Be told when the worker leaves WebGPU for WASM on its own (device lost, failing runs). */

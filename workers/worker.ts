@@ -199,6 +199,10 @@ const api: WorkerApi = {
     return Comlink.transfer(image, [image.data.buffer as ArrayBuffer]);
   },
 
+  scoreGrid(codes, starts, top, path) {
+    return requireEngine().scoreGrid(codes, starts, top, path);
+  },
+
   gpuMemory() {
     return gpuMemory();
   },

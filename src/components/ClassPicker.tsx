@@ -1,5 +1,6 @@
 // The class to generate: a plain list for small packs; with many classes (ImageNet's 1000 in a
 // converted official pack) a search box narrows the list as you type.
+import { NativeSelect, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { listedClasses, matchClasses } from '../classSearch';
 
@@ -22,35 +23,37 @@ export function ClassPicker({
   return (
     <>
       {classes.length >= SEARCH_FROM && (
-        <label>
-          Find class
-          <input
-            type="search"
-            value={query}
-            placeholder={`${classes.length} classes`}
-            onChange={(e) => {
-              setQuery(e.target.value);
-              const [first] = e.target.value.trim() ? matchClasses(classes, e.target.value) : [];
-              if (first) onChange(first.id);
-            }}
-          />
-          <small aria-live="polite">{count === null ? '' : `${count} match${count === 1 ? '' : 'es'}`}</small>
-        </label>
+        <TextInput
+          type="search"
+          label="Find class"
+          value={query}
+          placeholder={`${classes.length} classes`}
+          size="md"
+          description={
+            <span aria-live="polite">{count === null ? '' : `${count} match${count === 1 ? '' : 'es'}`}</span>
+          }
+          onChange={(e) => {
+            const text = e.currentTarget.value;
+            setQuery(text);
+            const [first] = text.trim() ? matchClasses(classes, text) : [];
+            if (first) onChange(first.id);
+          }}
+        />
       )}
-      <label>
-        Class
-        <select
-          value={value ?? 'none'}
-          onChange={(e) => onChange(e.target.value === 'none' ? null : Number(e.target.value))}
-        >
-          {unconditional && <option value="none">unconditional</option>}
-          {listedClasses(classes, query, value).map(({ name, id }) => (
-            <option key={id} value={id}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <NativeSelect
+        label="Class"
+        size="md"
+        miw={200}
+        value={value === null ? 'none' : String(value)}
+        onChange={(e) => onChange(e.currentTarget.value === 'none' ? null : Number(e.currentTarget.value))}
+      >
+        {unconditional && <option value="none">unconditional</option>}
+        {listedClasses(classes, query, value).map(({ name, id }) => (
+          <option key={id} value={id}>
+            {name}
+          </option>
+        ))}
+      </NativeSelect>
     </>
   );
 }

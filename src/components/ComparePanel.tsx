@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { Alert, Button, Group, NativeSelect, NumberInput, Paper, Text, TextInput, Title } from '@mantine/core';
+import { type FormEvent, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { PackManifest } from '../../workers/protocol';
 import { downloadBlob } from '../blobUrls';
@@ -84,10 +85,18 @@ export function ComparePanel() {
   const m = pack.manifest;
   return (
     <section aria-labelledby="compare-title">
-      <h2 id="compare-title">Compare</h2>
-      <form
-        className="controls"
-        onSubmit={(e) => {
+      <Title order={2} id="compare-title" mt="md" mb="xs">
+        Compare
+      </Title>
+      <Text c="dimmed" mb="md" maw={720}>
+        Pin samples from Generate to keep them side by side, or sweep one setting across columns with the same seeds
+        down the rows, to see what that setting does.
+      </Text>
+      <Paper
+        component="form"
+        withBorder
+        p="md"
+        onSubmit={(e: FormEvent) => {
           e.preventDefault();
           const parsed = parseValues(
             setting,
@@ -100,63 +109,60 @@ export function ComparePanel() {
           void sweep(setting, parsed, rows);
         }}
       >
-        <label>
-          Sweep
-          <select value={setting} onChange={(e) => setSetting(e.target.value as SweepSetting)}>
-            {SWEEP_SETTINGS.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Values (comma-separated)
-          <input
-            type="text"
+        <Group align="end" gap="md" wrap="wrap">
+          <NativeSelect
+            label="Sweep"
+            size="md"
+            value={setting}
+            onChange={(e) => setSetting(e.currentTarget.value as SweepSetting)}
+            data={[...SWEEP_SETTINGS]}
+          />
+          <TextInput
+            label="Values (comma-separated)"
+            size="md"
             value={values}
-            onChange={(e) => setValues(e.target.value)}
+            onChange={(e) => setValues(e.currentTarget.value)}
             aria-invalid={problem !== null}
           />
-        </label>
-        <label>
-          Seeds (rows)
-          <input
-            type="number"
+          <NumberInput
+            label="Seeds (rows)"
+            size="md"
+            w={130}
             min={1}
             max={8}
+            allowDecimal={false}
             value={rows}
-            onChange={(e) => {
-              const v = e.target.valueAsNumber;
-              if (Number.isInteger(v) && v >= 1 && v <= 8) setRows(v);
+            onChange={(v) => {
+              const n = Number(v);
+              if (Number.isInteger(n) && n >= 1 && n <= 8) setRows(n);
             }}
           />
-        </label>
-        <button type="submit" disabled={busy}>
-          Run sweep
-        </button>
-      </form>
+          <Button type="submit" size="md" disabled={busy}>
+            Run sweep
+          </Button>
+        </Group>
+      </Paper>
       {problem && (
-        <p role="alert" className="error" data-testid="sweep-problem">
+        <Alert color="red" role="alert" mt="sm" data-testid="sweep-problem">
           {problem}
-        </p>
+        </Alert>
       )}
-      <div className="controls">
-        <button
-          type="button"
+      <Group gap="sm" mt="md" wrap="wrap">
+        <Button
+          variant="default"
           disabled={!board.pins.length && !board.sweeps.length}
           onClick={() => renderBoard(board).toBlob((b) => b && downloadBlob('digit-board.png', b))}
         >
           Export PNG
-        </button>
-        <button
-          type="button"
+        </Button>
+        <Button
+          variant="default"
           onClick={() =>
             downloadBlob('digit-board.json', new Blob([boardToJson(board)], { type: 'application/json' }))
           }
         >
           Export JSON
-        </button>
+        </Button>
         <label className="file-button">
           Import JSON
           <input
@@ -170,13 +176,18 @@ export function ComparePanel() {
             }}
           />
         </label>
-        <button type="button" onClick={clearBoard} disabled={!board.pins.length && !board.sweeps.length}>
+        <Button
+          variant="default"
+          color="red"
+          onClick={clearBoard}
+          disabled={!board.pins.length && !board.sweeps.length}
+        >
           Clear board
-        </button>
-        <span className="backend" role="status" data-testid="board-saved" data-saved={boardSaving ? 'no' : 'yes'}>
+        </Button>
+        <Text size="sm" c="dimmed" role="status" data-testid="board-saved" data-saved={boardSaving ? 'no' : 'yes'}>
           {boardSaving ? 'Saving the board…' : 'Board kept in this browser'}
-        </span>
-      </div>
+        </Text>
+      </Group>
       <ul className="gallery" aria-label="pinned samples" data-testid="pins">
         {board.pins.map((p) => (
           <li key={p.id} data-testid="pin" data-tokens={p.tokens.join(',')}>

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 // The store in slices: a progress tick re-renders the progress, not the Generate form.
 import { readFileSync } from 'node:fs';
+import { MantineProvider } from '@mantine/core';
 import { act, Profiler } from 'react';
 import { createRoot } from 'react-dom/client';
 import { describe, expect, it, vi } from 'vitest';
@@ -29,12 +30,14 @@ describe('the Generate page reads the store in slices', () => {
     const root = createRoot(document.createElement('div'));
     await act(async () => {
       root.render(
-        <Profiler id="page" onRender={() => renders.page++}>
-          <GeneratePanel />
-          <Profiler id="form" onRender={() => renders.form++}>
-            <GenerateForm />
+        <MantineProvider>
+          <Profiler id="page" onRender={() => renders.page++}>
+            <GeneratePanel />
+            <Profiler id="form" onRender={() => renders.form++}>
+              <GenerateForm />
+            </Profiler>
           </Profiler>
-        </Profiler>,
+        </MantineProvider>,
       );
     });
     const tick = (done: number) => ({

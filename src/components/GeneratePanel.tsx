@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { Button, Card, Checkbox, Group, NativeSelect, Paper, Progress, SimpleGrid, Text, Title } from '@mantine/core';
+import { type FormEvent, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { downloadBlob, pngBlob } from '../blobUrls';
 import { classCaption } from '../board';
@@ -6,41 +7,10 @@ import { addPngText } from '../pngText';
 import { MAX_BATCH, type Settings, settingsToUrl } from '../settings';
 import { useApp } from '../store';
 import { ClassPicker } from './ClassPicker';
+import { DECODER_HELP, DECODER_NAMES } from './decoders';
 import { RgbaCanvas } from './RgbaCanvas';
+import { SETTING_HELP, SettingField } from './SettingField';
 import { TokenGrid } from './TokenGrid';
-
-function NumberField({
-  label,
-  value,
-  min,
-  max,
-  step,
-  onChange,
-}: {
-  label: string;
-  value: number;
-  min: number;
-  max: number;
-  step: number;
-  onChange(v: number): void;
-}) {
-  return (
-    <label>
-      {label}
-      <input
-        type="number"
-        value={value}
-        min={min}
-        max={max}
-        step={step}
-        onChange={(e) => {
-          const v = e.target.valueAsNumber;
-          if (Number.isFinite(v) && v >= min && v <= max) onChange(v);
-        }}
-      />
-    </label>
-  );
-}
 
 const randomSeed = () => crypto.getRandomValues(new Uint32Array(1))[0];
 
@@ -66,7 +36,13 @@ export function GeneratePanel() {
   if (!ready) return null;
   return (
     <section aria-labelledby="generate-title">
-      <h2 id="generate-title">Generate</h2>
+      <Title order={2} id="generate-title" mt="md" mb="xs">
+        Generate
+      </Title>
+      <Text c="dimmed" mb="md" maw={720}>
+        Pick a class and press Generate: a GPT writes the image as a grid of tokens, one at a time, each a number
+        standing for a kind of patch; a decoder then paints the grid into pixels.
+      </Text>
       <GenerateForm />
       <GenerationProgress />
       <Gallery />
@@ -92,110 +68,137 @@ export function GenerateForm() {
   const maxBatch = Math.min(MAX_BATCH, pack.batchLimit.max ?? MAX_BATCH);
   const noClassDropout = m.class_dropout === false && m.classes !== null;
   return (
-    <form
-      className="controls"
-      onSubmit={(e) => {
+    <Paper
+      component="form"
+      withBorder
+      p="md"
+      onSubmit={(e: FormEvent) => {
         e.preventDefault();
         if (!seedLocked) update({ seed: randomSeed() });
         void generate();
       }}
     >
-      <ClassPicker
-        classes={m.classes ?? []}
-        value={settings.classId}
-        onChange={(classId) => update({ classId })}
-        unconditional={!noClassDropout}
-      />
-      <NumberField
-        label="Seed"
-        value={settings.seed}
-        min={0}
-        max={0xffffffff}
-        step={1}
-        onChange={(seed) => update({ seed })}
-      />
-      <button
-        type="button"
-        aria-label="random seed"
-        title="random seed"
-        onClick={() => update({ seed: randomSeed() })}
-      >
-        Random
-      </button>
-      <label title="unlocked: every Generate draws a new seed">
-        <input type="checkbox" checked={seedLocked} onChange={(e) => setSeedLocked(e.target.checked)} />
-        lock seed
-      </label>
-      <NumberField
-        label="Batch"
-        value={settings.batch}
-        min={1}
-        max={maxBatch}
-        step={1}
-        onChange={(batch) => update({ batch })}
-      />
-      {maxBatch < MAX_BATCH && (
-        <small data-testid="batch-limit">
-          Batch of {maxBatch} at most: {pack.batchLimit.why}.
-        </small>
-      )}
-      <NumberField
-        label="Temperature"
-        value={settings.temperature}
-        min={0}
-        max={10}
-        step={0.05}
-        onChange={(temperature) => update({ temperature })}
-      />
-      <NumberField
-        label="Top-k"
-        value={settings.topK}
-        min={0}
-        max={m.codebook.size}
-        step={1}
-        onChange={(topK) => update({ topK })}
-      />
-      <NumberField
-        label="Top-p"
-        value={settings.topP}
-        min={0.01}
-        max={1}
-        step={0.01}
-        onChange={(topP) => update({ topP })}
-      />
-      {noClassDropout ? (
-        <small data-testid="no-guidance">
-          No guidance or unconditional samples: this model was trained without class dropout.
-        </small>
-      ) : (
-        <NumberField
-          label="Guidance"
-          value={settings.guidance}
-          min={0}
-          max={20}
-          step={0.1}
-          onChange={(guidance) => update({ guidance })}
+      <Group align="end" gap="md" wrap="wrap">
+        <ClassPicker
+          classes={m.classes ?? []}
+          value={settings.classId}
+          onChange={(classId) => update({ classId })}
+          unconditional={!noClassDropout}
         />
-      )}
-      <label>
-        Decoder
-        <select value={settings.decoder} onChange={(e) => update({ decoder: e.target.value as 'ar-vq' | 'direct' })}>
-          {m.decoders.map((d) => (
-            <option key={d} value={d}>
-              {d}
-            </option>
-          ))}
-        </select>
-      </label>
-      <button type="submit" disabled={busy}>
-        {busy ? 'Generating…' : 'Generate'}
-      </button>
-      {busy && running && (
-        <button type="button" onClick={stop}>
-          Stop
-        </button>
-      )}
-    </form>
+        <NativeSelect
+          label="Decoder"
+          value={settings.decoder}
+          onChange={(e) => update({ decoder: e.currentTarget.value as 'ar-vq' | 'direct' })}
+          data={m.decoders.map((d) => ({ value: d, label: DECODER_NAMES[d] ?? d }))}
+          size="md"
+          description={DECODER_HELP[settings.decoder]}
+          maw={340}
+        />
+      </Group>
+      <Group align="end" gap="md" wrap="wrap" mt="md">
+        <SettingField
+          label="Seed"
+          help={SETTING_HELP.seed}
+          value={settings.seed}
+          min={0}
+          max={0xffffffff}
+          step={1}
+          onChange={(seed) => update({ seed })}
+        />
+        <Button
+          variant="default"
+          h={44}
+          aria-label="random seed"
+          title="random seed"
+          onClick={() => update({ seed: randomSeed() })}
+        >
+          Random
+        </Button>
+        <Checkbox
+          wrapperProps={{ 'data-tap-target': true }}
+          mih={44}
+          styles={{ body: { alignItems: 'center', minHeight: 44 } }}
+          label="lock seed"
+          title="unlocked: every Generate draws a new seed"
+          checked={seedLocked}
+          onChange={(e) => setSeedLocked(e.currentTarget.checked)}
+        />
+        <SettingField
+          label="Batch"
+          help={SETTING_HELP.batch}
+          value={settings.batch}
+          min={1}
+          max={maxBatch}
+          step={1}
+          onChange={(batch) => update({ batch })}
+        />
+        {maxBatch < MAX_BATCH && (
+          <Text size="sm" c="dimmed" data-testid="batch-limit">
+            Batch of {maxBatch} at most: {pack.batchLimit.why}.
+          </Text>
+        )}
+      </Group>
+      <Group align="end" gap="lg" wrap="wrap" mt="md">
+        <SettingField
+          label="Temperature"
+          help={SETTING_HELP.temperature}
+          value={settings.temperature}
+          min={0}
+          max={10}
+          sliderMax={2}
+          step={0.05}
+          slider
+          onChange={(temperature) => update({ temperature })}
+        />
+        <SettingField
+          label="Top-k"
+          help={SETTING_HELP.topK}
+          value={settings.topK}
+          min={0}
+          max={m.codebook.size}
+          step={1}
+          slider
+          onChange={(topK) => update({ topK })}
+        />
+        <SettingField
+          label="Top-p"
+          help={SETTING_HELP.topP}
+          value={settings.topP}
+          min={0.01}
+          max={1}
+          step={0.01}
+          slider
+          onChange={(topP) => update({ topP })}
+        />
+        {noClassDropout ? (
+          <Text size="sm" c="dimmed" data-testid="no-guidance">
+            No guidance or unconditional samples: this model was trained without class dropout.
+          </Text>
+        ) : (
+          <SettingField
+            label="Guidance"
+            help={SETTING_HELP.guidance}
+            value={settings.guidance}
+            min={0}
+            max={20}
+            sliderMax={5}
+            step={0.1}
+            slider
+            onChange={(guidance) => update({ guidance })}
+          />
+        )}
+      </Group>
+      <Group mt="lg" gap="sm">
+        <Button type="submit" size="md" disabled={busy}>
+          {busy ? 'Generating…' : 'Generate'}
+        </Button>
+        {busy && running && (
+          <Button variant="default" size="md" onClick={stop}>
+            Stop
+          </Button>
+        )}
+      </Group>
+    </Paper>
   );
 }
 
@@ -205,47 +208,75 @@ function GenerationProgress() {
   );
   if (!progress) return null;
   return (
-    <>
-      <p role="status">
+    <Paper withBorder p="md" mt="md">
+      <Text role="status" size="sm">
         {progress.stage === 'stage1' ? 'DiGIT tokens' : 'VQ tokens'} {progress.done}/{progress.total}
         {' · '}
         {progress.tokensPerSecond.toFixed(0)} tokens/s · {progress.etaSeconds.toFixed(1)} s left
-      </p>
+      </Text>
+      <Progress value={(100 * progress.done) / Math.max(1, progress.total)} mt="xs" aria-hidden="true" />
       <div className="token-map">
-        <TokenGrid tokens={progress.tokens[0]} cols={cols} testId="live-tokens" displaySize={128} />
+        <figure>
+          <TokenGrid tokens={progress.tokens[0]} cols={cols} testId="live-tokens" displaySize={192} />
+          <figcaption>The first image&rsquo;s tokens so far</figcaption>
+        </figure>
         {preview && (
-          <RgbaCanvas image={preview} label="preview of the first image so far" testId="preview" displaySize={128} />
+          <figure>
+            <RgbaCanvas image={preview} label="preview of the first image so far" testId="preview" displaySize={192} />
+            <figcaption>Painted so far</figcaption>
+          </figure>
         )}
       </div>
-    </>
+    </Paper>
   );
 }
 
 function Gallery() {
   const { samples, pin } = useApp(useShallow((s) => ({ samples: s.samples, pin: s.pin })));
+  if (!samples.length) return null;
   return (
-    <ul className="gallery" aria-label="generated images">
+    <SimpleGrid
+      component="ul"
+      cols={{ base: 2, sm: 3, lg: 4 }}
+      spacing="md"
+      mt="md"
+      className="sample-grid"
+      aria-label="generated images"
+    >
       {samples.map((s) => (
-        <li key={s.id} data-testid="sample" data-seed={s.settings.seed} data-tokens={s.tokens.join(',')}>
+        <Card
+          component="li"
+          withBorder
+          padding="sm"
+          key={s.id}
+          data-testid="sample"
+          data-seed={s.settings.seed}
+          data-tokens={s.tokens.join(',')}
+        >
           <RgbaCanvas
             image={s.image}
             testId={`sample-${s.id}`}
             label={`sample, ${s.settings.pack}, seed ${s.settings.seed}, ${classCaption(s)}`}
+            fluid
           />
-          <small>
+          <Text component="small" size="sm" mt="xs">
             seed {s.settings.seed} · {classCaption(s)}
-          </small>
-          <button
-            type="button"
-            onClick={() => savePng(`sample-${s.id}`, `${s.settings.pack}-seed${s.settings.seed}.png`, s.settings)}
-          >
-            Save PNG
-          </button>
-          <button type="button" onClick={() => pin(s)}>
-            Pin
-          </button>
-        </li>
+          </Text>
+          <Group gap="xs" mt="xs">
+            <Button
+              variant="default"
+              size="xs"
+              h={{ base: 44, sm: 36 }}
+              onClick={() => savePng(`sample-${s.id}`, `${s.settings.pack}-seed${s.settings.seed}.png`, s.settings)}
+            >
+              Save PNG
+            </Button>
+            <Button variant="light" size="xs" h={{ base: 44, sm: 36 }} onClick={() => pin(s)}>
+              Pin
+            </Button>
+          </Group>
+        </Card>
       ))}
-    </ul>
+    </SimpleGrid>
   );
 }

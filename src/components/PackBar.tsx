@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { Button, Group, NativeSelect, Paper, Stack, Text, TextInput } from '@mantine/core';
+import { type FormEvent, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../store';
 import { LoadingProgress } from './LoadingProgress';
@@ -21,14 +22,17 @@ export function PackBar() {
   );
   const [url, setUrl] = useState('');
   const custom = settings && !packs.some((p) => p.id === settings.pack) ? settings.pack : null;
+  const size = pack ? Object.values(pack.manifest.graphs).reduce((sum, g) => sum + (g?.bytes ?? 0), 0) / 1e6 : 0;
   return (
-    <section className="pack-bar" aria-label="model pack">
-      <label>
-        Pack{' '}
-        <select
+    <Paper component="section" withBorder p="md" className="pack-bar" aria-label="model pack">
+      <Group align="end" gap="md" wrap="wrap">
+        <NativeSelect
+          label="Pack"
+          size="md"
+          miw={180}
           value={settings?.pack ?? ''}
           disabled={busy}
-          onChange={(e) => loadPack(e.target.value, settings?.backend ?? 'auto')}
+          onChange={(e) => loadPack(e.currentTarget.value, settings?.backend ?? 'auto')}
         >
           {packs.map((p) => (
             <option key={p.id} value={p.id}>
@@ -36,60 +40,80 @@ export function PackBar() {
             </option>
           ))}
           {custom && <option value={custom}>{custom}</option>}
-        </select>
-      </label>
-      <form
-        className="pack-url"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const folder = url.trim();
-          if (folder) void loadPack(folder.endsWith('/') ? folder : `${folder}/`, settings?.backend ?? 'auto');
-        }}
-      >
-        <label>
-          Pack URL (a folder with pack.json)
-          <input type="url" value={url} placeholder="https://…/my-pack/" onChange={(e) => setUrl(e.target.value)} />
-        </label>
-        <button type="submit" disabled={busy || !url.trim()}>
-          Load
-        </button>
-      </form>
-      <label>
-        Backend{' '}
-        <select
+        </NativeSelect>
+        <NativeSelect
+          label="Backend"
+          size="md"
           value={settings?.backend ?? 'auto'}
           disabled={busy || !settings}
-          onChange={(e) => settings && loadPack(settings.pack, e.target.value as 'auto' | 'webgpu' | 'wasm')}
-        >
-          <option value="auto">auto</option>
-          <option value="webgpu">WebGPU</option>
-          <option value="wasm">WASM</option>
-        </select>
-      </label>
-      <label className="file-button" title="a pack folder on this computer, e.g. one the converter wrote">
-        Open a pack folder
-        <input
-          type="file"
-          multiple
-          data-testid="pack-folder"
-          disabled={busy}
-          {...{ webkitdirectory: '' }}
-          onChange={(e) => {
-            void openFolder([...(e.target.files ?? [])]);
-            e.target.value = '';
-          }}
+          onChange={(e) => settings && loadPack(settings.pack, e.currentTarget.value as 'auto' | 'webgpu' | 'wasm')}
+          data={[
+            { value: 'auto', label: 'auto' },
+            { value: 'webgpu', label: 'WebGPU' },
+            { value: 'wasm', label: 'WASM' },
+          ]}
         />
-      </label>
+        {pack && (
+          <Stack gap={0} style={{ flex: '1 1 320px' }}>
+            <Text fw={600}>{pack.manifest.title}</Text>
+            <Text size="sm" c="dimmed">
+              Trained on {pack.manifest.provenance.data} · {size.toFixed(1)} MB
+            </Text>
+          </Stack>
+        )}
+      </Group>
       <LoadingProgress />
       {pack && (
-        <span className="backend" data-testid="backend" data-backend={pack.backend}>
-          {pack.manifest.title} · {pack.backend === 'webgpu' ? 'WebGPU' : `WASM, ${pack.threads} thread(s)`} —{' '}
-          {pack.backendReason}
+        <Text size="sm" c="dimmed" mt="xs" className="backend" data-testid="backend" data-backend={pack.backend}>
+          {pack.backend === 'webgpu' ? 'WebGPU' : `WASM, ${pack.threads} thread(s)`} — {pack.backendReason}
           {' · '}
           <span data-testid="pack-origin">{pack.cached.length ? 'from the browser cache' : 'downloaded'}</span>
           {pack.storeSkipped && ` (${pack.storeSkipped})`}
-        </span>
+        </Text>
       )}
+      <details className="more-packs">
+        <summary>Load a pack from elsewhere</summary>
+        <Group align="end" gap="md" wrap="wrap" mt="xs">
+          <Group
+            component="form"
+            align="end"
+            gap="xs"
+            className="pack-url"
+            onSubmit={(e: FormEvent) => {
+              e.preventDefault();
+              const folder = url.trim();
+              if (folder) void loadPack(folder.endsWith('/') ? folder : `${folder}/`, settings?.backend ?? 'auto');
+            }}
+          >
+            <TextInput
+              type="url"
+              label="Pack URL (a folder with pack.json)"
+              value={url}
+              placeholder="https://…/my-pack/"
+              onChange={(e) => setUrl(e.currentTarget.value)}
+              miw={300}
+              size="md"
+            />
+            <Button type="submit" h={42} disabled={busy || !url.trim()}>
+              Load
+            </Button>
+          </Group>
+          <label className="file-button" title="a pack folder on this computer, e.g. one the converter wrote">
+            Open a pack folder
+            <input
+              type="file"
+              multiple
+              data-testid="pack-folder"
+              disabled={busy}
+              {...{ webkitdirectory: '' }}
+              onChange={(e) => {
+                void openFolder([...(e.target.files ?? [])]);
+                e.target.value = '';
+              }}
+            />
+          </label>
+        </Group>
+      </details>
       <PackCards />
       {pack && (
         <details className="capabilities">
@@ -120,6 +144,6 @@ export function PackBar() {
           </ul>
         </details>
       )}
-    </section>
+    </Paper>
   );
 }

@@ -5,11 +5,13 @@ interface Props {
   image: RgbaImage;
   label: string;
   displaySize?: number;
+  /** Fill the width of its container (a square), instead of displaySize. */
+  fluid?: boolean;
   testId?: string;
 }
 
 /** An RGBA image drawn 1:1 into a canvas, shown scaled up with crisp pixels. */
-export function RgbaCanvas({ image, label, displaySize = 192, testId }: Props) {
+export function RgbaCanvas({ image, label, displaySize = 192, fluid, testId }: Props) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const ctx = ref.current?.getContext('2d');
@@ -24,7 +26,7 @@ export function RgbaCanvas({ image, label, displaySize = 192, testId }: Props) {
       aria-label={label}
       data-testid={testId}
       className="pixels"
-      style={{ width: displaySize, height: displaySize }}
+      style={fluid ? { width: '100%', aspectRatio: '1', height: 'auto' } : { width: displaySize, height: displaySize }}
     />
   );
 }

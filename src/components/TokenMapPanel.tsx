@@ -1,6 +1,8 @@
-import { useEffect, useState } from 'react';
+import { Button, Text, Title } from '@mantine/core';
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { type TokenMapState, useApp } from '../store';
+import { DECODER_HELP } from './decoders';
 import { ExamplePicker } from './ExamplePicker';
 import { RgbaCanvas } from './RgbaCanvas';
 import { TokenExemplars } from './TokenExemplars';
@@ -8,14 +10,6 @@ import { TokenGrid } from './TokenGrid';
 
 const COMPLETIONS = 4;
 const SHOWN = 192;
-
-/** What each pixel decoder is, in one line. */
-export const DECODER_HELP: Record<string, string> = {
-  direct: 'direct: a decoder trained to paint pixels straight from the DiGIT tokens, in one pass',
-  'ar-vq':
-    "ar-vq, the paper's path: a second GPT translates the DiGIT tokens into a VQ autoencoder's tokens, " +
-    'which its decoder paints',
-};
 
 /** The picture as given, with the square the encoder sees outlined. */
 function CropView({ source }: { source: TokenMapState['source'] }) {
@@ -54,18 +48,6 @@ export function TokenMapPanel() {
   const [over, setOver] = useState(false);
   const [selected, setSelected] = useState<number | null>(null);
   const [rows, setRows] = useState(2);
-  useEffect(() => {
-    // an image pasted anywhere on the page goes to the token map
-    const onPaste = (e: ClipboardEvent) => {
-      const file = Array.from(e.clipboardData?.files ?? []).find((f) => f.type.startsWith('image/'));
-      if (!file) return;
-      e.preventDefault();
-      setSelected(null);
-      void tokenizeFile(file);
-    };
-    window.addEventListener('paste', onPaste);
-    return () => window.removeEventListener('paste', onPaste);
-  }, [tokenizeFile]);
   if (!pack) return null;
   const m = pack.manifest;
   const first = (files: FileList | null) => {
@@ -76,7 +58,12 @@ export function TokenMapPanel() {
   const keep = Math.min(rows, m.grid.h - 1);
   return (
     <section aria-labelledby="tokens-title">
-      <h2 id="tokens-title">Token map</h2>
+      <Title order={2} id="tokens-title" mt="md" mb="xs">
+        Token map
+      </Title>
+      <Text c="dimmed" mb="md" maw={720}>
+        See an image the way the GPT does: as a grid of tokens, each the number of a cluster of similar patches.
+      </Text>
       <label
         className={`drop-zone${over ? ' over' : ''}`}
         data-testid="drop-zone"
@@ -154,7 +141,9 @@ export function TokenMapPanel() {
               <TokenExemplars token={selected} atlas={pack.exemplars} entry={m.exemplars} />
             </>
           )}
-          <h3>Rebuilt from the tokens</h3>
+          <Title order={3} size="h4" mt="lg">
+            Rebuilt from the tokens
+          </Title>
           <p>
             The tokens alone, painted back into pixels. What survives is what the tokens kept: the layout and the kind
             of thing, not every pixel.
@@ -176,9 +165,11 @@ export function TokenMapPanel() {
               </figure>
             ))}
           </div>
-          <h3>Complete from a prefix</h3>
+          <Title order={3} size="h4" mt="lg">
+            Complete from a prefix
+          </Title>
           <form
-            className="controls"
+            className="prefix-form"
             onSubmit={(e) => {
               e.preventDefault();
               void completeFromPrefix(keep, COMPLETIONS);
@@ -194,9 +185,9 @@ export function TokenMapPanel() {
                 onChange={(e) => setRows(e.target.valueAsNumber)}
               />
             </label>
-            <button type="submit" disabled={busy}>
+            <Button type="submit" disabled={busy}>
               Complete ×{COMPLETIONS}
-            </button>
+            </Button>
           </form>
           {tokenMap.completions && (
             <div className="completions" data-testid="completions" data-rows={tokenMap.completions.rows}>

@@ -85,6 +85,38 @@ describe('graphs match PyTorch', () => {
     });
   }
 
+  it("scoreGrid: each code's log-probability equals the log-softmax of PyTorch's logits within 1e-4", async () => {
+    const c = golden.stage1;
+    const [, length, vocab] = c.shape;
+    const { stage1_code_offset: lo } = engine.manifest.tokens;
+    const k = engine.manifest.codebook.size;
+    const grid = golden.quantizer.tokens[0];
+    const flipped = [...grid].reverse();
+    // golden.stage1 fed the grid after class 1 (row 0) and the flipped grid unconditionally (row 1)
+    const [byClass] = await engine.scoreGrid(grid, [1], 3);
+    const [unconditional] = await engine.scoreGrid(flipped, [null]);
+    const expected = (row: number, codes: number[]) =>
+      codes.map((code, t) => {
+        const logits = c.logits.slice((row * length + t) * vocab + lo, (row * length + t) * vocab + lo + k);
+        const max = Math.max(...logits);
+        return logits[code] - max - Math.log(logits.reduce((sum, x) => sum + Math.exp(x - max), 0));
+      });
+    expect(maxAbsDiff(byClass.logProbs, expected(0, grid))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(unconditional.logProbs, expected(1, flipped))).toBeLessThan(1e-4);
+    expect(byClass.total).toBeCloseTo(
+      expected(0, grid).reduce((a, b) => a + b, 0),
+      3,
+    );
+    // the first candidate is PyTorch's likeliest code; candidates come likeliest first
+    for (const [t, top] of byClass.top.entries()) {
+      const logits = c.logits.slice(t * vocab + lo, t * vocab + lo + k);
+      expect(top.map((x) => x.code)[0]).toBe(logits.indexOf(Math.max(...logits)));
+      expect(top).toHaveLength(3);
+      expect(top[0].p).toBeGreaterThanOrEqual(top[1].p);
+      expect(top[1].p).toBeGreaterThanOrEqual(top[2].p);
+    }
+  });
+
   for (const name of ['vq_decoder', 'direct_decoder'] as const) {
     it(`${name}: pixels within 1e-4`, async () => {
       const c = golden[name];

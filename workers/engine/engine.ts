@@ -11,6 +11,7 @@ import { type LoadProgress, type PackFiles, readPack } from './readPack';
 import { imageRng, type Rng } from './rng';
 import { drawToken, type IdRange, type SamplingSettings, settingsFromPack } from './sampling';
 import { type Priority, Scheduler } from './scheduler';
+import { type GridScore, logSoftmaxRange, topCandidates } from './scoring';
 import { createSessions, type Sessions } from './sessions';
 
 /** How a generation makes pixels: a stage-1 GPT over DiGIT codes, then one of the pack's
@@ -66,6 +67,9 @@ interface Sampled {
 }
 
 export type { GenerateProgress } from './progress';
+
+/** Start tokens scored in one batch by scoreGrid (a 1000-class pack runs in chunks). */
+const SCORE_BATCH = 32;
 
 export interface TokenMap {
   tokens: number[];
@@ -415,6 +419,58 @@ export class Engine {
     const { image } = await this.run(graph, { tokens: int64(tokens.flat(), [tokens.length, n]) }, priority);
     const data = image.data as Float32Array;
     return tokens.map((_, i) => tensorDataToRgba(data, i, this.manifest.image.channels, this.size));
+  }
+
+  /** Teacher-force a grid of stage-1 codes (DiGIT's, or VQ codes for 'vq-gpt') through the
+   *  stage-1 GPT after each start token (a class, or null: the unconditional start), several
+   *  starts to a batch: how likely each code was, and the `top` codes the GPT expected there. */
+  async scoreGrid(codes: number[], starts: (number | null)[], top = 0, path: GenerationPath = 'direct') {
+    const { runner, codeOffset, classOffset, codes: k } = this.stage1For(path);
+    const m = this.manifest;
+    const n = gridTokens(m);
+    if (codes.length !== n) throw new Error(`a grid has ${n} codes, got ${codes.length}`);
+    if (!codes.every((c) => Number.isInteger(c) && c >= 0 && c < k)) throw new Error(`codes must be 0…${k - 1}`);
+    for (const c of starts) {
+      if (c !== null && (!m.classes || c < 0 || c >= m.classes.length))
+        throw new Error(`class ${c} is not in this pack`);
+    }
+    return this.afterGenerations(async () => {
+      const scores: GridScore[] = [];
+      for (let from = 0; from < starts.length; from += SCORE_BATCH) {
+        const chunk = starts.slice(from, from + SCORE_BATCH);
+        const rows = chunk.map((c) => ({
+          classId: c,
+          logProbs: [] as number[],
+          total: 0,
+          top: [] as GridScore['top'],
+        }));
+        runner.reset(chunk.length);
+        try {
+          const vocab = runner.spec.vocab_size;
+          let logits = await runner.feed(
+            chunk.map((c) => [c === null ? m.tokens.bos : classOffset + c]),
+            0,
+          );
+          for (let pos = 0; pos < n; pos++) {
+            rows.forEach((row, b) => {
+              const lp = logSoftmaxRange(logits.subarray(b * vocab, (b + 1) * vocab), codeOffset, codeOffset + k);
+              row.logProbs.push(lp[codes[pos]]);
+              row.total += lp[codes[pos]];
+              row.top.push(topCandidates(lp, top));
+            });
+            if (pos + 1 < n)
+              logits = await runner.step(
+                chunk.map(() => codeOffset + codes[pos]),
+                pos + 1,
+              );
+          }
+        } finally {
+          runner.release();
+        }
+        scores.push(...rows);
+      }
+      return scores;
+    });
   }
 
   /** Release every session once the queued generations and runs are through. */
