@@ -176,7 +176,6 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     it('answers a non-image file with a clear message and keeps the gallery and token map', async () => {
       await openPage(page, 'Generate');
       const samples = await page.locator('[data-testid=sample]').count();
-      expect(samples).toBeGreaterThan(0);
       await openPage(page, 'Token map');
       await page.setInputFiles('[data-testid=file-input]', {
         name: 'notes.txt',

@@ -111,7 +111,7 @@ describe('compare board', () => {
     await expect
       .poll(() => page.textContent('[data-testid=error]'))
       .toMatch(/Could not load pack .*no-such-pack.*not JSON \(the server sent HTML/);
-    expect(await page.textContent('[data-testid=backend]')).toContain('Fixture');
+    expect(await page.textContent('[data-testid=pack-title]')).toContain('Fixture');
     expect(await boardState(page)).toEqual(before);
     await openPage(page, 'Generate');
     const samples = await page.locator('[data-testid=sample]').count();
@@ -132,7 +132,7 @@ describe('compare board', () => {
     await page.getByLabel('Values (comma-separated)').fill('fixture-tiny, nowhere');
     await page.getByRole('button', { name: 'Run sweep' }).click();
     expect(await page.textContent('[data-testid=sweep-problem]')).toContain("'nowhere' is not a listed pack");
-    const title = await page.textContent('[data-testid=backend]');
+    const title = await page.textContent('[data-testid=pack-title]');
     await openPage(page, 'Token map');
     await page.setInputFiles('[data-testid=file-input]', {
       name: 'example.png',
@@ -150,7 +150,7 @@ describe('compare board', () => {
       .poll(async () => await last.locator('[data-testid=sweep-cell][data-filled=yes]').count(), { timeout: 120_000 })
       .toBe(4);
     expect(await last.locator('thead th').allTextContents()).toEqual(['seed', 'fashion-mini', 'fixture-tiny']);
-    await expect.poll(() => page.textContent('[data-testid=backend]'), { timeout: 60_000 }).toBe(title);
+    await expect.poll(() => page.textContent('[data-testid=pack-title]'), { timeout: 60_000 }).toBe(title);
     expect(await page.getByRole('alert').count()).toBe(0);
     // the token map of the pack it came back to is still there
     await openPage(page, 'Token map');

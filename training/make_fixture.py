@@ -20,6 +20,7 @@ from digit.reference_samples import generation_case, writer_options
 from digit.pipeline import to_uint8
 from digit.sampling import Rng, SamplingSettings, draw_token
 from digit.vq_encoder import nearest_code
+from evaluation.evaluate import class_log_likelihoods
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "public", "models", "fixture-tiny")
@@ -172,6 +173,11 @@ def main():
                 torch.cat([torch.tensor([[ids.bos]]), (batch_tokens[:1, : n - 1] * 2 + 1) + ids.n_special], 1),
             ),
             "baseline_generation": baseline_cases(pipe),
+            # the stage-1 GPT as a classifier: log p(grid | class) of the example's grid, every class
+            "class_scores": {
+                "tokens": tokens[0].tolist(),
+                "log_likelihoods": class_log_likelihoods(pipe.stage1, ids, tokens, len(CLASSES))[0].tolist(),
+            },
         }
     with open(os.path.join(out, "golden.json"), "w") as f:
         json.dump(golden, f)

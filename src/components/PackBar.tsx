@@ -55,7 +55,9 @@ export function PackBar() {
         />
         {pack && (
           <Stack gap={0} style={{ flex: '1 1 320px' }}>
-            <Text fw={600}>{pack.manifest.title}</Text>
+            <Text fw={600} data-testid="pack-title">
+              {pack.manifest.title}
+            </Text>
             <Text size="sm" c="dimmed">
               Trained on {pack.manifest.provenance.data} · {size.toFixed(1)} MB
             </Text>

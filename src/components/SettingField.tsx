@@ -26,31 +26,25 @@ export function SettingField({ label, help, value, min, max, step, slider, slide
   return (
     <Stack gap={4} miw={slider ? 200 : 120} style={{ flex: slider ? '1 1 200px' : '0 1 140px' }}>
       <Group gap="xs" wrap="nowrap" align="end">
-        <NumberInput
-          label={
-            <Tooltip label={help} multiline w={280} withArrow openDelay={200}>
-              <span style={{ whiteSpace: 'nowrap' }}>
-                {label}{' '}
-                <span className="help-dot" aria-hidden="true">
-                  ?
-                </span>
-              </span>
-            </Tooltip>
-          }
-          aria-describedby={helpId}
-          value={value}
-          min={min}
-          max={max}
-          step={step}
-          decimalScale={decimals}
-          allowNegative={min < 0}
-          allowDecimal={step < 1}
-          clampBehavior="none"
-          hideControls
-          onChange={accept}
-          w={slider ? 96 : '100%'}
-          styles={{ input: { minHeight: 44 } }}
-        />
+        <Tooltip label={help} multiline w={280} withArrow openDelay={400} position="top-start">
+          <NumberInput
+            label={label}
+            labelProps={{ title: help, style: { whiteSpace: 'nowrap', cursor: 'help' } }}
+            aria-describedby={helpId}
+            value={value}
+            min={min}
+            max={max}
+            step={step}
+            decimalScale={decimals}
+            allowNegative={min < 0}
+            allowDecimal={step < 1}
+            clampBehavior="none"
+            hideControls
+            onChange={accept}
+            w={slider ? 96 : '100%'}
+            styles={{ input: { minHeight: 44 } }}
+          />
+        </Tooltip>
         {slider && (
           <Slider
             thumbLabel={`${label} slider`}

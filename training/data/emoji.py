@@ -40,7 +40,10 @@ CLASSES = [
     ("fruit & vegetables", [("Food & Drink", "food-fruit"), ("Food & Drink", "food-vegetable")]),
     ("meals & sweets", [("Food & Drink", "food-")]),
     ("drinks & tableware", [("Food & Drink", None)]),
-    ("buildings", [("Travel & Places", "place-building"), ("Travel & Places", "place-religious"), ("Travel & Places", "hotel")]),
+    (
+        "buildings",
+        [("Travel & Places", "place-building"), ("Travel & Places", "place-religious"), ("Travel & Places", "hotel")],
+    ),
     ("landscapes & maps", [("Travel & Places", "place-")]),
     ("vehicles", [("Travel & Places", "transport-")]),
     ("sky & weather", [("Travel & Places", "sky & weather")]),

@@ -106,6 +106,27 @@ def gpt_probe(gpt: GPT, ids: TokenIds, tokens: dict, data, n_classes: int, fit_s
     return [round(linear_probe(a, train_y, b, test_y, n_classes), 4) for a, b in zip(train, test)]
 
 
+@torch.no_grad()
+def class_log_likelihoods(gpt: GPT, ids: TokenIds, codes, n_classes: int, batch: int = 500):
+    """The generator as a classifier: each token grid [N, P] teacher-forced after every class's
+    start token -> log p(grid | class) [N, n_classes], each code's probability taken over the
+    codes only (as the app's engine does, scoring.ts)."""
+    scores = torch.empty(len(codes), n_classes)
+    for c in range(n_classes):
+        for i in range(0, len(codes), batch):
+            chunk = codes[i : i + batch]
+            seq = torch.cat([torch.full((len(chunk), 1), ids.class_offset + c), chunk[:, :-1] + ids.n_special], 1)
+            logp = gpt(seq)[..., ids.n_special : ids.stage1_vocab].log_softmax(-1)
+            scores[i : i + len(chunk), c] = logp.gather(-1, chunk[..., None]).squeeze(-1).sum(1)
+    return scores
+
+
+def gpt_classifier_accuracy(gpt: GPT, ids: TokenIds, codes, labels, n_classes: int, weights=None) -> float:
+    """Share of test grids whose likeliest class (class_log_likelihoods) is their own."""
+    right = (class_log_likelihoods(gpt, ids, codes, n_classes).argmax(1) == labels).float()
+    return (right.mean() if weights is None else (right * weights).sum() / weights.sum()).item()
+
+
 def image_rng_for(i: int):
     """The RNG of reconstruction i (seeded by its index: reconstructions are reproducible)."""
     return image_rng(0, i)
@@ -225,7 +246,26 @@ def measure(run, pipe: Pipeline, log):
         "digit": gpt_probe(pipe.stage1, pipe.ids, run.load("codebook")["tokens"], data, n_classes),
         "vq": gpt_probe(baseline.stage1, baseline.ids, run.load("vq")["tokens"], data, n_classes),
     }
+    size = 2000  # the first test images, as for the validation losses
+    m["gpt_classifier"] = {
+        name: round(
+            gpt_classifier_accuracy(
+                gpt,
+                gpt_ids,
+                run.load(stage)["tokens"]["test"][:size],
+                test_y[:size],
+                n_classes,
+                None if test_w is None else test_w[:size],
+            ),
+            4,
+        )
+        for name, gpt, gpt_ids, stage in (
+            ("digit", pipe.stage1, pipe.ids, "codebook"),
+            ("vq", baseline.stage1, baseline.ids, "vq"),
+        )
+    }
     log(f"validation loss per token {m['validation_loss']}; GPT probes per layer {m['gpt_probe']}")
+    log(f"the GPTs as classifiers {m['gpt_classifier']}")
 
     n = 1000
     x = test_x[:n]

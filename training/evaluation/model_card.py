@@ -84,6 +84,23 @@ def claim_section(metrics: dict, samples: int) -> list:
         "|---|---|---|",
         *[f"| {i + 1} | {a:.4f} | {b:.4f} |" for i, (a, b) in enumerate(zip(probe["digit"], probe["vq"]))],
         "",
+        *gpt_classifier_lines(metrics),
+    ]
+
+
+def gpt_classifier_lines(metrics: dict) -> list:
+    """The stage-1 GPTs as classifiers (evaluate.class_log_likelihoods), where measured."""
+    acc = metrics.get("gpt_classifier")
+    if not acc:
+        return []
+    return [
+        "### The generators as classifiers",
+        "",
+        "Each test image's token grid (first 2000 test images) is scored after every class's start token, "
+        "teacher-forced; the class under which the grid is likeliest is the guess (the app's How it works page "
+        f"does the same in the browser). Accuracy: DiGIT-token GPT {acc['digit']:.4f}, VQ-token GPT "
+        f"{acc['vq']:.4f}{' (class-balanced)' if metrics.get('judge_class_balanced') else ''}.",
+        "",
     ]
 
 
@@ -106,7 +123,9 @@ def per_class_section(metrics: dict, classes) -> list:
         "| class | real | " + " | ".join(key for key, _ in PATHS) + " |",
         "|---|---|" + "---|" * len(PATHS),
         *[
-            f"| {name} | {cell(per_class['real'][k])} | " + " | ".join(cell(per_class[key][k]) for key, _ in PATHS) + " |"
+            f"| {name} | {cell(per_class['real'][k])} | "
+            + " | ".join(cell(per_class[key][k]) for key, _ in PATHS)
+            + " |"
             for k, name in enumerate(classes)
         ],
         "",
@@ -148,7 +167,8 @@ def tokenizer_section(metrics: dict, k: int) -> list:
         "frequent class is their own (the idea of ClusterMIM's TCAS, arXiv 2407.09087; its exact formula "
         "was not available to this project, so TCAS itself is not reported).",
         "",
-        "| block | K | NMI | purity | val. loss (nats) | loss / log K | CAS, mean-cell | real, mean-cell | CAS ratio |",
+        "| block | K | NMI | purity | val. loss (nats) | loss / log K | CAS, mean-cell | real, mean-cell "
+        "| CAS ratio |",
         "|---|---|---|---|---|---|---|---|---|",
         *[
             f"| {row['block']} | {row['k']} | {row['nmi']:.4f} | {row['purity']:.4f} | {row['validation_loss']:.4f} | "
@@ -186,6 +206,7 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
     """docs/models/<pack>.md: what the pack is, how it was made, and every number measured."""
     p, mins = metrics["linear_probe"], metrics["train_minutes"]
     size_mb = sum(g["bytes"] for g in manifest["graphs"].values()) / 1e6
+    balanced = ", class-balanced" if metrics.get("judge_class_balanced") else ""
     lines = [
         f"# {r.TITLE} (`{r.ID}`)",
         "",
@@ -215,7 +236,7 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
         f"| linear probe, SSL encoder, whole patch-feature map | {p['ssl_encoder_feature_map']:.4f} |",
         f"| linear probe, random encoder, whole patch-feature map | {p['random_encoder_feature_map']:.4f} |",
         f"| linear probe, raw pixels | {p['raw_pixels']:.4f} |",
-        f"| classifier on real test images (the CAS judge{', class-balanced' if metrics.get('judge_class_balanced') else ''}) "
+        f"| classifier on real test images (the CAS judge{balanced}) "
         f"| {metrics['classifier_real_test_accuracy']:.4f} |",
         f"| CAS, direct decoder | {metrics['cas_direct']:.4f} |",
         f"| CAS, ar-vq decoder | {metrics['cas_ar-vq']:.4f} |",

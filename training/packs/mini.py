@@ -31,7 +31,9 @@ __all__ = [
 ]
 
 SSL = SSLConfig(steps=750, batch=128, lr=1e-3, warmup=50)
-TOKENIZERS = TokenizerStudyConfig(candidates=((1, 256), (2, 256), (3, 128), (3, 256), (3, 512)), steps=600, per_class=20)
+TOKENIZERS = TokenizerStudyConfig(
+    candidates=((1, 256), (2, 256), (3, 128), (3, 256), (3, 512)), steps=600, per_class=20
+)
 CODEBOOK = CodebookConfig(blocks=(1, 2, 3), sizes=(128, 256, 512))
 VQ = VQConfig(codebook_size=256, steps=600, batch=128)
 

@@ -44,7 +44,9 @@ class TokenizerStudyConfig:
 def purity(tokens, labels, codebook_size: int) -> float:
     """tokens [N, P], labels [N] -> share of patches whose token's majority class is theirs."""
     counts = torch.zeros(codebook_size, int(labels.max()) + 1)
-    counts.index_put_((tokens.reshape(-1), labels.repeat_interleave(tokens.shape[1])), torch.ones(tokens.numel()), accumulate=True)
+    counts.index_put_(
+        (tokens.reshape(-1), labels.repeat_interleave(tokens.shape[1])), torch.ones(tokens.numel()), accumulate=True
+    )
     return float(counts.max(1).values.sum() / counts.sum())
 
 
@@ -52,7 +54,9 @@ def fit_tokenizer(features, k: int, cfg: TokenizerStudyConfig):
     """k-means on a sample of patch features [N, P, D] -> centroids [K, D]."""
     gen = torch.Generator().manual_seed(cfg.seed)
     vectors = features.reshape(-1, features.shape[-1])
-    return kmeans.fit(vectors[torch.randperm(len(vectors), generator=gen)[: cfg.fit_vectors]], k, iters=15, seed=cfg.seed)
+    return kmeans.fit(
+        vectors[torch.randperm(len(vectors), generator=gen)[: cfg.fit_vectors]], k, iters=15, seed=cfg.seed
+    )
 
 
 def measure_candidate(run, encoder, judge, test_w, block: int, k: int, log: Log) -> dict:

@@ -117,6 +117,22 @@ describe('graphs match PyTorch', () => {
     }
   });
 
+  it("the GPT as a classifier: every class's log-likelihood within 1e-3 of PyTorch's, the same ranking", async () => {
+    const { tokens, log_likelihoods: expected } = golden.class_scores;
+    const scores = await engine.scoreGrid(
+      tokens,
+      expected.map((_, c) => c),
+    );
+    expect(
+      maxAbsDiff(
+        scores.map((s) => s.total),
+        expected,
+      ),
+    ).toBeLessThan(1e-3);
+    const rank = (xs: number[]) => xs.map((_, c) => c).sort((a, b) => xs[b] - xs[a]);
+    expect(rank(scores.map((s) => s.total))).toEqual(rank(expected));
+  });
+
   for (const name of ['vq_decoder', 'direct_decoder'] as const) {
     it(`${name}: pixels within 1e-4`, async () => {
       const c = golden[name];

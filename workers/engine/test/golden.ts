@@ -52,6 +52,8 @@ export interface Golden {
   vq_encoder: { image: number[]; tokens: number[][] };
   vq_stage1: GptCase;
   baseline_generation: GenerationCase[];
+  /** The stage-1 GPT as a classifier: log p(grid | class) of the example's grid, every class. */
+  class_scores: { tokens: number[]; log_likelihoods: number[] };
 }
 
 export const golden: Golden = JSON.parse(readFileSync(`${FIXTURE_DIR}/golden.json`, 'utf8'));

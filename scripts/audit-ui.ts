@@ -1,0 +1,94 @@
+// npm run audit:ui: Lighthouse (desktop preset) on every page of the built app, in Debian's
+// Chromium, and axe-core on each; prints the four Lighthouse scores, console errors and axe's
+// serious or critical violations per page, and exits non-zero if a score is under 95 or axe
+// finds one. Build first (npm run build); serves dist/ on its own uncommon port.
+import { type ChildProcess, spawn } from 'node:child_process';
+import AxeBuilder from '@axe-core/playwright';
+import * as chromeLauncher from 'chrome-launcher';
+import lighthouse from 'lighthouse';
+import desktopConfig from 'lighthouse/core/config/desktop-config.js';
+import { CHROMIUM, launch } from '../e2e/browser';
+
+const PORT = 5743;
+const URL_BASE = `http://127.0.0.1:${PORT}/`;
+const PAGES = { Generate: '#/', 'Token map': '#/tokens', Compare: '#/compare', 'How it works': '#/how' };
+const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
+const BAR = 95;
+
+async function serve(): Promise<ChildProcess> {
+  const server = spawn(
+    'node',
+    ['node_modules/vite/bin/vite.js', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(URL_BASE)).ok) return server;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  server.kill();
+  throw new Error(`the preview server did not answer at ${URL_BASE}`);
+}
+
+async function lighthouseScores(url: string) {
+  const chrome = await chromeLauncher.launch({
+    chromePath: CHROMIUM,
+    chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu'],
+  });
+  try {
+    const result = await lighthouse(url, { port: chrome.port, logLevel: 'error', output: 'json' }, desktopConfig);
+    const lhr = result!.lhr;
+    const scores = Object.fromEntries(CATEGORIES.map((c) => [c, Math.round(100 * (lhr.categories[c]?.score ?? 0))]));
+    const errors = (lhr.audits['errors-in-console']?.details as { items?: { description?: string }[] })?.items ?? [];
+    return { scores, consoleErrors: errors.map((e) => e.description ?? '') };
+  } finally {
+    chrome.kill();
+  }
+}
+
+async function axeViolations(url: string) {
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForSelector('[data-testid=backend]', { timeout: 120_000 });
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function main() {
+  const server = await serve();
+  let failed = false;
+  try {
+    console.log(`Lighthouse ${desktopConfig.settings?.formFactor ?? 'desktop'} preset, bar ${BAR}; axe serious/critical`);
+    for (const [name, hash] of Object.entries(PAGES)) {
+      const url = `${URL_BASE}?backend=wasm${hash}`;
+      const { scores, consoleErrors } = await lighthouseScores(url);
+      const axe = await axeViolations(url);
+      const low = Object.entries(scores).filter(([, s]) => s < BAR);
+      failed ||= low.length > 0 || axe.length > 0 || consoleErrors.length > 0;
+      console.log(
+        `${name.padEnd(13)} ${CATEGORIES.map((c) => `${c} ${scores[c]}`).join(' · ')}` +
+          ` · console errors ${consoleErrors.length} · axe ${axe.length ? axe.join(', ') : 'none'}`,
+      );
+      for (const e of consoleErrors) console.log(`    console: ${e}`);
+    }
+  } finally {
+    server.kill();
+  }
+  if (failed) {
+    console.log(`Some page is under ${BAR}, logs console errors, or has axe violations.`);
+    process.exit(1);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
