@@ -24,7 +24,7 @@ for (const scheme of ['light', 'dark'] as const) {
     let page: Page;
     beforeAll(async () => {
       browser = await launch(false);
-      page = await browser.newPage({ colorScheme: scheme });
+      page = await (await browser.newContext({ colorScheme: scheme })).newPage(); // axe needs a context
       await page.goto(`${BASE_URL}?pack=fixture-tiny&backend=wasm&batch=2`);
       await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
       await generateTokens(page, 2);

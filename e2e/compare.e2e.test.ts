@@ -21,6 +21,7 @@ async function boardState(page: Page) {
 
 /** Click Export JSON; the downloaded file's path. */
 async function downloadedBoard(page: Page): Promise<string> {
+  await openPage(page, 'Compare');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('button', { name: 'Export JSON' }).click(),

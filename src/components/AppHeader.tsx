@@ -49,7 +49,7 @@ export function AppHeader() {
             {({ isActive }) => (
               <Button
                 component="span"
-                variant={isActive ? 'light' : 'subtle'}
+                variant={isActive ? 'filled' : 'subtle'}
                 size="sm"
                 h={44}
                 px={{ base: 8, sm: 'md' }}

@@ -1,5 +1,6 @@
 import { Alert, Button, Group, NativeSelect, NumberInput, Paper, Text, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
+import { create } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { PackManifest } from '../../workers/protocol';
 import { downloadBlob } from '../blobUrls';
@@ -59,6 +60,14 @@ const columnClass = (s: Sweep, column: number) => {
   return cell ? classCaption(cell) : `class ${s.values[column]}`;
 };
 
+/** The sweep form, kept while the user visits other pages. */
+const useSweepForm = create<{
+  setting: SweepSetting;
+  values: string;
+  rows: number;
+  set(part: Partial<{ setting: SweepSetting; values: string; rows: number }>): void;
+}>((set) => ({ setting: 'temperature', values: '0.5, 1, 1.5', rows: 2, set }));
+
 /** Pinned samples and sweeps, side by side; kept across reloads, exported as PNG or JSON. */
 export function ComparePanel() {
   const { pack, packs, board, boardSaving, busy, unpin, clearBoard, sweep, sweeping, removeSweep, importBoard } =
@@ -77,9 +86,10 @@ export function ComparePanel() {
         importBoard: s.importBoard,
       })),
     );
-  const [setting, setSetting] = useState<SweepSetting>('temperature');
-  const [values, setValues] = useState('0.5, 1, 1.5');
-  const [rows, setRows] = useState(2);
+  const { setting, values, rows, set: setForm } = useSweepForm();
+  const setSetting = (v: SweepSetting) => setForm({ setting: v });
+  const setValues = (v: string) => setForm({ values: v });
+  const setRows = (v: number) => setForm({ rows: v });
   const [problem, setProblem] = useState<string | null>(null);
   if (!pack) return null;
   const m = pack.manifest;

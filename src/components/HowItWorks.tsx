@@ -115,7 +115,7 @@ export function HowItWorks() {
       </Title>
       <Text maw={760} mt="xs">
         DiGIT (
-        <Anchor href={PAPER} target="_blank" rel="noopener">
+        <Anchor href={PAPER} target="_blank" rel="noopener" underline="always">
           Zhu et al., NeurIPS 2024
         </Anchor>
         ) makes images the way a language model writes text: a GPT writes an image as a sequence of tokens, one at a
@@ -154,7 +154,7 @@ export function HowItWorks() {
                 Before training the GPT, k-means found {m.codebook.size} cluster centres among the training
                 images&rsquo; patch vectors. Each vector is replaced by the number of its nearest centre: that number
                 is a token. The grid of {n} tokens is all the GPT ever sees of an image. (The{' '}
-                <Anchor component={Link} to="/tokens">
+                <Anchor component={Link} to="/tokens" underline="always">
                   Token map
                 </Anchor>{' '}
                 shows what each token stands for.)
@@ -193,7 +193,7 @@ export function HowItWorks() {
             <Text mt="md" maw={760}>
               Generating is this step in a loop: instead of reading the image&rsquo;s token, the GPT draws one from its
               candidates (the sampling settings on the{' '}
-              <Anchor component={Link} to="/">
+              <Anchor component={Link} to="/" underline="always">
                 Generate
               </Anchor>{' '}
               page shape that draw), appends it, and predicts the next.

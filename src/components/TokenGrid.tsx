@@ -1,5 +1,5 @@
 import { type KeyboardEvent, useState } from 'react';
-import { tokenColor } from '../palette';
+import { tokenColor, tokenTextColor } from '../palette';
 
 interface Props {
   tokens: number[];
@@ -53,7 +53,7 @@ export function TokenGrid({
     if (next === null) return;
     e.preventDefault();
     setFocused(next);
-    (e.currentTarget.parentElement!.children[next] as HTMLElement).focus();
+    e.currentTarget.closest('[role=grid]')!.querySelectorAll<HTMLElement>('[role=gridcell]')[next].focus();
   };
   // An ARIA grid (one tab stop, arrow keys) laid out by CSS grid: a <table> could not wrap the
   // cells to the image's width.
@@ -67,39 +67,56 @@ export function TokenGrid({
       aria-label={`token grid, ${tokens.length} tokens`}
       style={{ gridTemplateColumns: `repeat(${cols}, ${cell}px)`, width: displaySize }}
     >
-      {tokens.map((t, i) => {
-        const label =
-          `row ${Math.floor(i / cols)}, col ${i % cols}: token ${t}` +
-          (distance ? `, distance ${distance[i].toFixed(3)}` : '') +
-          (runnerUp ? `; runner-up token ${runnerUp.tokens[i]} at ${runnerUp.distance[i].toFixed(3)}` : '');
-        const state =
-          selected !== null ? (t === selected ? 'picked' : 'dim') : hovered !== null && t === hovered ? 'same' : '';
-        return (
-          // biome-ignore lint/a11y/useSemanticElements: a cell of the ARIA grid above
-          <span
-            key={i}
-            role="gridcell"
-            className={state}
-            title={label}
-            aria-label={label}
-            aria-selected={selected === null ? undefined : t === selected}
-            tabIndex={onSelect ? (i === Math.min(focused, tokens.length - 1) ? 0 : -1) : undefined}
-            onClick={
-              onSelect &&
-              (() => {
-                setFocused(i);
-                onSelect(t === selected ? null : t);
-              })
-            }
-            onKeyDown={onSelect && ((e) => onKeyDown(e, i, t))}
-            onMouseEnter={() => setHovered(t)}
-            onMouseLeave={() => setHovered(null)}
-            style={{ background: tokenColor(t), height: cell, fontSize: Math.min(12, cell / 2.5) }}
-          >
-            {cell >= 14 ? t : ''}
-          </span>
-        );
-      })}
+      {Array.from({ length: Math.ceil(tokens.length / cols) }, (_, row) => (
+        // rows of the ARIA grid; `display: contents` leaves the cells on the CSS grid
+        <div role="row" className="token-row" key={row}>
+          {tokens.slice(row * cols, (row + 1) * cols).map((t, col) => {
+            const i = row * cols + col;
+            const label =
+              `row ${row}, col ${col}: token ${t}` +
+              (distance ? `, distance ${distance[i].toFixed(3)}` : '') +
+              (runnerUp ? `; runner-up token ${runnerUp.tokens[i]} at ${runnerUp.distance[i].toFixed(3)}` : '');
+            const state =
+              selected !== null
+                ? t === selected
+                  ? 'picked'
+                  : 'dim'
+                : hovered !== null && t === hovered
+                  ? 'same'
+                  : '';
+            return (
+              // biome-ignore lint/a11y/useSemanticElements: a cell of the ARIA grid above
+              <span
+                key={i}
+                role="gridcell"
+                className={state}
+                title={label}
+                aria-label={label}
+                aria-selected={selected === null ? undefined : t === selected}
+                tabIndex={onSelect ? (i === Math.min(focused, tokens.length - 1) ? 0 : -1) : undefined}
+                onClick={
+                  onSelect &&
+                  (() => {
+                    setFocused(i);
+                    onSelect(t === selected ? null : t);
+                  })
+                }
+                onKeyDown={onSelect && ((e) => onKeyDown(e, i, t))}
+                onMouseEnter={() => setHovered(t)}
+                onMouseLeave={() => setHovered(null)}
+                style={{
+                  background: tokenColor(t),
+                  color: tokenTextColor(t),
+                  height: cell,
+                  fontSize: Math.min(12, cell / 2.5),
+                }}
+              >
+                {cell >= 14 && state !== 'dim' ? t : ''}
+              </span>
+            );
+          })}
+        </div>
+      ))}
     </div>
   );
 }
