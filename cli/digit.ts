@@ -1,11 +1,12 @@
 // digit: the engine the app runs, from the command line (Node, onnxruntime-web's WASM backend).
 //   digit info <pack>                    what pack.json says, every file's size and sha256 checked
-//   digit generate --pack P --out DIR|sheet.png [--class N|name] [--n 16] [--seed 0] [--batch 8] …
-//   digit tokenize <png…> --pack P [--out tokens.json]
+//   digit generate --pack P --out DIR|sheet.png|samples.npz [--class N|name] [--n 16] [--seed 0] …
+//   digit tokenize <png…|folder> --pack P [--out tokens.json|tokens.npz]
+//   digit reconstruct <png…|folder> --pack P --out DIR|sheet.png [--decoder direct|ar-vq]
 // A pack is a listed id (public/models/<id>), a folder with pack.json, or its URL. Errors are one
 // line on stderr and exit code 1; --json prints one JSON document on stdout for scripts.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Engine, type GenerationPath } from '../workers/engine/engine';
@@ -14,6 +15,7 @@ import type { RgbaImage } from '../workers/engine/pixels';
 import { type PackFiles, readPack } from '../workers/engine/readPack';
 import { type SamplingSettings, settingsFromPack } from '../workers/engine/sampling';
 import { contactSheet, encodePng, fitSquare, readPng } from './images';
+import { writeNpz } from './npz';
 import { packSource } from './packSources';
 
 const integer = (v: string) => {
@@ -38,6 +40,49 @@ const say = (text: string, data: unknown) => console.log(json() ? JSON.stringify
 
 async function loadPack(pack: string): Promise<PackFiles> {
   return readPack(packSource(pack));
+}
+
+/** PNG paths, a folder standing for the PNGs in it (sorted by name). */
+function pngPaths(paths: string[]): string[] {
+  return paths.flatMap((p) =>
+    statSync(p).isDirectory()
+      ? readdirSync(p)
+          .filter((f) => f.toLowerCase().endsWith('.png'))
+          .sort()
+          .map((f) => join(p, f))
+      : [p],
+  );
+}
+
+/** Images as one uint8 array [N, H, W, C] with the pack's channels (C = 1: the red channel of
+ *  the gray RGBA the engine writes). */
+function imageArray(images: RgbaImage[], channels: number) {
+  const { width, height } = images[0];
+  const data = new Uint8Array(images.length * width * height * channels);
+  images.forEach((img, n) => {
+    for (let p = 0; p < width * height; p++)
+      for (let c = 0; c < channels; c++) data[(n * width * height + p) * channels + c] = img.data[4 * p + c];
+  });
+  return { data, shape: [images.length, height, width, channels] };
+}
+
+const tokenArray = (rows: number[][]) => ({
+  data: BigInt64Array.from(rows.flat(), (t) => BigInt(t)),
+  shape: [rows.length, rows[0]?.length ?? 0],
+});
+
+/** Write images to a folder of PNGs (each with its settings, if given), a contact sheet (.png). */
+function writeImages(out: string, images: RgbaImage[], names: string[], texts?: string[]) {
+  if (out.toLowerCase().endsWith('.png')) {
+    writeFileSync(out, encodePng(contactSheet(images, Math.ceil(Math.sqrt(images.length)))));
+    return [];
+  }
+  mkdirSync(out, { recursive: true });
+  return images.map((img, i) => {
+    const file = join(out, names[i]);
+    writeFileSync(file, encodePng(img, texts && { keyword: 'digit-settings', value: texts[i] }));
+    return file;
+  });
 }
 
 /** A class given as a number or a name, checked against the pack. */
@@ -82,7 +127,11 @@ program
   .command('generate')
   .description('sample images: PNGs with their settings inside (as the app saves them), or one contact sheet')
   .requiredOption('--pack <pack>', 'a listed id, a folder with pack.json, or a URL')
-  .requiredOption('--out <path>', 'a folder for one PNG per image, or a .png file for a contact sheet')
+  .requiredOption(
+    '--out <path>',
+    'a folder for one PNG per image, a .png file for a contact sheet, or a .npz file (images uint8 [N, H, W, C], ' +
+      'labels, seeds, tokens)',
+  )
   .option('--class <class>', 'class number or name (default: the first)')
   .option('--n <count>', 'how many images', integer, 16)
   .option('--seed <seed>', "the first image's seed; image i gets seed + i, as in the app", integer, 0)
@@ -126,38 +175,86 @@ program
       await engine.dispose();
     }
     const settings = (seed: number) => ({ pack: o.pack, classId, seed, batch: 1, ...stage1, decoder });
-    if (o.out.toLowerCase().endsWith('.png')) {
-      writeFileSync(o.out, encodePng(contactSheet(images, Math.ceil(Math.sqrt(images.length)))));
+    if (o.out.toLowerCase().endsWith('.npz')) {
+      writeNpz(o.out, {
+        images: imageArray(images, m.image.channels),
+        labels: { data: new BigInt64Array(images.length).fill(BigInt(classId ?? -1)), shape: [images.length] },
+        seeds: { data: BigInt64Array.from(samples, (s) => BigInt(s.seed)), shape: [images.length] },
+        tokens: tokenArray(samples.map((s) => s.tokens)),
+      });
     } else {
-      mkdirSync(o.out, { recursive: true });
-      samples.forEach((s, i) => {
-        s.file = join(o.out, `${m.id}-seed${s.seed}.png`);
-        const text = { keyword: 'digit-settings', value: JSON.stringify(settings(s.seed)) };
-        writeFileSync(s.file, encodePng(images[i], text));
+      const files = writeImages(
+        o.out,
+        images,
+        samples.map((s) => `${m.id}-seed${s.seed}.png`),
+        samples.map((s) => JSON.stringify(settings(s.seed))),
+      );
+      files.forEach((file, i) => {
+        samples[i].file = file;
       });
     }
     say(`wrote ${images.length} images to ${o.out}`, { out: o.out, classId, decoder, stage1, samples });
   });
 
+/** Each PNG's DiGIT tokens, through a freshly loaded engine; `then` runs before it is released. */
+async function withTokens<T>(
+  paths: string[],
+  pack: string,
+  then: (engine: Engine, tokens: number[][], m: PackManifest) => Promise<T>,
+): Promise<T> {
+  const files = await loadPack(pack);
+  const engine = await Engine.fromFiles(files, 'wasm');
+  const size = files.manifest.image.size;
+  try {
+    const tokens: number[][] = [];
+    for (const file of paths) tokens.push((await engine.tokenize(fitSquare(readPng(file), size))).tokens);
+    return await then(engine, tokens, files.manifest);
+  } finally {
+    await engine.dispose();
+  }
+}
+
 program
   .command('tokenize')
   .description("PNG images -> their DiGIT token grids (centre square, resized to the pack's size)")
-  .argument('<images...>', 'PNG files')
+  .argument('<images...>', 'PNG files, or folders of them')
   .requiredOption('--pack <pack>', 'a listed id, a folder with pack.json, or a URL')
-  .option('--out <file>', 'write the tokens as JSON to this file')
-  .action(async (paths: string[], o) => {
-    const files = await loadPack(o.pack);
-    const engine = await Engine.fromFiles(files, 'wasm');
-    const size = files.manifest.image.size;
-    const out: { file: string; tokens: number[] }[] = [];
-    try {
-      for (const file of paths)
-        out.push({ file, tokens: (await engine.tokenize(fitSquare(readPng(file), size))).tokens });
-    } finally {
-      await engine.dispose();
-    }
-    if (o.out) writeFileSync(o.out, `${JSON.stringify(out)}\n`);
+  .option('--out <file>', 'write the tokens to this file: .json, or .npz (tokens int64 [N, P], files)')
+  .action(async (inputs: string[], o) => {
+    const paths = pngPaths(inputs);
+    const tokens = await withTokens(paths, o.pack, async (_, t) => t);
+    const out = paths.map((file, i) => ({ file, tokens: tokens[i] }));
+    if (o.out?.toLowerCase().endsWith('.npz')) {
+      writeNpz(o.out, { tokens: tokenArray(tokens), files: { data: paths, shape: [paths.length] } });
+    } else if (o.out) writeFileSync(o.out, `${JSON.stringify(out)}\n`);
     say(out.map((t) => `${t.file}: ${t.tokens.join(' ')}`).join('\n'), out);
+  });
+
+program
+  .command('reconstruct')
+  .description('PNG images -> their DiGIT tokens -> pixels again through a decoder (what the tokens keep)')
+  .argument('<images...>', 'PNG files, or folders of them')
+  .requiredOption('--pack <pack>', 'a listed id, a folder with pack.json, or a URL')
+  .requiredOption('--out <path>', 'a folder for one PNG per image, or a .png file for a contact sheet')
+  .addOption(new Option('--decoder <decoder>', "the pixel decoder (default: the pack's)").choices(['direct', 'ar-vq']))
+  .option('--seed <seed>', 'the seed of stage 2 (ar-vq samples the VQ tokens)', integer, 0)
+  .action(async (inputs: string[], o) => {
+    const paths = pngPaths(inputs);
+    const { images, decoder } = await withTokens(paths, o.pack, async (engine, tokens, m) => {
+      const chosen = (o.decoder ?? m.sampling.decoder ?? m.decoders[0]) as 'direct' | 'ar-vq';
+      if (!m.decoders.includes(chosen))
+        throw new Error(`this pack has no '${chosen}' decoder (${m.decoders.join(', ')})`);
+      const images: RgbaImage[] = [];
+      for (const t of tokens) images.push(await engine.reconstruct(t, chosen, o.seed));
+      return { images, decoder: chosen };
+    });
+    const names = paths.map((p) => `${basename(p).replace(/\.png$/i, '')}-${decoder}.png`);
+    const files = writeImages(o.out, images, names);
+    say(`rebuilt ${images.length} images through the ${decoder} decoder into ${o.out}`, {
+      out: o.out,
+      decoder,
+      files,
+    });
   });
 
 program.parseAsync().catch((e: Error) => {
