@@ -1,7 +1,7 @@
 // The real app in Chromium, on WASM and on WebGPU (software adapter), with the fixture pack:
 // a seeded generation must give the golden tokens and pixels, a dropped image its golden token
 // grid, and bad input a clear message that leaves everything else in place.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -316,6 +316,50 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         }
       },
     );
+
+    it.runIf(backend === 'wasm')('loads a pack folder dropped on the page', async () => {
+      const other = await browser.newPage();
+      try {
+        await other.goto(`${BASE_URL}?backend=wasm`);
+        await other.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+        // a drop of a directory, as the browser hands it over: a DataTransfer item whose entry is
+        // a directory (built here from the pack's files, which the server also serves)
+        await other.evaluate(async (names) => {
+          const files = await Promise.all(
+            names.map(async (n) => new File([await (await fetch(`models/fixture-tiny/${n}`)).blob()], n)),
+          );
+          const entry = (f: File) => ({
+            isDirectory: false,
+            isFile: true,
+            name: f.name,
+            file: (ok: (f: File) => void) => ok(f),
+          });
+          let read = false;
+          const dir = {
+            isDirectory: true,
+            isFile: false,
+            name: 'fixture-tiny',
+            createReader: () => ({
+              readEntries: (ok: (e: unknown[]) => void) => {
+                ok(read ? [] : files.map(entry));
+                read = true;
+              },
+            }),
+          };
+          const drop = new DragEvent('drop', { bubbles: true, cancelable: true });
+          Object.defineProperty(drop, 'dataTransfer', {
+            value: { items: [{ webkitGetAsEntry: () => dir }], files: [] },
+          });
+          document.body.dispatchEvent(drop);
+        }, readdirSync(FIXTURE_DIR));
+        await expect
+          .poll(() => new URL(other.url()).searchParams.get('pack'), { timeout: 60_000 })
+          .toBe('folder:fixture-tiny');
+        expect(await other.textContent('[data-testid=pack-title]')).toContain('Fixture');
+      } finally {
+        await other.close();
+      }
+    });
 
     it.runIf(backend === 'wasm')('says which link settings it could not use, and uses the defaults', async () => {
       const other = await browser.newPage();

@@ -8,7 +8,39 @@ import { GeneratePanel } from './components/GeneratePanel';
 import { HowItWorks } from './components/HowItWorks';
 import { PackBar } from './components/PackBar';
 import { TokenMapPanel } from './components/TokenMapPanel';
+import { droppedDirectory, folderFromDrop } from './packFolder';
 import { useApp } from './store';
+
+/** A pack folder dropped anywhere loads; an image dropped outside the token map's own drop zone
+ *  goes to the token map. */
+function useDropOnPage() {
+  const { tokenizeFile, openFolder } = useApp(
+    useShallow((s) => ({ tokenizeFile: s.tokenizeFile, openFolder: s.openFolder })),
+  );
+  const navigate = useNavigate();
+  useEffect(() => {
+    const onDragOver = (e: DragEvent) => e.preventDefault(); // lets a drop land anywhere
+    const onDrop = (e: DragEvent) => {
+      if (e.defaultPrevented) return; // the token map's drop zone took it
+      e.preventDefault();
+      const dir = droppedDirectory(e.dataTransfer);
+      if (dir) {
+        void folderFromDrop(dir).then(openFolder);
+        return;
+      }
+      const file = Array.from(e.dataTransfer?.files ?? [])[0];
+      if (!file) return;
+      navigate('/tokens');
+      void tokenizeFile(file);
+    };
+    window.addEventListener('dragover', onDragOver);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragover', onDragOver);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, [tokenizeFile, openFolder, navigate]);
+}
 
 /** An image pasted anywhere goes to the token map. */
 function usePasteToTokenMap() {
@@ -35,6 +67,7 @@ export function App() {
     init();
   }, [init]);
   usePasteToTokenMap();
+  useDropOnPage();
   return (
     <AppShell header={{ height: { base: 104, sm: 60 } }} padding={{ base: 'xs', sm: 'md' }}>
       <AppShell.Header>

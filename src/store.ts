@@ -106,7 +106,8 @@ interface AppState {
   init(): Promise<void>;
   loadPack(id: string, backend: BackendPreference): Promise<void>;
   /** Load a pack folder the user picked from their disk (its files checked like downloaded ones). */
-  openFolder(files: File[]): Promise<void>;
+  /** Load a pack folder from the user's disk (picked or dropped). */
+  openFolder(folder: PackFolder): Promise<void>;
   update(patch: Partial<Settings>): void;
   generate(): Promise<void>;
   /** Stop the running generation (the samples so far are kept; this one is dropped). */
@@ -123,13 +124,6 @@ const isPackUrl = (pack: string | undefined): boolean => !!pack && pack.includes
 // Pack folders opened from the user's disk this visit, by their id (`folder:<name>`).
 const FOLDER = 'folder:';
 const folders = new Map<string, PackFolder>();
-
-/** The files of a picked folder (each File's path starts with the folder's name) as a PackFolder. */
-function packFolder(files: File[]): PackFolder {
-  const name = files[0]?.webkitRelativePath.split('/')[0] || 'pack';
-  const inFolder = (f: File) => f.webkitRelativePath.split('/').slice(1).join('/') || f.name;
-  return { name, files: Object.fromEntries(files.map((f) => [inFolder(f), f])) };
-}
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/^Error: /, '');
 let nextSampleId = 1;
@@ -402,9 +396,8 @@ export const useApp = create<AppState>()((set, get) => ({
     }
   },
 
-  async openFolder(files) {
-    if (!files.length) return;
-    const folder = packFolder(files);
+  async openFolder(folder) {
+    if (!Object.keys(folder.files).length) return;
     const id = `${FOLDER}${folder.name}`;
     folders.set(id, folder);
     await get().loadPack(id, get().settings?.backend ?? 'auto');

@@ -1,6 +1,7 @@
 import { Button, Group, NativeSelect, Paper, Stack, Text, TextInput } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { folderFromPicker } from '../packFolder';
 import { useApp } from '../store';
 import { LoadingProgress } from './LoadingProgress';
 import { PackCards } from './PackCards';
@@ -101,7 +102,7 @@ export function PackBar() {
             </Button>
           </Group>
           <label className="file-button" title="a pack folder on this computer, e.g. one the converter wrote">
-            Open a pack folder
+            Open a pack folder (or drop one on the page)
             <input
               type="file"
               multiple
@@ -109,7 +110,7 @@ export function PackBar() {
               disabled={busy}
               {...{ webkitdirectory: '' }}
               onChange={(e) => {
-                void openFolder([...(e.target.files ?? [])]);
+                void openFolder(folderFromPicker([...(e.target.files ?? [])]));
                 e.target.value = '';
               }}
             />

@@ -68,7 +68,10 @@ export function TokenGrid({
       style={{ gridTemplateColumns: `repeat(${cols}, ${cell}px)`, width: displaySize }}
     >
       {Array.from({ length: Math.ceil(tokens.length / cols) }, (_, row) => (
-        // rows of the ARIA grid; `display: contents` leaves the cells on the CSS grid
+        // rows of the ARIA grid (the cells take the focus, as the grid pattern has it); `display:
+        // contents` leaves the cells on the CSS grid
+        // biome-ignore lint/a11y/useSemanticElements: a row of the ARIA grid above
+        // biome-ignore lint/a11y/useFocusableInteractive: the cells, not the rows, are focusable
         <div role="row" className="token-row" key={row}>
           {tokens.slice(row * cols, (row + 1) * cols).map((t, col) => {
             const i = row * cols + col;

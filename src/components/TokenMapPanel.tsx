@@ -1,6 +1,7 @@
 import { Button, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { droppedDirectory } from '../packFolder';
 import { type TokenMapState, useApp } from '../store';
 import { DECODER_HELP } from './decoders';
 import { ExamplePicker } from './ExamplePicker';
@@ -73,6 +74,7 @@ export function TokenMapPanel() {
         }}
         onDragLeave={() => setOver(false)}
         onDrop={(e) => {
+          if (droppedDirectory(e.dataTransfer)) return; // a pack folder: the page loads it
           e.preventDefault();
           setOver(false);
           first(e.dataTransfer.files);
