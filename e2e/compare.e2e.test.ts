@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, golden, settledCase } from '../workers/engine/test/golden';
 import { launch } from './browser';
-import { caseUrl, openPage } from './generation';
+import { caseUrl, generateTokens, openPage } from './generation';
 import { BASE_URL } from './server';
 
 const CASE = settledCase(golden.generation[0]); // its tokens are compared exactly
@@ -189,5 +189,32 @@ describe('compare board', () => {
     expect(await page.locator('[data-testid=pin] small').first().textContent()).toMatch(
       new RegExp(`^fixture-tiny · seed ${CASE.seed} · square · `),
     );
+  });
+
+  it("DiGIT vs VQ tokens: the baseline path gives PyTorch's tokens; side by side in Generate; a tokenizer sweep", async () => {
+    const b = settledCase(golden.baseline_generation[0]); // the VQ-token GPT, then the VQ decoder
+    await page.goto(caseUrl(b, 'fixture-tiny', 'wasm'));
+    await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    expect(await generateTokens(page, b.batch)).toEqual(b.tokens);
+
+    // the same class and seeds through a DiGIT decoder, each beside its VQ-token twin
+    await page.getByLabel('Decoder', { exact: false }).first().selectOption('direct');
+    await page.getByLabel("Side by side with VQ tokens (the paper's baseline)").check();
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await expect.poll(() => page.locator('[data-testid=side-by-side]').count(), { timeout: 60_000 }).toBe(b.batch);
+    const twins = await page.$$eval('[data-testid=baseline]', (els) =>
+      els.map((e) => (e as HTMLElement).dataset.tokens!.split(',').map(Number)),
+    );
+    expect(twins).toEqual(b.tokens);
+
+    await openPage(page, 'Compare');
+    await page.getByLabel('Sweep').selectOption('tokenizer');
+    await page.getByLabel('Seeds (rows)').fill('1');
+    await page.getByRole('button', { name: 'Run sweep' }).click();
+    const last = page.locator('[data-testid=sweep]').last();
+    await expect
+      .poll(() => last.locator('[data-testid=sweep-cell][data-filled=yes]').count(), { timeout: 60_000 })
+      .toBe(2);
+    expect(await last.locator('thead th').allTextContents()).toEqual(['seed', 'direct', 'vq-gpt']);
   });
 });

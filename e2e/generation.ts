@@ -9,7 +9,6 @@ import { BASE_URL } from './server';
 
 export function caseUrl(c: GenerationCase, pack: string, backend: BackendPreference): string {
   const { decoder } = c;
-  if (decoder === 'vq-gpt') throw new Error("the app's URL settings have no 'vq-gpt' path");
   const stage1 = settingsFromPack(c.stage1);
   const settings = { pack, classId: c.class_id, seed: c.seed, batch: c.batch, ...stage1, decoder, backend };
   return `${BASE_URL}${settingsToUrl(settings)}`;

@@ -1,5 +1,11 @@
 // Generation settings and their place in the URL, so a link reproduces a sample.
-import type { BackendPreference, DecoderKind, LoadedPack, PackManifest, SamplingSettings } from '../workers/protocol';
+import type {
+  BackendPreference,
+  GenerationPath,
+  LoadedPack,
+  PackManifest,
+  SamplingSettings,
+} from '../workers/protocol';
 
 export interface Settings {
   pack: string;
@@ -10,7 +16,9 @@ export interface Settings {
   topK: number;
   topP: number;
   guidance: number;
-  decoder: DecoderKind;
+  /** How tokens become pixels: a decoder of DiGIT tokens, or 'vq-gpt', the paper's baseline (the
+   *  same GPT over VQ tokens, then the VQ decoder). */
+  decoder: GenerationPath;
   backend: BackendPreference;
 }
 
@@ -79,7 +87,7 @@ export function settingsFromUrl(search: string): { settings: Partial<Settings>; 
   read('topK', 'a whole number from 0 (off)', num(0, 1e6, true));
   read('topP', 'a number above 0, at most 1', num(1e-6, 1, false));
   read('guidance', 'a number from 0 to 100', num(0, 100, false));
-  read('decoder', 'ar-vq or direct', oneOf<DecoderKind>('ar-vq', 'direct'));
+  read('decoder', 'direct, ar-vq or vq-gpt', oneOf<GenerationPath>('ar-vq', 'direct', 'vq-gpt'));
   read('backend', 'auto, webgpu or wasm', oneOf<BackendPreference>('auto', 'webgpu', 'wasm'));
   return { settings, problems };
 }
@@ -99,6 +107,12 @@ export function settingsToUrl(s: Settings): string {
   return `?${q}`;
 }
 
+/** The ways a pack can turn sampled tokens into pixels: its decoders of DiGIT tokens, and the
+ *  paper's baseline where the pack ships the VQ-token GPT. */
+export function generationPaths(m: PackManifest): GenerationPath[] {
+  return [...m.decoders, ...(m.graphs.vq_stage1 && m.graphs.vq_decoder ? (['vq-gpt'] as const) : [])];
+}
+
 /** Settings in, settings for the engine out: a pack's class count and decoders bound them. */
 export function fitToPack(s: Settings, m: PackManifest): Settings {
   const classes = m.classes?.length ?? 0;
@@ -110,7 +124,7 @@ export function fitToPack(s: Settings, m: PackManifest): Settings {
     classId: classes === 0 || classId === null ? null : Math.min(classId, classes - 1),
     guidance: classOnly ? 1 : s.guidance,
     topK: Math.min(s.topK, m.codebook.size), // top-k past the codebook keeps them all, as top-k = K does
-    decoder: m.decoders.includes(s.decoder) ? s.decoder : m.decoders[0],
+    decoder: generationPaths(m).includes(s.decoder) ? s.decoder : m.decoders[0],
   };
 }
 

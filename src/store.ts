@@ -28,6 +28,7 @@ import { loadValue, saveValue } from './persist';
 import {
   describeUrlProblems,
   fitToPack,
+  generationPaths,
   packDefaults,
   type Settings,
   settingsFromUrl,
@@ -47,6 +48,8 @@ export interface Sample {
   settings: Settings;
   /** The class's name in the pack that made it (null: unconditional). */
   className: string | null;
+  /** The same class and seed through the paper's baseline (the VQ-token GPT), when asked for. */
+  baseline?: { image: RgbaImage; tokens: number[] };
 }
 
 /** The name of a class in a pack (null: unconditional). */
@@ -85,6 +88,9 @@ interface AppState {
   /** The first image's partial decode while stage 1 runs. */
   preview: RgbaImage | null;
   samples: Sample[];
+  /** Generate each image also through the VQ-token GPT, shown beside it. */
+  sideBySide: boolean;
+  setSideBySide(on: boolean): void;
   /** Live WebGPU buffers in the worker (null on WASM), read after every job. */
   gpuMemory: GpuMemory | null;
   board: Board;
@@ -306,6 +312,8 @@ export const useApp = create<AppState>()((set, get) => ({
   progress: null,
   preview: null,
   samples: [],
+  sideBySide: false,
+  setSideBySide: (on) => set({ sideBySide: on }),
   gpuMemory: null,
   board: emptyBoard(),
   boardSaving: 0,
@@ -412,18 +420,37 @@ export const useApp = create<AppState>()((set, get) => ({
   },
 
   async generate() {
-    const { settings } = get();
-    if (!settings) return;
+    const { settings, pack, sideBySide } = get();
+    if (!settings || !pack) return;
+    let made: Sample[] = [];
     await sample('Generation', { batch: settings.batch }, (result) => {
-      const samples = result.images.map((image, i) => ({
+      made = result.images.map((image, i) => ({
         id: nextSampleId++,
         image,
         tokens: result.tokens[i],
         settings: { ...settings, seed: (settings.seed + i) >>> 0, batch: 1 },
         className: classNameIn(get().pack, settings.classId),
       }));
-      set({ samples: [...samples, ...get().samples].slice(0, 64) });
+      set({ samples: [...made, ...get().samples].slice(0, 64) });
     });
+    const baselineToo =
+      sideBySide && settings.decoder !== 'vq-gpt' && generationPaths(pack.manifest).includes('vq-gpt');
+    if (!made.length || !baselineToo) return;
+    // the same classes and seeds through the VQ-token GPT, put beside their DiGIT twins
+    await sample(
+      'The VQ-token GPT',
+      { batch: settings.batch },
+      (result) => {
+        const ids = new Map(made.map((m, i) => [m.id, i]));
+        set({
+          samples: get().samples.map((s) => {
+            const i = ids.get(s.id);
+            return i === undefined ? s : { ...s, baseline: { image: result.images[i], tokens: result.tokens[i] } };
+          }),
+        });
+      },
+      { decoder: 'vq-gpt' },
+    );
   },
 
   stop() {

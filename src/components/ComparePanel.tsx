@@ -6,7 +6,7 @@ import type { PackManifest } from '../../workers/protocol';
 import { downloadBlob } from '../blobUrls';
 import { boardToJson, classCaption, type Pin, SWEEP_SETTINGS, type Sweep, type SweepSetting } from '../board';
 import { renderBoard } from '../boardImage';
-import type { Settings } from '../settings';
+import { generationPaths, type Settings } from '../settings';
 import { useApp } from '../store';
 import { RgbaCanvas } from './RgbaCanvas';
 
@@ -28,8 +28,8 @@ function parseValues(
       if (!packIds.includes(part)) return `'${part}' is not a listed pack (${packIds.join(', ')})`;
       out.push(part);
     } else if (setting === 'decoder') {
-      if (!m.decoders.includes(part as 'direct'))
-        return `'${part}' is not a decoder of this pack (${m.decoders.join(', ')})`;
+      if (!generationPaths(m).includes(part as 'direct'))
+        return `'${part}' is not a decoder of this pack (${generationPaths(m).join(', ')})`;
       out.push(part as Settings['decoder']);
     } else if (setting === 'classId') {
       const index = m.classes?.indexOf(part) ?? -1;
@@ -60,34 +60,53 @@ const columnClass = (s: Sweep, column: number) => {
   return cell ? classCaption(cell) : `class ${s.values[column]}`;
 };
 
+/** What the Sweep picker offers: a setting, or 'tokenizer' (DiGIT's tokens against the VQ
+ *  baseline's: the pack's decoder and 'vq-gpt', swept as decoders). */
+type SweepChoice = SweepSetting | 'tokenizer';
+const TOKENIZER_VALUES = 'DiGIT, VQ (baseline)';
+
 /** The sweep form, kept while the user visits other pages. */
 const useSweepForm = create<{
-  setting: SweepSetting;
+  setting: SweepChoice;
   values: string;
   rows: number;
-  set(part: Partial<{ setting: SweepSetting; values: string; rows: number }>): void;
+  set(part: Partial<{ setting: SweepChoice; values: string; rows: number }>): void;
 }>((set) => ({ setting: 'temperature', values: '0.5, 1, 1.5', rows: 2, set }));
 
 /** Pinned samples and sweeps, side by side; kept across reloads, exported as PNG or JSON. */
 export function ComparePanel() {
-  const { pack, packs, board, boardSaving, busy, unpin, clearBoard, sweep, sweeping, removeSweep, importBoard } =
-    useApp(
-      useShallow((s) => ({
-        pack: s.pack,
-        packs: s.packs,
-        board: s.board,
-        boardSaving: s.boardSaving,
-        busy: s.busy,
-        unpin: s.unpin,
-        clearBoard: s.clearBoard,
-        sweep: s.sweep,
-        sweeping: s.sweeping,
-        removeSweep: s.removeSweep,
-        importBoard: s.importBoard,
-      })),
-    );
+  const {
+    pack,
+    packs,
+    settings,
+    board,
+    boardSaving,
+    busy,
+    unpin,
+    clearBoard,
+    sweep,
+    sweeping,
+    removeSweep,
+    importBoard,
+  } = useApp(
+    useShallow((s) => ({
+      pack: s.pack,
+      settings: s.settings,
+      packs: s.packs,
+      board: s.board,
+      boardSaving: s.boardSaving,
+      busy: s.busy,
+      unpin: s.unpin,
+      clearBoard: s.clearBoard,
+      sweep: s.sweep,
+      sweeping: s.sweeping,
+      removeSweep: s.removeSweep,
+      importBoard: s.importBoard,
+    })),
+  );
   const { setting, values, rows, set: setForm } = useSweepForm();
-  const setSetting = (v: SweepSetting) => setForm({ setting: v });
+  const setSetting = (v: SweepChoice) =>
+    setForm(v === 'tokenizer' ? { setting: v, values: TOKENIZER_VALUES } : { setting: v });
   const setValues = (v: string) => setForm({ values: v });
   const setRows = (v: number) => setForm({ rows: v });
   const [problem, setProblem] = useState<string | null>(null);
@@ -108,6 +127,12 @@ export function ComparePanel() {
         p="md"
         onSubmit={(e: FormEvent) => {
           e.preventDefault();
+          if (setting === 'tokenizer') {
+            const digit = settings?.decoder !== 'vq-gpt' ? settings!.decoder : m.decoders[0];
+            setProblem(null);
+            void sweep('decoder', [digit, 'vq-gpt'], rows);
+            return;
+          }
           const parsed = parseValues(
             setting,
             values,
@@ -124,12 +149,18 @@ export function ComparePanel() {
             label="Sweep"
             size="md"
             value={setting}
-            onChange={(e) => setSetting(e.currentTarget.value as SweepSetting)}
-            data={[...SWEEP_SETTINGS]}
+            onChange={(e) => setSetting(e.currentTarget.value as SweepChoice)}
+            data={[
+              ...SWEEP_SETTINGS,
+              ...(generationPaths(m).includes('vq-gpt')
+                ? [{ value: 'tokenizer', label: 'tokenizer: DiGIT vs VQ' }]
+                : []),
+            ]}
           />
           <TextInput
             label="Values (comma-separated)"
             size="md"
+            readOnly={setting === 'tokenizer'}
             value={values}
             onChange={(e) => setValues(e.currentTarget.value)}
             aria-invalid={problem !== null}

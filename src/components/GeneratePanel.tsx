@@ -4,7 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { downloadBlob, pngBlob } from '../blobUrls';
 import { classCaption } from '../board';
 import { addPngText } from '../pngText';
-import { MAX_BATCH, type Settings, settingsToUrl } from '../settings';
+import { generationPaths, MAX_BATCH, type Settings, settingsToUrl } from '../settings';
 import { useApp } from '../store';
 import { ClassPicker } from './ClassPicker';
 import { DECODER_HELP, DECODER_NAMES } from './decoders';
@@ -51,10 +51,12 @@ export function GeneratePanel() {
 }
 
 export function GenerateForm() {
-  const { pack, settings, busy, running, update, generate, stop } = useApp(
+  const { pack, settings, busy, running, update, generate, stop, sideBySide, setSideBySide } = useApp(
     useShallow((s) => ({
       pack: s.pack,
       settings: s.settings,
+      sideBySide: s.sideBySide,
+      setSideBySide: s.setSideBySide,
       busy: s.busy,
       running: s.progress !== null,
       update: s.update,
@@ -88,12 +90,23 @@ export function GenerateForm() {
         <NativeSelect
           label="Decoder"
           value={settings.decoder}
-          onChange={(e) => update({ decoder: e.currentTarget.value as 'ar-vq' | 'direct' })}
-          data={m.decoders.map((d) => ({ value: d, label: DECODER_NAMES[d] ?? d }))}
+          onChange={(e) => update({ decoder: e.currentTarget.value as Settings['decoder'] })}
+          data={generationPaths(m).map((d) => ({ value: d, label: DECODER_NAMES[d] ?? d }))}
           size="md"
           description={DECODER_HELP[settings.decoder]}
           maw={340}
         />
+        {generationPaths(m).includes('vq-gpt') && settings.decoder !== 'vq-gpt' && (
+          <Checkbox
+            label="Side by side with VQ tokens (the paper's baseline)"
+            title="each image also through the same GPT trained on VQ tokens instead of DiGIT's"
+            checked={sideBySide}
+            onChange={(e) => setSideBySide(e.currentTarget.checked)}
+            wrapperProps={{ 'data-tap-target': true }}
+            mih={44}
+            styles={{ body: { alignItems: 'center', minHeight: 44 } }}
+          />
+        )}
       </Group>
       <Group align="end" gap="md" wrap="wrap" mt="md">
         <SettingField
@@ -253,12 +266,38 @@ function Gallery() {
           data-seed={s.settings.seed}
           data-tokens={s.tokens.join(',')}
         >
-          <RgbaCanvas
-            image={s.image}
-            testId={`sample-${s.id}`}
-            label={`sample, ${s.settings.pack}, seed ${s.settings.seed}, ${classCaption(s)}`}
-            fluid
-          />
+          {s.baseline ? (
+            <SimpleGrid cols={2} spacing={6} data-testid="side-by-side">
+              <figure style={{ margin: 0 }}>
+                <RgbaCanvas
+                  image={s.image}
+                  testId={`sample-${s.id}`}
+                  label={`sample, ${s.settings.pack}, seed ${s.settings.seed}, ${classCaption(s)}`}
+                  fluid
+                />
+                <Text component="figcaption" size="xs" ta="center">
+                  DiGIT tokens
+                </Text>
+              </figure>
+              <figure style={{ margin: 0 }} data-testid="baseline" data-tokens={s.baseline.tokens.join(',')}>
+                <RgbaCanvas
+                  image={s.baseline.image}
+                  label={`the same class and seed through the VQ-token GPT, ${classCaption(s)}`}
+                  fluid
+                />
+                <Text component="figcaption" size="xs" ta="center">
+                  VQ tokens
+                </Text>
+              </figure>
+            </SimpleGrid>
+          ) : (
+            <RgbaCanvas
+              image={s.image}
+              testId={`sample-${s.id}`}
+              label={`sample, ${s.settings.pack}, seed ${s.settings.seed}, ${classCaption(s)}`}
+              fluid
+            />
+          )}
           <Text component="small" size="sm" mt="xs">
             seed {s.settings.seed} · {classCaption(s)}
           </Text>

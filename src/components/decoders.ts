@@ -13,4 +13,7 @@ export const DECODER_HELP: Record<string, string> = {
   'ar-vq':
     "ar-vq, the paper's path: a second GPT translates the DiGIT tokens into a VQ autoencoder's tokens, " +
     'which its decoder paints',
+  'vq-gpt':
+    "vq-gpt, the paper's baseline: not DiGIT at all, but the same GPT trained on a VQ autoencoder's tokens " +
+    "(made to redraw pixels, not to tell images apart), painted by that autoencoder's decoder",
 };
