@@ -6,6 +6,7 @@ import type { GenerateRequest, GenerateResult, GenerationPath, TokenMap } from '
 import type { GpuMemory } from './engine/gpuBuffers';
 import type { DecoderKind, PackManifest } from './engine/manifest';
 import type { PackFolder } from './engine/packSource';
+import type { Perturbation } from './engine/perturb';
 import type { RgbaImage } from './engine/pixels';
 import type { ProgressListener } from './engine/progress';
 import type { LoadProgress, PackStatus } from './engine/readPack';
@@ -17,6 +18,7 @@ export type { GenerateRequest, GenerateResult, GenerationPath, TokenMap } from '
 export type { GpuMemory } from './engine/gpuBuffers';
 export type { DecoderKind, ExemplarsEntry, PackManifest } from './engine/manifest';
 export type { PackFolder } from './engine/packSource';
+export type { Perturbation } from './engine/perturb';
 export type { RgbaImage } from './engine/pixels';
 export type { GenerateProgress, ProgressListener } from './engine/progress';
 export type { FileOrigin, LoadProgress, PackProgress, PackStatus } from './engine/readPack';
@@ -76,6 +78,8 @@ export interface WorkerApi {
   /** How the stage-1 GPT reads a token grid after each start (a class, or null): each code's
    *  log-probability and the `top` codes it expected at each position. */
   scoreGrid(codes: number[], starts: (number | null)[], top?: number, path?: GenerationPath): Promise<GridScore[]>;
+  /** An image's DiGIT tokens and VQ codes (null without a VQ encoder) under a disturbance. */
+  perturbedTokens(image: RgbaImage, p: Perturbation, seed: number): Promise<{ digit: number[]; vq: number[] | null }>;
   /** Live WebGPU buffers (count and bytes); null where there is no WebGPU. */
   gpuMemory(): GpuMemory | null;
   /** Be told when the worker leaves WebGPU for WASM on its own (device lost, failing runs). */

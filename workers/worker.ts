@@ -199,6 +199,10 @@ const api: WorkerApi = {
     return Comlink.transfer(image, [image.data.buffer as ArrayBuffer]);
   },
 
+  perturbedTokens(image, p, seed) {
+    return requireEngine().perturbedTokens(image, p, seed);
+  },
+
   scoreGrid(codes, starts, top, path) {
     return requireEngine().scoreGrid(codes, starts, top, path);
   },

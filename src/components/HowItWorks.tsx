@@ -157,7 +157,8 @@ export function HowItWorks() {
                 <Anchor component={Link} to="/tokens" underline="always">
                   Token map
                 </Anchor>{' '}
-                shows what each token stands for.)
+                shows what each token stands for, and its stability lab how few of these tokens change when the image
+                is disturbed, against a VQ autoencoder&rsquo;s.)
               </Text>
             </Group>
           </Step>

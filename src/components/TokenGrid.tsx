@@ -11,6 +11,8 @@ interface Props {
   testId?: string;
   /** Outline every cell holding this token and dim the rest. */
   selected?: number | null;
+  /** Cells to flag (the stability lab: cells whose token changed). */
+  flagged?: boolean[];
   onSelect?: (token: number | null) => void;
 }
 
@@ -39,6 +41,7 @@ export function TokenGrid({
   testId,
   selected = null,
   onSelect,
+  flagged,
 }: Props) {
   const cell = displaySize / cols;
   const [focused, setFocused] = useState(0);
@@ -79,14 +82,9 @@ export function TokenGrid({
               `row ${row}, col ${col}: token ${t}` +
               (distance ? `, distance ${distance[i].toFixed(3)}` : '') +
               (runnerUp ? `; runner-up token ${runnerUp.tokens[i]} at ${runnerUp.distance[i].toFixed(3)}` : '');
-            const state =
-              selected !== null
-                ? t === selected
-                  ? 'picked'
-                  : 'dim'
-                : hovered !== null && t === hovered
-                  ? 'same'
-                  : '';
+            const hover = hovered !== null && t === hovered ? 'same' : '';
+            const pick = selected !== null ? (t === selected ? 'picked' : 'dim') : hover;
+            const state = flagged?.[i] ? 'flagged' : pick;
             return (
               // biome-ignore lint/a11y/useSemanticElements: a cell of the ARIA grid above
               <span

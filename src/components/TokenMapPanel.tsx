@@ -6,6 +6,7 @@ import { type TokenMapState, useApp } from '../store';
 import { DECODER_HELP } from './decoders';
 import { ExamplePicker } from './ExamplePicker';
 import { RgbaCanvas } from './RgbaCanvas';
+import { StabilityLab, type StabilityRow } from './StabilityLab';
 import { TokenExemplars } from './TokenExemplars';
 import { TokenGrid } from './TokenGrid';
 
@@ -200,6 +201,11 @@ export function TokenMapPanel() {
               ))}
             </div>
           )}
+          <StabilityLab
+            image={tokenMap.image}
+            cols={m.grid.w}
+            card={(m.metrics?.token_stability as StabilityRow[] | undefined) ?? []}
+          />
         </>
       )}
     </section>

@@ -5,6 +5,7 @@ import { type Backend, stepGraph } from './backend';
 import { type GptRunner, gptRunner, int64 } from './gptRunner';
 import { type DecoderKind, type GptGraphEntry, type GraphName, gridTokens, type PackManifest } from './manifest';
 import type { PackSource } from './packSource';
+import { addNoise, boxBlur, type Perturbation, shift } from './perturb';
 import { type RgbaImage, rgbaToTensorData, tensorDataToRgba } from './pixels';
 import { type ProgressListener, ProgressMeter } from './progress';
 import { type LoadProgress, type PackFiles, readPack } from './readPack';
@@ -164,13 +165,36 @@ export class Engine {
     return this.manifest.image.size;
   }
 
-  /** An RGBA image at the pack's size as a graph's `image` input. */
-  private imageTensor(image: RgbaImage): ort.Tensor {
+  /** An RGBA image at the pack's size as a graph's `image` input; `disturb` may change its
+   *  float values first. */
+  private imageTensor(image: RgbaImage, disturb = (x: Float32Array) => x): ort.Tensor {
     const { size, channels } = this.manifest.image;
     if (image.width !== size || image.height !== size) {
       throw new Error(`tokenize needs a ${size}×${size} image, got ${image.width}×${image.height}`);
     }
-    return new ort.Tensor('float32', rgbaToTensorData(image, channels), [1, channels, size, size]);
+    return new ort.Tensor('float32', disturb(rgbaToTensorData(image, channels)), [1, channels, size, size]);
+  }
+
+  /** Both tokenizers' grids of a disturbed image (the stability lab): DiGIT's, and where the
+   *  pack ships the VQ encoder, the baseline's VQ codes. Noise draws from `seed`. */
+  async perturbedTokens(
+    image: RgbaImage,
+    p: Perturbation,
+    seed = 0,
+  ): Promise<{ digit: number[]; vq: number[] | null }> {
+    let pixels = image;
+    if (p.kind === 'blur') pixels = boxBlur(image, p.radius);
+    if (p.kind === 'shift') pixels = shift(image, p.pixels);
+    const tensor = this.imageTensor(pixels, (x) => (p.kind === 'noise' ? addNoise(x, p.snrDb, seed) : x));
+    const { features } = await this.run('encoder', { image: tensor }, 'interactive');
+    const { tokens } = await this.run('quantizer', { features }, 'interactive');
+    const vq = this.sessions.has('vq_encoder')
+      ? (await this.run('vq_encoder', { image: tensor }, 'interactive')).tokens
+      : null;
+    return {
+      digit: Array.from(tokens.data as BigInt64Array, Number),
+      vq: vq && Array.from(vq.data as BigInt64Array, Number),
+    };
   }
 
   /** An RGBA image at the pack's size -> its DiGIT token grid (row-major) and distances. */
