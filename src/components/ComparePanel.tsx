@@ -1,4 +1,4 @@
-import { Alert, Button, Group, NativeSelect, NumberInput, Paper, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, NativeSelect, NumberInput, Paper, Text, TextInput } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { create } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
@@ -8,6 +8,7 @@ import { boardToJson, classCaption, type Pin, SWEEP_SETTINGS, type Sweep, type S
 import { renderBoard } from '../boardImage';
 import { generationPaths, type Settings } from '../settings';
 import { useApp } from '../store';
+import { PageIntro } from './PageIntro';
 import { RgbaCanvas } from './RgbaCanvas';
 
 /** "0.5, 1, 1.5" -> the values of `setting`, or an error naming the bad one. */
@@ -110,17 +111,17 @@ export function ComparePanel() {
   const setValues = (v: string) => setForm({ values: v });
   const setRows = (v: number) => setForm({ rows: v });
   const [problem, setProblem] = useState<string | null>(null);
-  if (!pack) return null;
+  const intro = (
+    <PageIntro id="compare-title" title="Compare">
+      Pin samples from Generate to keep them side by side, or sweep one setting across columns with the same seeds down
+      the rows, to see what that setting does.
+    </PageIntro>
+  );
+  if (!pack) return <section aria-labelledby="compare-title">{intro}</section>;
   const m = pack.manifest;
   return (
     <section aria-labelledby="compare-title">
-      <Title order={2} id="compare-title" mt="md" mb="xs">
-        Compare
-      </Title>
-      <Text c="dimmed" mb="md" maw={720}>
-        Pin samples from Generate to keep them side by side, or sweep one setting across columns with the same seeds
-        down the rows, to see what that setting does.
-      </Text>
+      {intro}
       <Paper
         component="form"
         withBorder

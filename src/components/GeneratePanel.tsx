@@ -1,4 +1,4 @@
-import { Button, Card, Checkbox, Group, NativeSelect, Paper, Progress, SimpleGrid, Text, Title } from '@mantine/core';
+import { Button, Card, Checkbox, Group, NativeSelect, Paper, Progress, SimpleGrid, Text } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { downloadBlob, pngBlob } from '../blobUrls';
@@ -8,6 +8,7 @@ import { generationPaths, MAX_BATCH, type Settings, settingsToUrl } from '../set
 import { useApp } from '../store';
 import { ClassPicker } from './ClassPicker';
 import { DECODER_HELP, DECODER_NAMES } from './decoders';
+import { PageIntro } from './PageIntro';
 import { RgbaCanvas } from './RgbaCanvas';
 import { SETTING_HELP, SettingField } from './SettingField';
 import { TokenGrid } from './TokenGrid';
@@ -33,19 +34,19 @@ async function savePng(canvasId: string, name: string, settings: Settings) {
  *  reads only its own slice of the store, so a progress tick re-renders only the progress. */
 export function GeneratePanel() {
   const ready = useApp((s) => s.pack !== null && s.settings !== null);
-  if (!ready) return null;
   return (
     <section aria-labelledby="generate-title">
-      <Title order={2} id="generate-title" mt="md" mb="xs">
-        Generate
-      </Title>
-      <Text c="dimmed" mb="md" maw={720}>
+      <PageIntro id="generate-title" title="Generate">
         Pick a class and press Generate: a GPT writes the image as a grid of tokens, one at a time, each a number
         standing for a kind of patch; a decoder then paints the grid into pixels.
-      </Text>
-      <GenerateForm />
-      <GenerationProgress />
-      <Gallery />
+      </PageIntro>
+      {ready && (
+        <>
+          <GenerateForm />
+          <GenerationProgress />
+          <Gallery />
+        </>
+      )}
     </section>
   );
 }

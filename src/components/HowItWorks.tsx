@@ -105,11 +105,8 @@ export function HowItWorks() {
   const classes = pack?.manifest.classes ?? null;
   const reading = useReading(tokenMap?.map.tokens ?? null, classes);
   const [cell, setCell] = useState(0);
-  if (!pack) return null;
-  const m = pack.manifest;
-  const n = m.grid.h * m.grid.w;
-  return (
-    <section aria-labelledby="how-title">
+  const intro = (
+    <>
       <Title order={2} id="how-title" mt="md">
         How it works
       </Title>
@@ -124,6 +121,14 @@ export function HowItWorks() {
         say what is in a patch more than its exact colours, and they stay put when the image is slightly disturbed, so
         the GPT learns them more easily. Below, one image goes through this pack&rsquo;s real models, in your browser.
       </Text>
+    </>
+  );
+  if (!pack) return <section aria-labelledby="how-title">{intro}</section>;
+  const m = pack.manifest;
+  const n = m.grid.h * m.grid.w;
+  return (
+    <section aria-labelledby="how-title">
+      {intro}
       {!tokenMap && (
         <Paper withBorder p="md" mt="md">
           <Text mb="xs">Pick an image to follow (or drop your own on the Token map page):</Text>

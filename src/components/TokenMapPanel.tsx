@@ -1,10 +1,11 @@
-import { Button, Text, Title } from '@mantine/core';
+import { Button, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { droppedDirectory } from '../packFolder';
 import { type TokenMapState, useApp } from '../store';
 import { DECODER_HELP } from './decoders';
 import { ExamplePicker } from './ExamplePicker';
+import { PageIntro } from './PageIntro';
 import { RgbaCanvas } from './RgbaCanvas';
 import { StabilityLab, type StabilityRow } from './StabilityLab';
 import { TokenExemplars } from './TokenExemplars';
@@ -50,7 +51,12 @@ export function TokenMapPanel() {
   const [over, setOver] = useState(false);
   const [selected, setSelected] = useState<number | null>(null);
   const [rows, setRows] = useState(2);
-  if (!pack) return null;
+  const intro = (
+    <PageIntro id="tokens-title" title="Token map">
+      See an image the way the GPT does: as a grid of tokens, each the number of a cluster of similar patches.
+    </PageIntro>
+  );
+  if (!pack) return <section aria-labelledby="tokens-title">{intro}</section>;
   const m = pack.manifest;
   const first = (files: FileList | null) => {
     if (!files || files.length === 0) return;
@@ -60,12 +66,7 @@ export function TokenMapPanel() {
   const keep = Math.min(rows, m.grid.h - 1);
   return (
     <section aria-labelledby="tokens-title">
-      <Title order={2} id="tokens-title" mt="md" mb="xs">
-        Token map
-      </Title>
-      <Text c="dimmed" mb="md" maw={720}>
-        See an image the way the GPT does: as a grid of tokens, each the number of a cluster of similar patches.
-      </Text>
+      {intro}
       <label
         className={`drop-zone${over ? ' over' : ''}`}
         data-testid="drop-zone"
