@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { PackManifest } from '../workers/protocol';
-import { describeUrlProblems, fitToPack, type Settings, settingsFromUrl, settingsToUrl } from './settings';
+import {
+  describeUrlProblems,
+  fitToPack,
+  generationPaths,
+  type Settings,
+  settingsFromUrl,
+  settingsToUrl,
+} from './settings';
 
 const s: Settings = {
   pack: 'fixture-tiny',
@@ -40,7 +47,12 @@ describe('settings in the URL', () => {
 });
 
 describe('fitting settings to a pack', () => {
-  const pack = { classes: ['a', 'b', 'c'], decoders: ['ar-vq'], codebook: { size: 16 } } as unknown as PackManifest;
+  const pack = {
+    classes: ['a', 'b', 'c'],
+    decoders: ['ar-vq'],
+    codebook: { size: 16 },
+    graphs: {},
+  } as unknown as PackManifest;
 
   it('caps top-k at the codebook size, which keeps every code just the same', () => {
     expect(fitToPack({ ...s, topK: 300 }, pack).topK).toBe(16);
@@ -55,5 +67,13 @@ describe('fitting settings to a pack', () => {
     const official = { ...pack, class_dropout: false } as PackManifest;
     expect(fitToPack({ ...s, classId: null }, official)).toMatchObject({ classId: 0, guidance: 1 });
     expect(fitToPack({ ...s, classId: 7 }, official)).toMatchObject({ classId: 2, guidance: 1 });
+  });
+
+  it("offers the paper's baseline path only where the pack ships the VQ-token GPT and the VQ decoder", () => {
+    expect(fitToPack({ ...s, decoder: 'vq-gpt' }, pack).decoder).toBe('ar-vq');
+    const withBaseline = { ...pack, graphs: { vq_stage1: {}, vq_decoder: {} } } as unknown as PackManifest;
+    expect(generationPaths(withBaseline)).toEqual(['ar-vq', 'vq-gpt']);
+    expect(fitToPack({ ...s, decoder: 'vq-gpt' }, withBaseline).decoder).toBe('vq-gpt');
+    expect(settingsFromUrl('?decoder=vq-gpt').settings.decoder).toBe('vq-gpt');
   });
 });
