@@ -88,6 +88,8 @@ interface AppState {
   /** The first image's partial decode while stage 1 runs. */
   preview: RgbaImage | null;
   samples: Sample[];
+  /** Seconds from opening the page to its first generated image (null: none yet). */
+  firstImageAt: number | null;
   /** Generate each image also through the VQ-token GPT, shown beside it. */
   sideBySide: boolean;
   setSideBySide(on: boolean): void;
@@ -312,6 +314,7 @@ export const useApp = create<AppState>()((set, get) => ({
   progress: null,
   preview: null,
   samples: [],
+  firstImageAt: null,
   sideBySide: false,
   setSideBySide: (on) => set({ sideBySide: on }),
   gpuMemory: null,
@@ -432,6 +435,7 @@ export const useApp = create<AppState>()((set, get) => ({
         className: classNameIn(get().pack, settings.classId),
       }));
       set({ samples: [...made, ...get().samples].slice(0, 64) });
+      if (get().firstImageAt === null) set({ firstImageAt: performance.now() / 1000 });
     });
     const baselineToo =
       sideBySide && settings.decoder !== 'vq-gpt' && generationPaths(pack.manifest).includes('vq-gpt');

@@ -10,8 +10,9 @@ import { PackCards } from './PackCards';
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
 export function PackBar() {
-  const { packs, pack, settings, busy, gpuMemory, loadPack, openFolder } = useApp(
+  const { packs, pack, settings, busy, gpuMemory, loadPack, openFolder, firstImageAt } = useApp(
     useShallow((s) => ({
+      firstImageAt: s.firstImageAt,
       packs: s.packs,
       pack: s.pack,
       settings: s.settings,
@@ -72,6 +73,9 @@ export function PackBar() {
           {' · '}
           <span data-testid="pack-origin">{pack.cached.length ? 'from the browser cache' : 'downloaded'}</span>
           {pack.storeSkipped && ` (${pack.storeSkipped})`}
+          {firstImageAt !== null && (
+            <span data-testid="first-image"> · first image {firstImageAt.toFixed(1)} s after the page opened</span>
+          )}
         </Text>
       )}
       <details className="more-packs">
