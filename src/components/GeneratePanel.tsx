@@ -13,6 +13,38 @@ import { RgbaCanvas } from './RgbaCanvas';
 import { SETTING_HELP, SettingField } from './SettingField';
 import { TokenGrid } from './TokenGrid';
 
+/** The stage-1 sampling settings, each a slider with a box (guidance is added where it applies). */
+function samplingFields(codebookSize: number) {
+  return [
+    {
+      key: 'temperature',
+      label: 'Temperature',
+      help: SETTING_HELP.temperature,
+      min: 0,
+      max: 10,
+      sliderMax: 2,
+      step: 0.05,
+    },
+    { key: 'topK', label: 'Top-k', help: SETTING_HELP.topK, min: 0, max: codebookSize, step: 1 },
+    { key: 'topP', label: 'Top-p', help: SETTING_HELP.topP, min: 0.01, max: 1, step: 0.01 },
+  ] as const;
+}
+
+/** A checkbox whose whole row is a touch target at least 44 px tall. */
+function TouchCheckbox(props: { label: string; title: string; checked: boolean; onChange(on: boolean): void }) {
+  return (
+    <Checkbox
+      wrapperProps={{ 'data-tap-target': true }}
+      mih={44}
+      styles={{ body: { alignItems: 'center', minHeight: 44 } }}
+      label={props.label}
+      title={props.title}
+      checked={props.checked}
+      onChange={(e) => props.onChange(e.currentTarget.checked)}
+    />
+  );
+}
+
 const randomSeed = () => crypto.getRandomValues(new Uint32Array(1))[0];
 
 /** Save a sample as PNG with its settings (and the link that reproduces it) in a text chunk. */
@@ -98,14 +130,11 @@ export function GenerateForm() {
           maw={340}
         />
         {generationPaths(m).includes('vq-gpt') && settings.decoder !== 'vq-gpt' && (
-          <Checkbox
+          <TouchCheckbox
             label="Side by side with VQ tokens (the paper's baseline)"
             title="each image also through the same GPT trained on VQ tokens instead of DiGIT's"
             checked={sideBySide}
-            onChange={(e) => setSideBySide(e.currentTarget.checked)}
-            wrapperProps={{ 'data-tap-target': true }}
-            mih={44}
-            styles={{ body: { alignItems: 'center', minHeight: 44 } }}
+            onChange={setSideBySide}
           />
         )}
       </Group>
@@ -128,14 +157,11 @@ export function GenerateForm() {
         >
           Random
         </Button>
-        <Checkbox
-          wrapperProps={{ 'data-tap-target': true }}
-          mih={44}
-          styles={{ body: { alignItems: 'center', minHeight: 44 } }}
+        <TouchCheckbox
           label="lock seed"
           title="unlocked: every Generate draws a new seed"
           checked={seedLocked}
-          onChange={(e) => setSeedLocked(e.currentTarget.checked)}
+          onChange={setSeedLocked}
         />
         <SettingField
           label="Batch"
@@ -153,37 +179,9 @@ export function GenerateForm() {
         )}
       </Group>
       <Group align="end" gap="lg" wrap="wrap" mt="md">
-        <SettingField
-          label="Temperature"
-          help={SETTING_HELP.temperature}
-          value={settings.temperature}
-          min={0}
-          max={10}
-          sliderMax={2}
-          step={0.05}
-          slider
-          onChange={(temperature) => update({ temperature })}
-        />
-        <SettingField
-          label="Top-k"
-          help={SETTING_HELP.topK}
-          value={settings.topK}
-          min={0}
-          max={m.codebook.size}
-          step={1}
-          slider
-          onChange={(topK) => update({ topK })}
-        />
-        <SettingField
-          label="Top-p"
-          help={SETTING_HELP.topP}
-          value={settings.topP}
-          min={0.01}
-          max={1}
-          step={0.01}
-          slider
-          onChange={(topP) => update({ topP })}
-        />
+        {samplingFields(m.codebook.size).map(({ key, ...field }) => (
+          <SettingField key={key} {...field} value={settings[key]} slider onChange={(v) => update({ [key]: v })} />
+        ))}
         {noClassDropout ? (
           <Text size="sm" c="dimmed" data-testid="no-guidance">
             No guidance or unconditional samples: this model was trained without class dropout.
