@@ -5,6 +5,8 @@ import os
 import torch
 from PIL import Image
 
+from stages.tokenizers import ratio_standard_error
+
 
 def sample_grid(
     samples, labels, real, real_labels, n_classes: int, path: str, per_row: int = 8, n_real: int = 4, scale: int = 2
@@ -132,9 +134,10 @@ def per_class_section(metrics: dict, classes) -> list:
     ]
 
 
-def tokenizer_section(metrics: dict, k: int) -> list:
+def tokenizer_section(metrics: dict, k: int, samples: int) -> list:
     """How the feature block and K were chosen: by probe and NMI (codebook stage) and by what a
-    short GPT run does with each candidate (tokenizers stage); `k`: the pack's K."""
+    short GPT run does with each candidate (tokenizers stage); `k`: the pack's K; `samples`: how
+    many samples each candidate's CAS was measured on."""
     cb, study = metrics["codebook_selection"], metrics.get("tokenizer_study")
     lines = [
         "## Tokenizer selection",
@@ -168,16 +171,18 @@ def tokenizer_section(metrics: dict, k: int) -> list:
         "was not available to this project, so TCAS itself is not reported).",
         "",
         "| block | K | NMI | purity | val. loss (nats) | loss / log K | CAS, mean-cell | real, mean-cell "
-        "| CAS ratio |",
+        "| CAS ratio ± 1 SE |",
         "|---|---|---|---|---|---|---|---|---|",
         *[
             f"| {row['block']} | {row['k']} | {row['nmi']:.4f} | {row['purity']:.4f} | {row['validation_loss']:.4f} | "
             f"{row['loss_over_log_k']:.4f} | {row['cas_mean_cell']:.4f} | {row['real_mean_cell']:.4f} | "
-            f"{row['cas_ratio']:.2f} |"
+            f"{row['cas_ratio']:.2f} ± {ratio_standard_error({'samples': samples, **row}):.2f} |"
             for row in study["rows"]
         ],
         "",
-        f"The study picks block {block}, K {size} (best CAS ratio; within 0.02, the lower loss / log K).",
+        f"The study picks block {block}, K {size} (best CAS ratio; candidates within two standard errors "
+        f"of it count as tied, and the lower loss / log K wins among them). Each CAS is over {samples} samples, "
+        "so differences of a few hundredths are noise.",
         "",
     ]
 
@@ -260,7 +265,7 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
             for t in metrics["token_stability"]
         ],
         "",
-        *tokenizer_section(metrics, manifest["codebook"]["size"]),
+        *tokenizer_section(metrics, manifest["codebook"]["size"], r.TOKENIZERS.per_class * len(classes)),
         "## Wall time per stage (minutes, 2-core CPU)",
         "",
         "| " + " | ".join(mins) + " | total |",

@@ -12,8 +12,9 @@ features (training split), a short stage-1 GPT run on the resulting tokens, and
   the same way;
 - token-class alignment: NMI(class, token) and purity, the share of patches whose token's
   most frequent class is their image's class.
-The best CAS ratio wins (ties within `cas_tie` go to the lower normalised loss); the `codebook`
-stage then fits that tokenizer.
+The best CAS ratio wins; candidates within its noise (two standard errors) or `cas_tie` count as
+tied and the lower normalised loss wins among them; the `codebook` stage then fits that
+tokenizer.
 """
 import math
 from dataclasses import dataclass, replace
@@ -85,14 +86,25 @@ def measure_candidate(run, encoder, judge, test_w, block: int, k: int, log: Log)
         "cas_mean_cell": round(cas, 4),
         "real_mean_cell": round(real, 4),
         "cas_ratio": round(cas / real, 4) if real > 0 else 0.0,
+        "samples": len(labels),
     }
     log(f"block {block}, K {k}: {row}")
     return row
 
 
+def ratio_standard_error(row: dict) -> float:
+    """The sampling noise of a row's CAS ratio: one binomial standard error of its CAS over its
+    samples, divided by the real tokens' accuracy."""
+    cas, n = row["cas_mean_cell"], row.get("samples", 0)
+    return (cas * (1 - cas) / n) ** 0.5 / row["real_mean_cell"] if n and row["real_mean_cell"] > 0 else 0.0
+
+
 def choose(rows: list, cas_tie: float) -> dict:
-    best = max(row["cas_ratio"] for row in rows)
-    close = [row for row in rows if row["cas_ratio"] >= best - cas_tie]
+    """The best CAS ratio; candidates within `cas_tie` of it, or within two standard errors of
+    the best's noise where that is wider, count as tied and the lower loss per log K wins."""
+    best = max(rows, key=lambda row: row["cas_ratio"])
+    margin = max(cas_tie, 2 * ratio_standard_error(best))
+    close = [row for row in rows if row["cas_ratio"] >= best["cas_ratio"] - margin]
     return min(close, key=lambda row: row["loss_over_log_k"])
 
 

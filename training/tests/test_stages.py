@@ -184,10 +184,22 @@ def test_token_purity_and_the_study_choice():
     tokens = torch.tensor([[0, 0], [0, 1], [1, 1]])
     labels = torch.tensor([0, 0, 1])
     assert abs(tokenizers.purity(tokens, labels, 2) - 5 / 6) < 1e-6  # token 1's minority: one patch
-    rows = [
-        {"block": 1, "k": 8, "cas_ratio": 0.70, "loss_over_log_k": 0.5},
-        {"block": 2, "k": 8, "cas_ratio": 0.80, "loss_over_log_k": 0.6},
-        {"block": 3, "k": 16, "cas_ratio": 0.79, "loss_over_log_k": 0.4},
-    ]
+
+    def row(block, ratio, loss, samples=10**9):
+        return {
+            "block": block,
+            "k": 8,
+            "cas_ratio": ratio,
+            "loss_over_log_k": loss,
+            "samples": samples,
+            "cas_mean_cell": ratio / 2,
+            "real_mean_cell": 0.5,
+        }
+
+    rows = [row(1, 0.70, 0.5), row(2, 0.80, 0.6), row(3, 0.79, 0.4)]
     assert tokenizers.choose(rows, 0.02)["block"] == 3  # within the tie margin, lower loss wins
     assert tokenizers.choose(rows, 0.0)["block"] == 2
+    # with few samples the best's noise is wider than the margin: block 1 ties, and its loss is lowest
+    noisy = [row(1, 0.70, 0.3, 100), row(2, 0.80, 0.6, 100)]
+    assert tokenizers.ratio_standard_error(noisy[1]) > 0.05
+    assert tokenizers.choose(noisy, 0.0)["block"] == 1
