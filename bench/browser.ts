@@ -16,7 +16,7 @@ import { machine } from './machine';
 
 const { values: opts } = parseArgs({
   options: {
-    pack: { type: 'string', default: 'emoji-mini' },
+    pack: { type: 'string', default: 'fashion-mini' },
     batches: { type: 'string', default: '1,4,8' },
     repeats: { type: 'string', default: '2' },
     backends: { type: 'string', default: 'wasm,wasm-with-adapter,webgpu' },

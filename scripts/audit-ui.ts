@@ -80,7 +80,9 @@ async function main() {
   const server = await serve();
   let failed = false;
   try {
-    console.log(`Lighthouse ${desktopConfig.settings?.formFactor ?? 'desktop'} preset, bar ${BAR}; axe serious/critical`);
+    console.log(
+      `Lighthouse ${desktopConfig.settings?.formFactor ?? 'desktop'} preset, bar ${BAR}; axe serious/critical`,
+    );
     for (const [name, hash] of Object.entries(PAGES)) {
       const url = `${URL_BASE}?backend=wasm${hash}`;
       const { scores, consoleErrors, failing } = await lighthouseScores(url);
