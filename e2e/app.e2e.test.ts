@@ -160,6 +160,18 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         .toBe(golden.quantizer.tokens[0].join(','));
     });
 
+    it("How it works ranks the classes of the dropped image as PyTorch's GPT does", async () => {
+      await openPage(page, 'How it works');
+      await page.waitForSelector('[data-testid=ranked-class]', { timeout: 60_000 });
+      const shown = await page.$$eval('[data-testid=ranked-class]', (els) =>
+        els.map((e) => Number((e as HTMLElement).dataset.class)),
+      );
+      const expected = golden.class_scores.log_likelihoods;
+      expect(shown).toEqual(expected.map((_, c) => c).sort((a, b) => expected[b] - expected[a]));
+      expect(await page.locator('[data-testid=surprise-map]').count()).toBe(1);
+      await openPage(page, 'Token map');
+    });
+
     it('completes the dropped image from its first rows: every completion keeps the prefix', async () => {
       await page.getByRole('button', { name: /Complete/ }).click();
       await page.waitForSelector('[data-testid=completions] canvas', { timeout: 60_000 });

@@ -9,6 +9,7 @@ import { callWorker } from '../engineClient';
 import { useApp } from '../store';
 import { DECODER_HELP } from './decoders';
 import { ExamplePicker } from './ExamplePicker';
+import { ClassRanking, SurpriseMap } from './GptReading';
 import { RgbaCanvas } from './RgbaCanvas';
 import { TokenGrid } from './TokenGrid';
 
@@ -188,12 +189,22 @@ export function HowItWorks() {
               <>
                 <CellCandidates reading={reading} cell={cell} classes={classes} />
                 {reading.ranking[0].classId !== null && classes ? (
-                  <Text mt="md" data-testid="best-class" data-class={reading.ranking[0].classId ?? ''}>
-                    The same predictions also classify: told each class in turn, the GPT finds this grid likeliest
-                    after <strong>{classes[reading.ranking[0].classId!]}</strong>
-                    {reading.ranking[1] ? `, then ${classes[reading.ranking[1].classId!]}` : ''}.
-                  </Text>
-                ) : null}
+                  <>
+                    <Text mt="md" maw={760} data-testid="best-class" data-class={reading.ranking[0].classId ?? ''}>
+                      The same predictions also classify: told each class in turn, the GPT finds this grid likeliest
+                      after <strong>{classes[reading.ranking[0].classId!]}</strong>. How likely each class is, given
+                      the grid (equal odds before), and how surprised the GPT was at each cell under it:
+                    </Text>
+                    <Group align="start" gap="xl" mt="xs" wrap="wrap">
+                      <ClassRanking ranking={reading.ranking} classes={classes} />
+                      <SurpriseMap score={reading.best} cols={m.grid.w} />
+                    </Group>
+                  </>
+                ) : (
+                  <Group mt="md">
+                    <SurpriseMap score={reading.best} cols={m.grid.w} />
+                  </Group>
+                )}
               </>
             )}
             <Text mt="md" maw={760}>
