@@ -52,6 +52,19 @@ function useLatestTokens(image: RgbaImage, p: Perturbation): Grids | null {
   return result?.key === JSON.stringify(p) ? result.grids : null;
 }
 
+const DIGIT_COLOR = '#1971c2';
+const VQ_COLOR = '#e8590c';
+
+/** A short line in a curve's colour, for the caption (colour alone never carries a word). */
+function Swatch({ color }: { color: string }) {
+  return (
+    <span
+      aria-hidden="true"
+      style={{ display: 'inline-block', width: 14, height: 3, background: color, verticalAlign: 'middle' }}
+    />
+  );
+}
+
 /** This image's change rate at each SNR of Table 1, beside the pack's measured one. */
 function NoiseCurve({ image, base, card }: { image: RgbaImage; base: Grids; card: StabilityRow[] }) {
   const [rates, setRates] = useState<{ digit: number; vq: number | null }[] | null>(null);
@@ -102,23 +115,27 @@ function NoiseCurve({ image, base, card }: { image: RgbaImage; base: Grids; card
         ))}
         {card.length > 0 && (
           <>
-            <path d={line(card.map((r) => r.digit_change_rate))} fill="none" stroke="#1971c2" strokeDasharray="4 3" />
-            <path d={line(card.map((r) => r.vq_change_rate))} fill="none" stroke="#e8590c" strokeDasharray="4 3" />
+            <path
+              d={line(card.map((r) => r.digit_change_rate))}
+              fill="none"
+              stroke={DIGIT_COLOR}
+              strokeDasharray="4 3"
+            />
+            <path d={line(card.map((r) => r.vq_change_rate))} fill="none" stroke={VQ_COLOR} strokeDasharray="4 3" />
           </>
         )}
         {rates && (
           <>
-            <path d={line(rates.map((r) => r.digit))} fill="none" stroke="#1971c2" strokeWidth={2} />
-            <path d={line(rates.map((r) => r.vq))} fill="none" stroke="#e8590c" strokeWidth={2} />
+            <path d={line(rates.map((r) => r.digit))} fill="none" stroke={DIGIT_COLOR} strokeWidth={2} />
+            <path d={line(rates.map((r) => r.vq))} fill="none" stroke={VQ_COLOR} strokeWidth={2} />
           </>
         )}
       </svg>
       <figcaption>
         <Text size="xs">
-          Changed tokens against noise (SNR in dB, left: barely any noise):{' '}
-          <span style={{ color: '#1971c2' }}>DiGIT</span>, <span style={{ color: '#e8590c' }}>VQ</span>; solid: this
-          image
-          {rates ? '' : ' (measuring…)'}, dashed: the pack&rsquo;s average over 1000 test images (its model card).
+          Changed tokens against noise (SNR in dB; left: barely any noise): <Swatch color={DIGIT_COLOR} /> DiGIT,{' '}
+          <Swatch color={VQ_COLOR} /> VQ; solid: this image{rates ? '' : ' (measuring…)'}, dashed: the pack&rsquo;s
+          average over 1000 test images (its model card).
         </Text>
       </figcaption>
     </figure>
