@@ -91,4 +91,14 @@ describe('stability lab', () => {
     const longest = await page.evaluate(() => Math.max(0, ...(window as unknown as { labTasks: number[] }).labTasks));
     expect(longest).toBeLessThan(200);
   });
+
+  it("JPEG at quality 5 changes some of the VQ autoencoder's codes (the browser encodes it, in the worker)", async () => {
+    await page.locator('#stability-lab').getByText('JPEG', { exact: true }).click();
+    await page.getByRole('slider', { name: 'how much' }).focus();
+    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+    await expect
+      .poll(async () => JSON.parse((await page.getAttribute('[data-testid=stability-grids]', 'data-setting'))!))
+      .toEqual({ kind: 'jpeg', quality: 5 });
+    await expect.poll(async () => (await pageFlips()).vq).toBeGreaterThan(0);
+  });
 });

@@ -20,7 +20,7 @@ import { folderSource, type PackFolder, urlSource } from './engine/packSource';
 import { type LoadProgress, type PackFiles, packStatus, readPack } from './engine/readPack';
 import { settingsFromPack } from './engine/sampling';
 import { Scheduler } from './engine/scheduler';
-import type { LoadedPack, WorkerApi } from './protocol';
+import type { LoadedPack, RgbaImage, WorkerApi } from './protocol';
 
 // Threads need cross-origin isolation (SharedArrayBuffer); ORT's own default, made explicit so
 // the UI can say how many run.
@@ -51,6 +51,19 @@ let loads: Promise<unknown> = Promise.resolve();
 let loading: AbortController | null = null;
 let limit: BatchLimit = { max: null, why: null }; // of the loaded pack on its backend
 const jobs = new Map<number, AbortController>();
+
+/** The image through the browser's JPEG encoder and decoder at `quality` (1-100). */
+async function jpegRoundTrip(image: RgbaImage, quality: number): Promise<RgbaImage> {
+  const canvas = new OffscreenCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
+  const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: quality / 100 });
+  const bitmap = await createImageBitmap(blob);
+  ctx.clearRect(0, 0, image.width, image.height);
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return { width: image.width, height: image.height, data: ctx.getImageData(0, 0, image.width, image.height).data };
+}
 
 function requireEngine(): Engine {
   if (!engine) throw new Error('no model pack is loaded yet');
@@ -199,8 +212,9 @@ const api: WorkerApi = {
     return Comlink.transfer(image, [image.data.buffer as ArrayBuffer]);
   },
 
-  perturbedTokens(image, p, seed) {
-    return requireEngine().perturbedTokens(image, p, seed);
+  async perturbedTokens(image, p, seed) {
+    if (p.kind !== 'jpeg') return requireEngine().perturbedTokens(image, p, seed);
+    return requireEngine().perturbedTokens(await jpegRoundTrip(image, p.quality), { kind: 'none' }, seed);
   },
 
   scoreGrid(codes, starts, top, path) {

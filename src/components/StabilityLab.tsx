@@ -7,10 +7,17 @@ import type { Perturbation, RgbaImage } from '../../workers/protocol';
 import { callWorker } from '../engineClient';
 import { TokenGrid } from './TokenGrid';
 
+/** JPEG qualities, from barely touched to blocky. */
+const JPEG_QUALITIES = [95, 80, 60, 40, 20, 10, 5];
 /** The SNRs of the paper's Table 1 (dB), from barely touched to mostly noise. */
 export const SNRS_DB = [30, 25, 20, 15, 10, 5, 1, 0.01];
 const KINDS = {
   noise: { label: 'Noise', stops: SNRS_DB.length, describe: (i: number) => `Gaussian noise at ${SNRS_DB[i]} dB SNR` },
+  jpeg: {
+    label: 'JPEG',
+    stops: JPEG_QUALITIES.length,
+    describe: (i: number) => `saved as JPEG at quality ${JPEG_QUALITIES[i]}`,
+  },
   blur: { label: 'Blur', stops: 4, describe: (i: number) => `a box blur of radius ${i} px` },
   shift: { label: 'Shift', stops: 5, describe: (i: number) => `shifted by ${i} px right and down` },
 } as const;
@@ -18,6 +25,7 @@ type Kind = keyof typeof KINDS;
 
 export function perturbationOf(kind: Kind, level: number): Perturbation {
   if (kind === 'noise') return { kind, snrDb: SNRS_DB[level] };
+  if (kind === 'jpeg') return { kind, quality: JPEG_QUALITIES[level] };
   return kind === 'blur' ? { kind, radius: level } : { kind, pixels: level };
 }
 

@@ -182,6 +182,7 @@ export class Engine {
     p: Perturbation,
     seed = 0,
   ): Promise<{ digit: number[]; vq: number[] | null }> {
+    if (p.kind === 'jpeg') throw new Error('JPEG needs a browser: the worker encodes it (jpegRoundTrip)');
     let pixels = image;
     if (p.kind === 'blur') pixels = boxBlur(image, p.radius);
     if (p.kind === 'shift') pixels = shift(image, p.pixels);

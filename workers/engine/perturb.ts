@@ -7,6 +7,8 @@ import { Rng } from './rng';
 
 export type Perturbation =
   | { kind: 'noise'; snrDb: number }
+  /** JPEG at a quality from 1 to 100: the browser's encoder, so only the worker applies it. */
+  | { kind: 'jpeg'; quality: number }
   | { kind: 'blur'; radius: number }
   | { kind: 'shift'; pixels: number }
   | { kind: 'none' };
