@@ -1,12 +1,10 @@
 // axe-core on every page, light and dark, with content on each: no serious or critical
 // accessibility violation (contrast, names, roles, labels).
-import { readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_DIR } from '../workers/engine/test/golden';
 import { launch } from './browser';
-import { generateTokens, openPage } from './generation';
+import { generateTokens, mapFixtureExample, openPage } from './generation';
 import { BASE_URL } from './server';
 
 const PAGES = ['Generate', 'Token map', 'Compare', 'How it works'] as const;
@@ -29,12 +27,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
       await generateTokens(page, 2);
       await page.getByRole('button', { name: 'Pin' }).first().click();
-      await openPage(page, 'Token map');
-      await page.setInputFiles('[data-testid=file-input]', {
-        name: 'example.png',
-        mimeType: 'image/png',
-        buffer: readFileSync(`${FIXTURE_DIR}/example.png`),
-      });
+      await mapFixtureExample(page);
       await page.waitForSelector('[data-testid=reconstruction-direct]');
     });
     afterAll(async () => {

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, golden, maxAbsDiff, settledCase } from '../workers/engine/test/golden';
 import { launch } from './browser';
-import { caseUrl, generateTokens, openPage } from './generation';
+import { caseUrl, generateTokens, mapFixtureExample, openPage } from './generation';
 import { BASE_URL } from './server';
 
 // class 1, seed 7, batch 2, ar-vq; its tokens are compared exactly, so every draw must be settled
@@ -83,13 +83,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     });
 
     it("shows a dropped image's golden token grid", async () => {
-      await openPage(page, 'Token map');
-      await page.setInputFiles('[data-testid=file-input]', {
-        name: 'example.png',
-        mimeType: 'image/png',
-        buffer: readFileSync(`${FIXTURE_DIR}/example.png`),
-      });
-      await page.waitForSelector('[data-testid=token-map]');
+      await mapFixtureExample(page);
       const tokens = await page.getAttribute('[data-testid=token-map]', 'data-tokens');
       expect(tokens!.split(',').map(Number)).toEqual(golden.quantizer.tokens[0]);
 

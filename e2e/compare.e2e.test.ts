@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_DIR, golden, settledCase } from '../workers/engine/test/golden';
+import { golden, settledCase } from '../workers/engine/test/golden';
 import { launch } from './browser';
-import { caseUrl, generateTokens, openPage } from './generation';
+import { caseUrl, generateTokens, mapFixtureExample, openPage } from './generation';
 import { BASE_URL } from './server';
 
 const CASE = settledCase(golden.generation[0]); // its tokens are compared exactly
@@ -134,13 +134,7 @@ describe('compare board', () => {
     await page.getByRole('button', { name: 'Run sweep' }).click();
     expect(await page.textContent('[data-testid=sweep-problem]')).toContain("'nowhere' is not a listed pack");
     const title = await page.textContent('[data-testid=pack-title]');
-    await openPage(page, 'Token map');
-    await page.setInputFiles('[data-testid=file-input]', {
-      name: 'example.png',
-      mimeType: 'image/png',
-      buffer: readFileSync(`${FIXTURE_DIR}/example.png`),
-    });
-    await page.waitForSelector('[data-testid=token-map]');
+    await mapFixtureExample(page);
     const tokensBefore = await page.getAttribute('[data-testid=token-map]', 'data-tokens');
     await openPage(page, 'Compare');
     const sweepsBefore = await page.locator('[data-testid=sweep]').count();

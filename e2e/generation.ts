@@ -1,10 +1,11 @@
 // Shared by the browser tests: the app's URL for a PyTorch generation case, and a generation
 // read back from the gallery.
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { settingsToUrl } from '../src/settings';
 import type { BackendPreference } from '../workers/engine/backend';
 import { settingsFromPack } from '../workers/engine/sampling';
-import type { GenerationCase } from '../workers/engine/test/golden';
+import { FIXTURE_DIR, type GenerationCase } from '../workers/engine/test/golden';
 import { BASE_URL } from './server';
 
 export function caseUrl(c: GenerationCase, pack: string, backend: BackendPreference): string {
@@ -31,4 +32,15 @@ export async function generateTokens(page: Page, count: number, timeout = 120_00
 /** Go to one of the app's pages by its link in the header. */
 export async function openPage(page: Page, name: 'Generate' | 'Token map' | 'Compare' | 'How it works') {
   await page.getByRole('navigation', { name: 'pages' }).getByRole('link', { name, exact: true }).click();
+}
+
+/** Open the token map and give it the fixture's example image (as a file picked by the user). */
+export async function mapFixtureExample(page: Page) {
+  await openPage(page, 'Token map');
+  await page.setInputFiles('[data-testid=file-input]', {
+    name: 'example.png',
+    mimeType: 'image/png',
+    buffer: readFileSync(`${FIXTURE_DIR}/example.png`),
+  });
+  await page.waitForSelector('[data-testid=token-map]');
 }
