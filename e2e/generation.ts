@@ -29,9 +29,17 @@ export async function generateTokens(page: Page, count: number, timeout = 120_00
   return tokens.slice(0, count);
 }
 
-/** Go to one of the app's pages by its link in the header. */
-export async function openPage(page: Page, name: 'Generate' | 'Token map' | 'Compare' | 'How it works') {
+const PAGE_HEADINGS = {
+  Generate: 'generate-title',
+  'Token map': 'tokens-title',
+  Compare: 'compare-title',
+  'How it works': 'how-title',
+} as const;
+
+/** Go to one of the app's pages by its link in the header, and wait until it shows. */
+export async function openPage(page: Page, name: keyof typeof PAGE_HEADINGS) {
   await page.getByRole('navigation', { name: 'pages' }).getByRole('link', { name, exact: true }).click();
+  await page.waitForSelector(`section[aria-labelledby=${PAGE_HEADINGS[name]}]`);
 }
 
 /** Open the token map and give it the fixture's example image (as a file picked by the user). */
