@@ -1,6 +1,7 @@
 """Train one embedded default pack end to end, every stage resumable:
 
     /usr/bin/python3 training/make_pack.py fashion-mini [--until STAGE | --only STAGE]
+    torchrun --nproc_per_node 2 training/make_pack.py fashion-mini     (the same, on 2 processes)
 
 Stages, in order; each writes runs/<pack>/<stage>.pt (with its wall time) and is skipped once
 that file exists; an interrupted stage resumes from runs/<pack>/<stage>.pt.ckpt.
@@ -25,6 +26,7 @@ from common import threads  # first: it sets the BLAS thread count before torch 
 
 import torch
 
+from common import distributed
 from common.trainer import Checkpoint, Log
 from digit.encoder import Encoder
 from digit.gpt import GPT
@@ -73,10 +75,12 @@ class Run:
 
     def save(self, stage: str, log: Log, **outputs):
         """Token ids (under `tokens`) are stored as int16, a quarter of the bytes: finished stages
-        are committed so that a long run continues from them."""
+        are committed so that a long run continues from them. Rank 0 writes; the others wait."""
         if "tokens" in outputs:
             outputs["tokens"] = {split: codes.to(torch.int16) for split, codes in outputs["tokens"].items()}
-        torch.save({**outputs, "minutes": round(log.elapsed / 60, 2)}, self.path(stage))
+        if distributed.is_main():
+            torch.save({**outputs, "minutes": round(log.elapsed / 60, 2)}, self.path(stage))
+        distributed.barrier()
 
     def ckpt(self, stage: str) -> Checkpoint:
         return Checkpoint(self.path(stage) + ".ckpt")
@@ -107,10 +111,14 @@ def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None,
     run = Run(importlib.import_module("packs." + pack.replace("-", "_")), root)
     for stage in [only] if only else STAGES:
         if os.path.exists(run.path(stage)) and stage != "export":
-            print(f"[{stage}] done already ({run.path(stage)})")
+            if distributed.is_main():
+                print(f"[{stage}] done already ({run.path(stage)})")
+        elif stage == "export":  # evaluation and the pack: rank 0 alone, the others wait
+            if distributed.is_main():
+                with distributed.alone():
+                    export.run_stage(run, Log(stage), reuse_metrics=reuse_metrics)
         else:
-            options = {"reuse_metrics": reuse_metrics} if stage == "export" else {}
-            STAGE_RUNNERS[stage](run, Log(stage), **options)
+            STAGE_RUNNERS[stage](run, Log(stage))
         if stage == until:
             break
     return run
@@ -118,7 +126,7 @@ def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None,
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("pack", choices=["fashion-mini", "emoji-mini"])
+    ap.add_argument("pack", choices=["fashion-mini", "emoji-mini", "smoke"], help="smoke: every stage at toy sizes")
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--until", choices=STAGES, default=STAGES[-1])
     group.add_argument("--only", choices=STAGES, help="run just this stage (its inputs must exist)")
@@ -127,9 +135,17 @@ def main():
         action="store_true",
         help="export again with the last evaluation's numbers instead of re-measuring",
     )
+    ap.add_argument(
+        "--root",
+        help="where runs/, the pack and its card go (default: this repository; for smoke, "
+        "training/runs/smoke-root)",
+    )
     args = ap.parse_args()
     threads.setup()
-    make(args.pack, args.until, args.only, reuse_metrics=args.reuse_metrics)
+    distributed.init()
+    root = args.root or (os.path.join(HERE, "runs", "smoke-root") if args.pack == "smoke" else None)
+    make(args.pack, args.until, args.only, root, reuse_metrics=args.reuse_metrics)
+    distributed.barrier()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .trainer import Checkpoint, Log, Trainer, batches, device
+from . import distributed
+from .distributed import device
+from .trainer import Checkpoint, Log, Trainer, batches
 
 
 @dataclass
@@ -63,25 +65,27 @@ def finetune(
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.5, 0.9), weight_decay=0.0)
     critic_opt = torch.optim.AdamW(critic.parameters(), lr=cfg.critic_lr, betas=(0.5, 0.9), weight_decay=0.0)
     trainer = Trainer(ckpt, log, {"model": model, "critic": critic, "critic_opt": critic_opt}, opt, gen, cfg)
-    order = batches(len(codes), cfg.batch, gen, weights)
+    net, critic_net = distributed.wrap(model), distributed.wrap(critic)
+    order = batches(len(codes), cfg.batch, cfg.seed, trainer.step, weights, gen)
     while trainer.running:
-        idx = next(order)
+        idx = distributed.share(next(order))
         x, tok = images[idx].to(dev), codes[idx].to(dev)
-        recon = model(tok)
+        recon = net(tok)
         rec_loss = reconstruction_loss(recon, x)
-        fool = -critic(recon).mean()
+        fool = -critic(recon).mean()  # the critic's own gradient from this is discarded below
         opt.zero_grad(set_to_none=True)
         (rec_loss + cfg.weight * fool).backward()
         opt.step()
-        critic_loss = F.relu(1 - critic(x)).mean() + F.relu(1 + critic(recon.detach())).mean()
+        real, fake = critic_net(torch.cat([x, recon.detach()])).chunk(2)  # one pass: DDP syncs per pass
+        critic_loss = F.relu(1 - real).mean() + F.relu(1 + fake).mean()
         critic_opt.zero_grad(set_to_none=True)
         critic_loss.backward()
         critic_opt.step()
-        trainer.step += 1
+        trainer.record(rec_loss.item())
         if trainer.step % 50 == 0 or not trainer.running:
             log(
-                f"adversarial step {trainer.step}/{cfg.steps} reconstruction {rec_loss.item():.4f} "
-                f"critic {critic_loss.item():.3f}"
+                f"adversarial step {trainer.step}/{cfg.steps} reconstruction {trainer.losses[-1]:.4f} "
+                f"critic {distributed.mean(critic_loss.item()):.3f}"
             )
             trainer.save()
     return model.cpu().eval()

@@ -4,12 +4,19 @@ import torch.nn.functional as F
 
 from digit.encoder import Encoder
 
+from . import distributed
+
 
 @torch.no_grad()
 def patch_features(encoder: Encoder, images, batch: int = 512):
-    """images [N, C, H, W] -> patch features [N, P, D] of the encoder's feature block."""
+    """images [N, C, H, W] -> patch features [N, P, D] of the encoder's feature block (under
+    torchrun, each process encodes one part of the images and all get every feature)."""
     encoder.eval()
-    return torch.cat([encoder(images[i : i + batch]) for i in range(0, len(images), batch)])
+
+    def encode(part):
+        return torch.cat([encoder(part[i : i + batch]) for i in range(0, len(part), batch)])
+
+    return distributed.map_rows(encode, images)
 
 
 @torch.enable_grad()

@@ -12,7 +12,9 @@ import torch.nn.functional as F
 from digit.gpt import GPT
 from digit.pipeline import TokenIds
 
-from .trainer import Checkpoint, Log, Trainer, batches, device
+from . import distributed
+from .distributed import device
+from .trainer import Checkpoint, Log, Trainer, batches
 
 
 @dataclass
@@ -46,17 +48,19 @@ def stage2_sequences(codes, vq_codes, ids: TokenIds):
 
 @torch.no_grad()
 def validation_loss(gpt: GPT, sequences, batch: int = 256) -> float:
-    """Mean cross-entropy per predicted token, in nats, over held-out (inputs, targets, mask)."""
-    inputs, targets, mask = sequences
+    """Mean cross-entropy per predicted token, in nats, over held-out (inputs, targets, mask);
+    each process measures one part of them."""
+    inputs, targets, mask = (torch.tensor_split(t, distributed.world_size())[distributed.rank()] for t in sequences)
     was_training = gpt.training
     gpt.eval()
-    total, count = 0.0, 0
+    sums = torch.zeros(2, dtype=torch.float64)
     for i in range(0, len(inputs), batch):
         logits, m = gpt(inputs[i : i + batch].to(device())), mask[i : i + batch].to(device())
-        total += F.cross_entropy(logits[m], targets[i : i + batch].to(device())[m], reduction="sum").item()
-        count += int(m.sum())
+        sums[0] += F.cross_entropy(logits[m], targets[i : i + batch].to(device())[m], reduction="sum").item()
+        sums[1] += int(m.sum())
     gpt.train(was_training)
-    return total / count
+    loss, count = distributed.total(sums).tolist()
+    return loss / count
 
 
 def validation_part(*splits, size: int = 2000):
@@ -107,7 +111,8 @@ def train(
     )
     trainer = Trainer(ckpt, log, {"model": gpt}, opt, gen, cfg)
     best = trainer.extra or {"history": [], "loss": float("inf"), "step": 0, "model": None}
-    order = batches(n_examples, cfg.batch, gen, weights)
+    net = distributed.wrap(gpt)
+    order = batches(n_examples, cfg.batch, cfg.seed, trainer.step, weights, gen)
     running = None
 
     def patience_left() -> bool:
@@ -116,15 +121,15 @@ def train(
 
     while trainer.running and patience_left():
         trainer.set_lr()
-        inputs, targets, mask = (t.to(dev) for t in make_batch(next(order), gen))
-        logits = gpt(inputs)
+        inputs, targets, mask = (distributed.share(t).to(dev) for t in make_batch(next(order), gen))
+        logits = net(inputs)
         loss = F.cross_entropy(logits[mask], targets[mask])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(gpt.parameters(), 1.0)
         opt.step()
-        running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
-        trainer.step += 1
+        step_loss = trainer.record(loss.item())
+        running = step_loss if running is None else 0.95 * running + 0.05 * step_loss
         if validation is not None and (trainer.step % cfg.eval_every == 0 or not trainer.running):
             held_out = validation_loss(gpt, validation)
             best["history"].append((trainer.step, round(held_out, 4)))

@@ -2,7 +2,8 @@
 seeding, in torch (so it runs on a GPU when there is one)."""
 import torch
 
-from .trainer import device
+from . import distributed
+from .distributed import device
 
 
 def sq_dist(x, c):
@@ -31,14 +32,15 @@ def kmeans_pp(x, k: int, gen: torch.Generator):
 
 
 def fit(x, k: int, iters: int = 25, seed: int = 0, init_sample: int = 20000):
-    """x [M, D] -> centroids [K, D] (empty clusters are reseeded at the worst-fit points)."""
+    """x [M, D] -> centroids [K, D] (empty clusters are reseeded at the worst-fit points). Under
+    torchrun each process assigns one part of x; every process ends with the same centroids."""
     gen = torch.Generator().manual_seed(seed)
     sub = x[torch.randperm(len(x), generator=gen)[:init_sample]]
     c = kmeans_pp(sub, k, gen)
     dev = device()
     x, c = x.to(dev), c.to(dev)
     for _ in range(iters):
-        ids, dist = assign(x, c)
+        ids, dist = distributed.map_rows(lambda part: assign(part, c), x)
         sums = torch.zeros_like(c).index_add_(0, ids, x)
         counts = torch.bincount(ids, minlength=k).float()
         empty = counts == 0

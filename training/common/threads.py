@@ -1,6 +1,6 @@
-"""How many threads training uses: all cores, unless TRAIN_THREADS says otherwise (to run two
-stages side by side). Import this before torch: BLAS thread pools read their variables when
-torch loads."""
+"""How many threads training uses: all cores, shared out among the processes torchrun started
+on this machine, unless TRAIN_THREADS says otherwise (to run two stages side by side). Import
+this before torch: BLAS thread pools read their variables when torch loads."""
 import os
 
 if "TRAIN_THREADS" in os.environ:
@@ -11,4 +11,5 @@ if "TRAIN_THREADS" in os.environ:
 def setup():
     import torch
 
-    torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", os.cpu_count() or 1)))
+    per_process = max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", per_process)))

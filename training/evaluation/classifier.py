@@ -4,7 +4,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from common.trainer import batches, device
+from common.distributed import device
+from common.trainer import batches
 
 
 def build(in_channels: int, n_classes: int) -> nn.Module:
@@ -39,7 +40,7 @@ def train(images, labels, n_classes: int, steps: int = 800, batch: int = 128, se
     model(images[:2])  # materialise the lazy layer
     model = model.to(device())
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    order = batches(len(images), batch, gen, weights)
+    order = batches(len(images), batch, seed, weights=weights, gen=gen)
     for _ in range(steps):
         idx = next(order)
         loss = F.cross_entropy(model(images[idx].to(device())), labels[idx].to(device()))

@@ -4,6 +4,7 @@ Trained on (tokens of a real image, that image) pairs with pixel L2 + L1, plus a
 matching term through the frozen SSL encoder, which keeps the output from blurring towards
 the mean of everything a token can stand for.
 """
+import math
 from dataclasses import dataclass
 
 import torch
@@ -13,8 +14,9 @@ from digit.conv_decoder import ConvDecoderConfig
 from digit.encoder import Encoder
 from digit.token_decoder import TokenDecoder
 
-from common import adversarial
-from common.trainer import Checkpoint, Log, Trainer, batches, device
+from common import adversarial, distributed
+from common.distributed import device
+from common.trainer import Checkpoint, Log, Trainer, batches
 
 
 @dataclass
@@ -67,19 +69,20 @@ def train(
     loss_fn = reconstruction_loss(frozen(encoder), cfg.feature_weight)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
     trainer = Trainer(ckpt, log, {"model": model}, opt, gen, cfg)
-    order = batches(len(codes), cfg.batch, gen, weights)
+    net = distributed.wrap(model)
+    order = batches(len(codes), cfg.batch, cfg.seed, trainer.step, weights, gen)
     while trainer.running:
         trainer.set_lr()
-        idx = next(order)
+        idx = distributed.share(next(order))
         x, tok = images[idx].to(dev), codes[idx].to(dev)
-        recon = model(tok)
+        recon = net(tok)
         loss = loss_fn(recon, x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        trainer.step += 1
+        trainer.record(loss.item())
         if trainer.step % 50 == 0 or not trainer.running:
-            psnr = -10 * torch.log10(F.mse_loss(recon.detach().clamp(0, 1), x)).item()
+            psnr = -10 * math.log10(distributed.mean(F.mse_loss(recon.detach().clamp(0, 1), x).item()))
             log(f"step {trainer.step}/{cfg.steps} loss {loss.item():.4f} psnr {psnr:.2f} dB")
             trainer.save()
     return model.cpu().eval()

@@ -17,7 +17,9 @@ import torch.nn.functional as F
 from digit.encoder import Encoder, EncoderConfig, init_weights
 
 from common.augment import view
-from common.trainer import Checkpoint, Log, Trainer, batches, device
+from common import distributed
+from common.distributed import device
+from common.trainer import Checkpoint, Log, Trainer, batches
 
 
 @dataclass
@@ -35,6 +37,17 @@ class SSLConfig:
 
 def projection_head(dim: int, out: int) -> nn.Module:
     return nn.Sequential(nn.Linear(dim, 256), nn.GELU(), nn.Linear(256, out))
+
+
+class Projector(nn.Module):
+    """Encoder + head: a batch of views -> one projection each (of its mean patch feature)."""
+
+    def __init__(self, encoder: Encoder, head: nn.Module):
+        super().__init__()
+        self.encoder, self.head = encoder, head
+
+    def forward(self, views):
+        return self.head(self.encoder(views).mean(1))
 
 
 def info_nce(a, b, temperature: float):
@@ -64,19 +77,23 @@ def train(enc_cfg: EncoderConfig, cfg: SSLConfig, images: torch.Tensor, ckpt: Ch
         weight_decay=cfg.weight_decay,
     )
     trainer = Trainer(ckpt, log, {"encoder": encoder, "head": head}, opt, gen, cfg)
-    order = batches(len(images), cfg.batch, gen)
+    # The encoder's mask token (kept for the official layout) gets no gradient here.
+    projector = distributed.wrap(Projector(encoder, head), unused_parameters=True)
+    order = batches(len(images), cfg.batch, cfg.seed, trainer.step)
     running = None
     while trainer.running:
         lr = trainer.set_lr()
         x = images[next(order)]
-        a, b = (head(encoder(view(x, gen, cfg.crop_scale).to(dev)).mean(1)) for _ in range(2))
-        loss = info_nce(a, b, cfg.temperature)
+        views = [distributed.share(view(x, gen, cfg.crop_scale)) for _ in range(2)]
+        a, b = projector(torch.cat(views).to(dev)).chunk(2)
+        # The negatives are every process's views; see gather_keeping_grad for the scaling.
+        loss = info_nce(distributed.gather_keeping_grad(a), distributed.gather_keeping_grad(b), cfg.temperature)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss * distributed.world_size()).backward()
         torch.nn.utils.clip_grad_norm_(params, 3.0)
         opt.step()
-        running = loss.item() if running is None else 0.9 * running + 0.1 * loss.item()
-        trainer.step += 1
+        step_loss = trainer.record(loss.item())
+        running = step_loss if running is None else 0.9 * running + 0.1 * step_loss
         if trainer.step % 25 == 0 or not trainer.running:
             log(f"step {trainer.step}/{cfg.steps} loss {running:.4f} lr {lr:.2e}")
         if trainer.step % 100 == 0 or not trainer.running:

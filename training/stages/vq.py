@@ -4,6 +4,7 @@ MaskGIT-VQGAN-style: a conv encoder down to the token grid, a codebook looked up
 similarity (l2-normalised codes use the codebook evenly), the conv decoder of digit/ back to
 pixels. Loss: pixel L2 + L1 + commitment; unused codes are restarted from recent encodings.
 """
+import math
 from dataclasses import dataclass
 
 import torch
@@ -14,7 +15,9 @@ from digit.conv_decoder import ConvDecoder, ConvDecoderConfig
 from digit.token_decoder import TokenDecoder
 from digit.vq_encoder import ConvEncoder, VQEncoder, nearest_code
 
-from common.trainer import Checkpoint, Log, Trainer, batches, device
+from common import distributed
+from common.distributed import device
+from common.trainer import Checkpoint, Log, Trainer, batches
 
 
 @dataclass
@@ -85,28 +88,29 @@ def train(
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
     trainer = Trainer(ckpt, log, {"model": model}, opt, gen, cfg)
     usage = trainer.extra.get("usage", torch.zeros(cfg.codebook_size)).to(dev)
-    order = batches(len(images), cfg.batch, gen)
+    net = distributed.wrap(model)
+    order = batches(len(images), cfg.batch, cfg.seed, trainer.step)
     while trainer.running:
         trainer.set_lr()
-        x = images[next(order)].to(dev)
-        recon, ids, commit, codebook = model(x)
+        x = distributed.share(images[next(order)]).to(dev)
+        recon, ids, commit, codebook = net(x)
         rec = F.mse_loss(recon, x) + 0.5 * F.l1_loss(recon, x)
         loss = rec + codebook + cfg.commitment * commit
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        usage += torch.bincount(ids.flatten(), minlength=cfg.codebook_size)
-        trainer.step += 1
+        usage += distributed.total(torch.bincount(ids.flatten(), minlength=cfg.codebook_size))
+        trainer.record(loss.item())
         if trainer.step % cfg.restart_every == 0:
             dead = (usage == 0).nonzero().flatten()
             if len(dead) and trainer.step < cfg.steps * 0.8:
-                with torch.no_grad():
-                    z, _ = model.encode(x)
+                with torch.no_grad():  # from the whole global batch, alike on every process
+                    z = distributed.unshare(model.encode(x)[0])
                     pool = z.reshape(-1, z.shape[-1])
                     pick = torch.randint(len(pool), (len(dead),), generator=gen).to(dev)
                     model.codebook.data[dead] = pool[pick]
             used = int((usage > 0).sum())
-            psnr = -10 * torch.log10(F.mse_loss(recon.clamp(0, 1), x)).item()
+            psnr = -10 * math.log10(distributed.mean(F.mse_loss(recon.clamp(0, 1), x).item()))
             log(
                 f"step {trainer.step}/{cfg.steps} loss {loss.item():.4f} psnr {psnr:.2f} dB, "
                 f"codes used {used}/{cfg.codebook_size}, restarted {len(dead)}"

@@ -105,9 +105,22 @@ def test_weighted_batches_follow_the_weights():
     from common.trainer import batches
 
     gen = torch.Generator().manual_seed(0)
-    draws = next(batches(3, 30000, gen, torch.tensor([0.0, 1.0, 3.0])))
+    draws = next(batches(3, 30000, 0, weights=torch.tensor([0.0, 1.0, 3.0]), gen=gen))
     counts = torch.bincount(draws, minlength=3)
     assert counts[0] == 0 and abs(counts[2] / counts[1] - 3) < 0.2
+
+
+def test_batches_cover_each_epoch_once_and_resume_where_they_stopped():
+    from itertools import islice
+
+    from common.trainer import batches
+
+    run = list(islice(batches(10, 3, seed=5), 7))  # 3 batches an epoch (one example left out)
+    for epoch in (run[0:3], run[3:6]):
+        assert len(set(torch.cat(epoch).tolist())) == 9
+    assert not torch.equal(torch.cat(run[0:3]), torch.cat(run[3:6]))  # a new order each epoch
+    resumed = list(islice(batches(10, 3, seed=5, start=4), 3))
+    assert all(torch.equal(a, b) for a, b in zip(resumed, run[4:7]))
 
 
 def test_gpt_training_stops_when_the_validation_loss_stops_improving_and_keeps_the_best(tmp_path):
