@@ -138,6 +138,32 @@ describe('digit, the command line', () => {
     expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1);
   });
 
+  it("either runtime, onnxruntime-node's native CPU or the app's WASM, gives PyTorch's tokens", () => {
+    const settings = ['--temperature', `${c.stage1.temperature}`, '--top-k', `${c.stage1.top_k}`];
+    const flags = [...settings, '--top-p', `${c.stage1.top_p}`, '--decoder', c.decoder, '--seed', `${c.seed}`];
+    for (const backend of ['native', 'wasm']) {
+      const args = ['--json', '--backend', backend];
+      const made = digit(
+        ...args,
+        'generate',
+        '--pack',
+        FIXTURE_DIR,
+        '--class',
+        '1',
+        '--n',
+        '2',
+        ...flags,
+        '--out',
+        out,
+      );
+      const result = JSON.parse(made.stdout);
+      expect(result.backend).toBe(backend);
+      expect(result.samples.map((s: { tokens: number[] }) => s.tokens)).toEqual(c.tokens);
+      const read = digit(...args, 'tokenize', `${FIXTURE_DIR}/example.png`, '--pack', FIXTURE_DIR);
+      expect(JSON.parse(read.stdout)[0].tokens).toEqual(golden.quantizer.tokens[0]);
+    }
+  });
+
   it('info checks every file; mistakes are one line and exit code 1', () => {
     expect(JSON.parse(digit('--json', 'info', FIXTURE_DIR).stdout)).toMatchObject({
       id: 'fixture-tiny',

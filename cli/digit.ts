@@ -1,4 +1,5 @@
-// digit: the engine the app runs, from the command line (Node, onnxruntime-web's WASM backend).
+// digit: the engine the app runs, from the command line (Node; onnxruntime-node's native CPU
+// provider where installed, else onnxruntime-web's WASM, as in the app: --backend picks).
 //   digit info <pack>                    what pack.json says, every file's size and sha256 checked
 //   digit generate --pack P --out DIR|sheet.png|samples.npz [--class N|name] [--n 16] [--seed 0] …
 //   digit tokenize <png…|folder> --pack P [--out tokens.json|tokens.npz]
@@ -17,6 +18,7 @@ import { type SamplingSettings, settingsFromPack } from '../workers/engine/sampl
 import { contactSheet, encodePng, fitSquare, readPng } from './images';
 import { writeNpz } from './npz';
 import { packSource } from './packSources';
+import { chooseBackend } from './runtime';
 
 const integer = (v: string) => {
   const x = Number(v);
@@ -33,6 +35,12 @@ const program = new Command()
   .name('digit')
   .description('DiGIT image generation on the command line, on the engine the app runs')
   .option('--json', 'print one JSON document on stdout (for scripts)')
+  .addOption(
+    new Option('--backend <backend>', "native: onnxruntime-node (where installed); wasm: the app's runtime")
+      .choices(['auto', 'native', 'wasm'])
+      .default('auto'),
+  )
+  .option('--threads <n>', 'WASM threads (native uses every core)', (v) => integer(v) || 1, 1)
   .showHelpAfterError();
 
 const json = () => Boolean(program.opts().json);
@@ -40,6 +48,12 @@ const say = (text: string, data: unknown) => console.log(json() ? JSON.stringify
 
 async function loadPack(pack: string): Promise<PackFiles> {
   return readPack(packSource(pack));
+}
+
+/** An engine on a pack's files, on the backend the options ask for. */
+async function startEngine(files: PackFiles): Promise<Engine> {
+  const { backend, threads } = program.opts();
+  return Engine.fromFiles(files, await chooseBackend(backend, threads));
 }
 
 /** PNG paths, a folder standing for the PNGs in it (sorted by name). */
@@ -147,7 +161,7 @@ program
     if (o.n < 1 || o.batch < 1) throw new Error('--n and --batch must be at least 1');
     const files = await loadPack(o.pack);
     const m = files.manifest;
-    const engine = await Engine.fromFiles(files, 'wasm');
+    const engine = await startEngine(files);
     const defaults = settingsFromPack(m.sampling.stage1);
     const stage1: SamplingSettings = {
       temperature: o.temperature ?? defaults.temperature,
@@ -161,6 +175,7 @@ program
     bar?.start(o.n, 0);
     const images: RgbaImage[] = [];
     const samples: { seed: number; tokens: number[]; file?: string }[] = [];
+    const started = performance.now();
     try {
       for (let start = 0; start < o.n; start += o.batch) {
         const batch = Math.min(o.batch, o.n - start);
@@ -174,6 +189,7 @@ program
       bar?.stop();
       await engine.dispose();
     }
+    const seconds = (performance.now() - started) / 1000;
     const settings = (seed: number) => ({ pack: o.pack, classId, seed, batch: 1, ...stage1, decoder });
     if (o.out.toLowerCase().endsWith('.npz')) {
       writeNpz(o.out, {
@@ -193,7 +209,17 @@ program
         samples[i].file = file;
       });
     }
-    say(`wrote ${images.length} images to ${o.out}`, { out: o.out, classId, decoder, stage1, samples });
+    const rate = images.length / seconds;
+    say(`wrote ${images.length} images to ${o.out} (${rate.toFixed(2)} images/s on ${engine.backend})`, {
+      out: o.out,
+      classId,
+      decoder,
+      stage1,
+      backend: engine.backend,
+      seconds: Number(seconds.toFixed(3)),
+      images_per_s: Number(rate.toFixed(3)),
+      samples,
+    });
   });
 
 /** Each PNG's DiGIT tokens, through a freshly loaded engine; `then` runs before it is released. */
@@ -203,7 +229,7 @@ async function withTokens<T>(
   then: (engine: Engine, tokens: number[][], m: PackManifest) => Promise<T>,
 ): Promise<T> {
   const files = await loadPack(pack);
-  const engine = await Engine.fromFiles(files, 'wasm');
+  const engine = await startEngine(files);
   const size = files.manifest.image.size;
   try {
     const tokens: number[][] = [];

@@ -2,17 +2,19 @@
 // an adapter, else WASM), which of its graphs each one runs, and what the browser offers.
 import type { GptGraphEntry, GraphName, PackManifest } from './manifest';
 
-export type Backend = 'webgpu' | 'wasm';
+/** native: onnxruntime-node's CPU provider, for the command line where it is installed. */
+export type Backend = 'webgpu' | 'wasm' | 'native';
 export type BackendPreference = 'auto' | Backend;
 /** onnxruntime-web's WebAssembly builds: the plain one, or the one that can drive WebGPU too. */
 export type OrtBuild = 'plain' | 'webgpu-capable';
 
-/** The graphs a backend runs: on WASM the past-keys GPT steps where the pack has them, on
- *  WebGPU the fixed-capacity ones (their cache stays on the GPU). */
+/** The graphs a backend runs: on the CPU (WASM, native) the past-keys GPT steps where the pack
+ *  has them, on WebGPU the fixed-capacity ones (their cache stays on the GPU). */
 export function graphsFor(graphs: Iterable<GraphName>, backend: Backend): GraphName[] {
   const all = [...graphs];
+  const onCpu = backend !== 'webgpu';
   return all.filter((name) =>
-    name.endsWith('_wasm') ? backend === 'wasm' : !(backend === 'wasm' && all.includes(`${name}_wasm` as GraphName)),
+    name.endsWith('_wasm') ? onCpu : !(onCpu && all.includes(`${name}_wasm` as GraphName)),
   );
 }
 

@@ -1,9 +1,10 @@
 // The DiGIT engine: tokenize an image, sample stage 1, decode to pixels with either decoder.
 // Runs unchanged in the browser worker and in Node (tests, benchmarks).
-import * as ort from 'onnxruntime-web';
+import type { Tensor } from 'onnxruntime-web';
 import { type Backend, stepGraph } from './backend';
 import { type GptRunner, gptRunner, int64 } from './gptRunner';
 import { type DecoderKind, type GptGraphEntry, type GraphName, gridTokens, type PackManifest } from './manifest';
+import { ort } from './onnxRuntime';
 import type { PackSource } from './packSource';
 import { addNoise, boxBlur, type Perturbation, shift } from './perturb';
 import { type RgbaImage, rgbaToTensorData, tensorDataToRgba } from './pixels';
@@ -144,7 +145,7 @@ export class Engine {
     if (this.sessions.has('direct_decoder')) await this.decode('direct_decoder', zeros);
   }
 
-  private run(graph: GraphName, feeds: Record<string, ort.Tensor>, priority: Priority) {
+  private run(graph: GraphName, feeds: Record<string, Tensor>, priority: Priority) {
     return this.scheduler.run(priority, () => {
       const session = this.sessions.get(graph);
       if (!session) throw new Error(`this pack has no ${graph} graph`);
@@ -167,7 +168,7 @@ export class Engine {
 
   /** An RGBA image at the pack's size as a graph's `image` input; `disturb` may change its
    *  float values first. */
-  private imageTensor(image: RgbaImage, disturb = (x: Float32Array) => x): ort.Tensor {
+  private imageTensor(image: RgbaImage, disturb = (x: Float32Array) => x): Tensor {
     const { size, channels } = this.manifest.image;
     if (image.width !== size || image.height !== size) {
       throw new Error(`tokenize needs a ${size}×${size} image, got ${image.width}×${image.height}`);

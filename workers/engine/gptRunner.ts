@@ -5,8 +5,9 @@
 // - PastCacheRunner: the cache lives here; each run passes only the filled positions and gets
 //   back the new tokens' keys/values. On WASM, where the runtime copies every input and output
 //   across the WebAssembly heap boundary, this moves a fraction of the bytes.
-import * as ort from 'onnxruntime-web';
+import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import type { GptGraphEntry } from './manifest';
+import { ort } from './onnxRuntime';
 
 export const int64 = (values: number[], dims: number[]) =>
   new ort.Tensor(
@@ -15,7 +16,7 @@ export const int64 = (values: number[], dims: number[]) =>
     dims,
   );
 
-export type RunGraph = (feeds: Record<string, ort.Tensor>) => Promise<ort.InferenceSession.ReturnType>;
+export type RunGraph = (feeds: Record<string, Tensor>) => Promise<InferenceSession.ReturnType>;
 
 export interface GptRunner {
   readonly spec: GptGraphEntry;
@@ -63,7 +64,7 @@ abstract class CacheHolder<C> {
   }
 }
 
-export class FixedCacheRunner extends CacheHolder<ort.Tensor> implements GptRunner {
+export class FixedCacheRunner extends CacheHolder<Tensor> implements GptRunner {
   reset(batch: number) {
     this.release();
     const { layers, heads, capacity, head_dim } = this.spec.kv_cache;

@@ -1,14 +1,15 @@
 // ORT sessions for every graph of a pack, checked against what pack.json says about them.
-import * as ort from 'onnxruntime-web';
+import type { InferenceSession } from 'onnxruntime-web';
 import { type Backend, graphsFor } from './backend';
 import { type GraphEntry, type GraphName, PackError } from './manifest';
+import { ort } from './onnxRuntime';
 import type { PackFiles } from './readPack';
 
-export type Sessions = Map<GraphName, ort.InferenceSession>;
+export type Sessions = Map<GraphName, InferenceSession>;
 
 const CACHE_OUTPUTS = ['present_key', 'present_value'];
 
-function checkSignature(entry: GraphEntry, session: ort.InferenceSession) {
+function checkSignature(entry: GraphEntry, session: InferenceSession) {
   const sides = [
     ['inputs', entry.inputs, session.inputMetadata],
     ['outputs', entry.outputs, session.outputMetadata],
@@ -60,12 +61,15 @@ export async function createSessions(pack: PackFiles, backend: Backend): Promise
     const bytes = pack.graphs.get(name)!;
     const entry = pack.manifest.graphs[name]!;
     const isGpt = 'kv_cache' in entry;
-    const options: ort.InferenceSession.SessionOptions = { executionProviders: [backend] };
+    // 'cpu' is onnxruntime-node's provider once that package is imported (the CLI does)
+    const options: InferenceSession.SessionOptions = {
+      executionProviders: [backend === 'native' ? 'cpu' : backend],
+    };
     if (backend === 'webgpu' && isGpt) {
       // the KV cache stays on the GPU between steps; only logits come back
       options.preferredOutputLocation = Object.fromEntries(CACHE_OUTPUTS.map((o) => [o, 'gpu-buffer']));
     }
-    let session: ort.InferenceSession;
+    let session: InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, options);
     } catch (e) {
