@@ -158,12 +158,12 @@ async function packStages(pack: string) {
   await Promise.all([...sessions.values()].map((s) => s.release()));
 
   const main = m.sampling?.decoder ?? m.decoders[0];
-  const request = (batch: number, decoder: 'direct' | 'ar-vq') => ({
+  const request = (batch: number, decoder: 'direct' | 'ar-vq', guidance = 1) => ({
     classId: m.classes ? 0 : null,
     seed: 1,
     batch,
     decoder,
-    stage1: { temperature: 1, topK: 0, topP: 0.9, guidance: 1 },
+    stage1: { temperature: 1, topK: 0, topP: 0.9, guidance },
     stage2: { temperature: 1, topK: 0, topP: 0.8, guidance: 1 },
   });
   const coldStart = performance.now();
@@ -183,14 +183,33 @@ async function packStages(pack: string) {
       'ms',
     );
   }
-  const batchMs = await timeEachMs(batches.map((batch) => () => engine.generate(request(batch, main))));
-  batches.forEach((batch, i) => {
-    report(`images_per_s_batch${batch}`, `images/s at batch ${batch} (${main})`, (1000 * batch) / batchMs[i], 'img/s');
-  });
-  for (const batch of batches.filter((b) => b > 1 && summary.images_per_s_batch1)) {
-    summary[`batch${batch}_over_batch1`] = Number(
-      ((summary[`images_per_s_batch${batch}`] as number) / (summary.images_per_s_batch1 as number)).toFixed(2),
-    );
+  // guidance off, and the pack's default guidance (two GPT rows an image) where it has one
+  const guidances = [
+    1,
+    ...(m.classes && (m.sampling?.stage1?.guidance ?? 1) !== 1 ? [m.sampling.stage1!.guidance!] : []),
+  ];
+  for (const guidance of guidances) {
+    const key = guidance === 1 ? '' : '_guided';
+    const label = guidance === 1 ? '' : `, guidance ${guidance}`;
+    const batchMs = await timeEachMs(batches.map((batch) => () => engine.generate(request(batch, main, guidance))));
+    batches.forEach((batch, i) => {
+      report(
+        `images_per_s${key}_batch${batch}`,
+        `images/s at batch ${batch} (${main}${label})`,
+        (1000 * batch) / batchMs[i],
+        'img/s',
+      );
+    });
+    for (const batch of batches.filter((b) => b > 1 && summary[`images_per_s${key}_batch1`])) {
+      const over =
+        (summary[`images_per_s${key}_batch${batch}`] as number) / (summary[`images_per_s${key}_batch1`] as number);
+      report(`batch${batch}_over_batch1${key}`, `end to end: batch ${batch} over batch 1${label}`, over, 'x');
+    }
+  }
+  const plan = engine.batchPlan;
+  if (plan) {
+    summary.batch_plan = `${plan.gptRows} GPT rows, ${plan.decoderImages} decoder images per run`;
+    console.error(`  the engine's batch plan: ${summary.batch_plan}`, plan);
   }
   await engine.dispose();
 }

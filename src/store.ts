@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type {
   BackendPreference,
+  BatchPlan,
   DecoderKind,
   GenerateProgress,
   GenerateResult,
@@ -95,6 +96,8 @@ interface AppState {
   setSideBySide(on: boolean): void;
   /** Live WebGPU buffers in the worker (null on WASM), read after every job. */
   gpuMemory: GpuMemory | null;
+  /** How the worker runs batches on this machine (null until a batch asked), read after every job. */
+  batchPlan: BatchPlan | null;
   board: Board;
   /** Board writes to IndexedDB not yet finished (leaving the page now could lose the latest). */
   boardSaving: number;
@@ -205,8 +208,8 @@ async function sample(
   } finally {
     currentJob = null;
     useApp.setState({ busy: false, progress: null, preview: null });
-    callWorker((w) => w.gpuMemory())
-      .then((gpuMemory) => useApp.setState({ gpuMemory }))
+    callWorker((w) => Promise.all([w.gpuMemory(), w.batchPlan()]))
+      .then(([gpuMemory, batchPlan]) => useApp.setState({ gpuMemory, batchPlan }))
       .catch(() => undefined);
   }
 }
@@ -318,6 +321,7 @@ export const useApp = create<AppState>()((set, get) => ({
   sideBySide: false,
   setSideBySide: (on) => set({ sideBySide: on }),
   gpuMemory: null,
+  batchPlan: null,
   board: emptyBoard(),
   boardSaving: 0,
   sweeping: null,

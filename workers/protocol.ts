@@ -2,6 +2,7 @@
 // every type that crosses the boundary. Types only: importing this file loads no engine code,
 // and it is the one file under workers/ that src/ imports.
 import type { Backend, BackendPreference, BatchLimit, GpuCapabilities, OrtBuild } from './engine/backend';
+import type { BatchPlan } from './engine/batchPlan';
 import type { GenerateRequest, GenerateResult, GenerationPath, TokenMap } from './engine/engine';
 import type { GpuMemory } from './engine/gpuBuffers';
 import type { DecoderKind, PackManifest } from './engine/manifest';
@@ -14,6 +15,7 @@ import type { SamplingSettings } from './engine/sampling';
 import type { GridScore } from './engine/scoring';
 
 export type { Backend, BackendPreference, BatchLimit, GpuCapabilities, OrtBuild } from './engine/backend';
+export type { BatchPlan } from './engine/batchPlan';
 export type { GenerateRequest, GenerateResult, GenerationPath, TokenMap } from './engine/engine';
 export type { GpuMemory } from './engine/gpuBuffers';
 export type { DecoderKind, ExemplarsEntry, PackManifest } from './engine/manifest';
@@ -82,6 +84,8 @@ export interface WorkerApi {
   perturbedTokens(image: RgbaImage, p: Perturbation, seed: number): Promise<{ digit: number[]; vq: number[] | null }>;
   /** Live WebGPU buffers (count and bytes); null where there is no WebGPU. */
   gpuMemory(): GpuMemory | null;
+  /** How the loaded pack's engine runs batches here, once a batch has asked (see batchPlan.ts). */
+  batchPlan(): BatchPlan | null;
   /** Be told when the worker leaves WebGPU for WASM on its own (device lost, failing runs). */
   onBackendChange(listener: (backend: 'wasm', reason: string) => void): void;
 }

@@ -225,6 +225,10 @@ const api: WorkerApi = {
     return gpuMemory();
   },
 
+  batchPlan() {
+    return engine?.batchPlan ?? null;
+  },
+
   onBackendChange(listener) {
     backendListener = listener;
   },

@@ -2,9 +2,10 @@
 import type * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
+import type { BatchPlan } from './batchPlan';
 import { CancelledError, Engine, type GenerateRequest } from './engine';
 import type { RgbaImage } from './pixels';
-import { FIXTURE_DIR, golden, requestFor } from './test/golden';
+import { FIXTURE_DIR, golden, maxAbsDiff, requestFor } from './test/golden';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -130,5 +131,29 @@ describe('engine jobs', () => {
     await engine.warmUp();
     expect(engine.holdsCache).toBe(false);
     expect((await engine.generate(request)).tokens).toEqual(c.tokens);
+  });
+
+  it('runs a batch in the runs its measured plan chooses; the samples do not depend on them', async () => {
+    const guided = { ...request, batch: 4, decoder: 'direct' as const, stage1: { ...request.stage1, guidance: 2 } };
+    const whole = await engine.generate(guided);
+    const plan = engine.batchPlan!;
+    expect(Object.keys(plan.gptMsPerRow).map(Number)).toEqual([1, 2, 4, 8]); // 4 images, guided: 8 rows
+    expect(Object.keys(plan.decoderMsPerImage).map(Number)).toEqual([1, 2, 4]);
+    expect(plan.gptMsPerRow[plan.gptRows]).toBe(Math.min(...Object.values(plan.gptMsPerRow)));
+    const internals = engine as unknown as { plan: BatchPlan };
+    internals.plan = { ...plan, gptRows: 2, decoderImages: 1 }; // one guided image per run
+    const steps = 16; // a prompt run, then 15 steps
+    const parts = await countingStage1Runs(async (runs) => ({ result: await engine.generate(guided), runs: runs() }));
+    internals.plan = plan;
+    expect(parts.runs).toBe(4 * steps);
+    // the same draws wherever rounding cannot decide them (see sampling.ts), and then the same pixels
+    whole.tokens.forEach((tokens, i) => {
+      const settled = tokens.every((t, k) => t === parts.result.tokens[i][k] || whole.margins[i][k] < 1e-4);
+      expect(settled).toBe(true);
+      if (tokens.join() === parts.result.tokens[i].join())
+        expect(
+          maxAbsDiff(Array.from(parts.result.images[i].data), Array.from(whole.images[i].data)),
+        ).toBeLessThanOrEqual(1);
+    });
   });
 });

@@ -2,6 +2,7 @@
 // Runs unchanged in the browser worker and in Node (tests, benchmarks).
 import type { Tensor } from 'onnxruntime-web';
 import { type Backend, stepGraph } from './backend';
+import { type BatchPlan, cheapest, DECODER_SIZES, GPT_SIZES, inRuns, timeDecoder, timeGptRows } from './batchPlan';
 import { type GptRunner, gptRunner, int64 } from './gptRunner';
 import { type DecoderKind, type GptGraphEntry, type GraphName, gridTokens, type PackManifest } from './manifest';
 import { ort } from './onnxRuntime';
@@ -70,6 +71,9 @@ interface Sampled {
 
 export type { GenerateProgress } from './progress';
 
+/** Tokens sampled so far per image, on average (a batch that runs in parts fills them in turn). */
+const meanLength = (rows: number[][]) => Math.floor(rows.reduce((sum, r) => sum + r.length, 0) / rows.length);
+
 /** Start tokens scored in one batch by scoreGrid (a 1000-class pack runs in chunks). */
 const SCORE_BATCH = 32;
 
@@ -92,6 +96,7 @@ export class Engine {
   private vqStage1: GptRunner | null;
   /** Generations run one after another: they share the GPT runners and their caches. */
   private generations: Promise<unknown> = Promise.resolve();
+  private plan: BatchPlan | null = null;
 
   private constructor(
     readonly manifest: PackManifest,
@@ -244,8 +249,10 @@ export class Engine {
     };
   }
 
-  /** Extend every row by `count` sampled ids in `range`; the `prompts` are fed first. Rows past
-   *  the images' own (`rngs.length`) are the unconditional rows of guidance. */
+  /** Extend every image's row by `count` sampled ids in `range`, its prompt fed first, in runs of
+   *  at most the batch plan's GPT rows. Prompts past the images' own (`rngs.length`) are the
+   *  unconditional rows of guidance, one per image. `onStep(sampled, images)` follows each step
+   *  of a run of `images` images. */
   private async sample(
     runner: GptRunner,
     prompts: number[][],
@@ -255,15 +262,46 @@ export class Engine {
     settings: SamplingSettings,
     guided: boolean,
     signal: AbortSignal | undefined,
-    onToken: (rows: number[][]) => void | Promise<void>,
+    onStep: (sampled: number[][], images: number) => void | Promise<void>,
   ): Promise<Sampled> {
+    const batch = rngs.length;
+    const perRun = Math.max(1, Math.floor((this.plan?.gptRows ?? Infinity) / (guided ? 2 : 1)));
+    const sampled: number[][] = rngs.map(() => []);
+    const margins: number[][] = rngs.map(() => []);
+    for (let from = 0; from < batch; from += perRun) {
+      const to = Math.min(batch, from + perRun);
+      const run = {
+        prompts: [...prompts.slice(from, to), ...(guided ? prompts.slice(batch + from, batch + to) : [])],
+        rngs: rngs.slice(from, to),
+        sampled: sampled.slice(from, to), // the same arrays: the run fills them in
+        margins: margins.slice(from, to),
+      };
+      await this.sampleRun(runner, run, count, range, settings, guided, signal, () => onStep(sampled, to - from));
+    }
+    return { ids: sampled, margins };
+  }
+
+  /** One GPT run of `sample`: its images' rows (then their unconditional rows), filled in. */
+  private async sampleRun(
+    runner: GptRunner,
+    {
+      prompts,
+      rngs,
+      sampled,
+      margins,
+    }: { prompts: number[][]; rngs: Rng[]; sampled: number[][]; margins: number[][] },
+    count: number,
+    range: IdRange,
+    settings: SamplingSettings,
+    guided: boolean,
+    signal: AbortSignal | undefined,
+    onStep: () => void | Promise<void>,
+  ) {
     const batch = rngs.length;
     const rows = prompts.map((p) => [...p]);
     runner.reset(rows.length);
     const vocab = runner.spec.vocab_size;
     const promptLen = prompts[0].length;
-    const sampled: number[][] = rngs.map(() => []);
-    const margins: number[][] = rngs.map(() => []);
     try {
       if (signal?.aborted) throw new CancelledError();
       let logits = await runner.feed(prompts, 0); // the whole prompt in one run
@@ -277,7 +315,7 @@ export class Engine {
           rows[b].push(token);
           if (guided) rows[b + batch].push(token);
         }
-        await onToken(sampled);
+        await onStep();
         if (sampled[0].length === count) break;
         if (signal?.aborted) throw new CancelledError();
         logits = await runner.step(
@@ -288,7 +326,6 @@ export class Engine {
     } finally {
       runner.release(); // the KV cache, even when a step fails
     }
-    return { ids: sampled, margins };
   }
 
   private checkRequest(req: GenerateRequest) {
@@ -344,9 +381,11 @@ export class Engine {
     const n = gridTokens(m);
     const t = m.tokens;
     const prefix = req.prefix ?? [];
-    const meter = new ProgressMeter(n - prefix.length + (req.decoder === 'ar-vq' ? n : 0), req.batch, onProgress);
+    const perImage = n - prefix.length + (req.decoder === 'ar-vq' ? n : 0);
+    const meter = new ProgressMeter(perImage * req.batch, onProgress);
     const rngs = Array.from({ length: req.batch }, (_, i) => imageRng(req.seed, i));
     const guided = req.classId !== null && req.stage1.guidance !== 1;
+    if (req.batch > 1) await this.measureBatchPlan(req.batch * (guided ? 2 : 1), req.batch);
     const { runner, codeOffset, classOffset, codes } = this.stage1For(req.decoder);
     const bos = req.classId === null ? t.bos : classOffset + req.classId;
     const fixed = prefix.map((k) => codeOffset + k);
@@ -366,10 +405,9 @@ export class Engine {
       req.stage1,
       guided,
       signal,
-      async (rows) => {
-        const done = prefix.length + rows[0].length;
-        meter.step('stage1', done, n, () => toCodes(rows));
-        const finishedRows = done / w;
+      async (rows, images) => {
+        meter.step('stage1', images, prefix.length + meanLength(rows), n, () => toCodes(rows));
+        const finishedRows = (prefix.length + rows[0].length) / w;
         if (
           previews &&
           Number.isInteger(finishedRows) &&
@@ -387,8 +425,8 @@ export class Engine {
       const images = await this.decode(graph, tokens, 'background');
       return { tokens, vqTokens: null, images, margins, vqMargins: null };
     }
-    const vq = await this.sampleVq(tokens, rngs, req.stage2 ?? this.stage2Defaults, signal, (done) =>
-      meter.step('stage2', done, n, () => tokens),
+    const vq = await this.sampleVq(tokens, rngs, req.stage2 ?? this.stage2Defaults, signal, (done, images) =>
+      meter.step('stage2', images, done, n, () => tokens),
     );
     const images = await this.decode('vq_decoder', vq.ids, 'background');
     return { tokens, vqTokens: vq.ids, images, margins, vqMargins: vq.margins };
@@ -415,7 +453,7 @@ export class Engine {
     rngs: Rng[],
     settings: SamplingSettings,
     signal: AbortSignal | undefined,
-    onToken: (done: number) => void,
+    onStep: (done: number, images: number) => void,
   ): Promise<Sampled> {
     if (!this.stage2) throw new Error("this pack has no stage-2 GPT (decoder 'ar-vq')");
     const t = this.manifest.tokens;
@@ -430,21 +468,58 @@ export class Engine {
       settings,
       false,
       signal,
-      (rows) => onToken(rows[0].length),
+      (rows, images) => onStep(meanLength(rows), images),
     );
     return { ids: ids.map((r) => r.map((id) => id - range.lo)), margins };
   }
 
-  /** Token grids -> RGBA images through a decoder graph. */
+  /** Token grids -> RGBA images through a decoder graph, in runs of the batch plan's size. */
   async decode(
     graph: 'vq_decoder' | 'direct_decoder',
     tokens: number[][],
     priority: Priority = 'interactive',
   ): Promise<RgbaImage[]> {
     const n = gridTokens(this.manifest);
-    const { image } = await this.run(graph, { tokens: int64(tokens.flat(), [tokens.length, n]) }, priority);
-    const data = image.data as Float32Array;
-    return tokens.map((_, i) => tensorDataToRgba(data, i, this.manifest.image.channels, this.size));
+    return inRuns(tokens, this.plan?.decoderImages ?? Infinity, async (part) => {
+      const { image } = await this.run(graph, { tokens: int64(part.flat(), [part.length, n]) }, priority);
+      const data = image.data as Float32Array;
+      return part.map((_, i) => tensorDataToRgba(data, i, this.manifest.image.channels, this.size));
+    });
+  }
+
+  /** How this engine runs batches (batchPlan.ts): null until a batch first asked. */
+  get batchPlan(): BatchPlan | null {
+    return this.plan;
+  }
+
+  /** Measure the GPT sizes up to `rows` rows and the decoder sizes up to `images` images that
+   *  are not measured yet, and choose the cheapest of all measured. */
+  private async measureBatchPlan(rows: number, images: number) {
+    const known = this.plan ?? { gptMsPerRow: {}, decoderMsPerImage: {} };
+    const missing = (sizes: number[], limit: number, done: Record<number, number>) =>
+      sizes.filter((s) => s <= limit && !(s in done));
+    const gptSizes = missing(GPT_SIZES, rows, known.gptMsPerRow);
+    const decoderSizes = missing(DECODER_SIZES, images, known.decoderMsPerImage);
+    if (this.plan && !gptSizes.length && !decoderSizes.length) return;
+    const graph = this.sessions.has('direct_decoder') ? 'direct_decoder' : 'vq_decoder';
+    const zeros = (count: number) => new Array<number>(count * gridTokens(this.manifest)).fill(0);
+    const gptMsPerRow = {
+      ...known.gptMsPerRow,
+      ...(await timeGptRows(this.stage1, this.manifest.tokens.bos, gptSizes)),
+    };
+    const decoderMsPerImage = {
+      ...known.decoderMsPerImage,
+      ...(await timeDecoder(
+        (count) => this.run(graph, { tokens: int64(zeros(count), [count, gridTokens(this.manifest)]) }, 'background'),
+        decoderSizes,
+      )),
+    };
+    this.plan = {
+      gptRows: cheapest(gptMsPerRow),
+      decoderImages: cheapest(decoderMsPerImage),
+      gptMsPerRow,
+      decoderMsPerImage,
+    };
   }
 
   /** Teacher-force a grid of stage-1 codes (DiGIT's, or VQ codes for 'vq-gpt') through the

@@ -7,8 +7,7 @@ describe('ProgressMeter', () => {
     const seen: GenerateProgress[] = [];
     // 4 stage-1 steps + 4 stage-2 steps, batch 2, one step every 20 ms, reports every 50 ms
     const meter = new ProgressMeter(
-      8,
-      2,
+      16,
       (p) => seen.push(p),
       50,
       () => now,
@@ -16,7 +15,7 @@ describe('ProgressMeter', () => {
     for (const stage of ['stage1', 'stage2'] as const) {
       for (let done = 1; done <= 4; done++) {
         now += 20;
-        meter.step(stage, done, 4, () => [[done]]);
+        meter.step(stage, 2, done, 4, () => [[done]]);
       }
     }
     expect(seen.map((p) => `${p.stage}:${p.done}`)).toEqual(['stage1:1', 'stage1:4', 'stage2:3', 'stage2:4']);

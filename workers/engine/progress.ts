@@ -16,14 +16,13 @@ export interface GenerateProgress {
 export type ProgressListener = (p: GenerateProgress) => void;
 
 export class ProgressMeter {
-  private steps = 0;
+  private tokensDone = 0;
   private lastEmit = -Infinity;
   private readonly start: number;
 
-  /** totalSteps: sampling steps of the whole generation; batch: images sampled per step. */
+  /** totalTokens: tokens the whole generation samples, all images and both stages together. */
   constructor(
-    private readonly totalSteps: number,
-    private readonly batch: number,
+    private readonly totalTokens: number,
     private readonly listener?: ProgressListener,
     private readonly intervalMs = 50,
     private readonly now: () => number = () => performance.now(),
@@ -31,10 +30,10 @@ export class ProgressMeter {
     this.start = now();
   }
 
-  /** One sampling step finished. A stage's last step is always reported, others at most once
-   *  per interval; `tokens` is only called for a report (it copies the grid). */
-  step(stage: GenerateProgress['stage'], done: number, total: number, tokens: () => number[][]) {
-    this.steps++;
+  /** One sampling step of `images` images finished. A stage's last step is always reported,
+   *  others at most once per interval; `tokens` is only called for a report (it copies the grid). */
+  step(stage: GenerateProgress['stage'], images: number, done: number, total: number, tokens: () => number[][]) {
+    this.tokensDone += images;
     if (!this.listener) return;
     const t = this.now();
     if (done < total && t - this.lastEmit < this.intervalMs) return;
@@ -45,8 +44,8 @@ export class ProgressMeter {
       done,
       total,
       tokens: tokens(),
-      tokensPerSecond: (this.steps * this.batch) / seconds,
-      etaSeconds: ((this.totalSteps - this.steps) * seconds) / this.steps,
+      tokensPerSecond: this.tokensDone / seconds,
+      etaSeconds: ((this.totalTokens - this.tokensDone) * seconds) / this.tokensDone,
     });
   }
 }
