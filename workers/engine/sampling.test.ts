@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drawToken, type IdRange, type SamplingSettings, settingsFromPack } from './sampling';
+import { drawToken, type IdRange, rankCandidates, type SamplingSettings, settingsFromPack } from './sampling';
 import { golden } from './test/golden';
 
 const plain = { temperature: 1, topK: 0, topP: 1, guidance: 1 };
@@ -52,5 +52,25 @@ describe('drawToken', () => {
     const greedy = { ...plain, temperature: 0 };
     expect(sampleToken([1, 0.9], 0.5, { lo: 0, hi: 2 }, { ...greedy, guidance: 3 }, [2, 0])).toBe(1);
     expect(sampleToken([1, 0.9], 0.5, { lo: 0, hi: 2 }, greedy, [2, 0])).toBe(0);
+  });
+});
+
+describe('rankCandidates', () => {
+  it('orders as a comparator sort by (logit descending, id ascending) does, ties and signed zeros included', () => {
+    let seed = 1;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(random() * 300);
+      // few distinct values, so that ties are common; some zeros of either sign
+      const logits = Float64Array.from({ length: n }, () => {
+        const r = random();
+        return r < 0.05 ? 0 : r < 0.1 ? -0 : Math.round((random() - 0.5) * 16) / 4;
+      });
+      const expected = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
+      expect(Array.from(rankCandidates(logits))).toEqual(expected);
+    }
   });
 });
