@@ -27,10 +27,12 @@ function readNpz(path: string): Record<string, NpyArray> {
 
 describe('digit, the command line', () => {
   const c = settledCase(golden.generation[0]); // class 1, seed 7, two images through ar-vq
+  const flags = [
+    ...['--temperature', `${c.stage1.temperature}`, '--top-k', `${c.stage1.top_k}`, '--top-p', `${c.stage1.top_p}`],
+    ...['--decoder', c.decoder, '--seed', `${c.seed}`],
+  ];
 
   it("generate: PyTorch's tokens for the same settings, PNGs that carry them, or one contact sheet", () => {
-    const settings = ['--temperature', `${c.stage1.temperature}`, '--top-k', `${c.stage1.top_k}`];
-    const flags = [...settings, '--top-p', `${c.stage1.top_p}`, '--decoder', c.decoder, '--seed', `${c.seed}`];
     const run = digit(
       '--json',
       'generate',
@@ -58,25 +60,8 @@ describe('digit, the command line', () => {
   });
 
   it('generate --out samples.npz: images uint8 [N, H, W, C], labels, seeds and tokens, as NumPy reads them', () => {
-    const flags = ['--temperature', `${c.stage1.temperature}`, '--top-k', `${c.stage1.top_k}`, '--top-p'];
     const npz = join(out, 'samples.npz');
-    const run = digit(
-      'generate',
-      '--pack',
-      FIXTURE_DIR,
-      '--class',
-      '1',
-      '--n',
-      '2',
-      '--seed',
-      `${c.seed}`,
-      ...flags,
-      `${c.stage1.top_p}`,
-      '--decoder',
-      c.decoder,
-      '--out',
-      npz,
-    );
+    const run = digit('generate', '--pack', FIXTURE_DIR, '--class', '1', '--n', '2', ...flags, '--out', npz);
     expect(run.stderr).toBe('');
     const numpy = spawnSync(
       '/usr/bin/python3',
@@ -139,8 +124,6 @@ describe('digit, the command line', () => {
   });
 
   it("either runtime, onnxruntime-node's native CPU or the app's WASM, gives PyTorch's tokens", () => {
-    const settings = ['--temperature', `${c.stage1.temperature}`, '--top-k', `${c.stage1.top_k}`];
-    const flags = [...settings, '--top-p', `${c.stage1.top_p}`, '--decoder', c.decoder, '--seed', `${c.seed}`];
     for (const backend of ['native', 'wasm']) {
       const args = ['--json', '--backend', backend];
       const made = digit(
