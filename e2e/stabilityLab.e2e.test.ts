@@ -101,4 +101,32 @@ describe('stability lab', () => {
       .toEqual({ kind: 'jpeg', quality: 5 });
     await expect.poll(async () => (await pageFlips()).vq).toBeGreaterThan(0);
   });
+
+  it('prefix robustness: completions from the noised kept rows, DiGIT beside VQ, as the engine reads them', async () => {
+    await page.getByLabel('Noise on the image before its rows are read').selectOption('10');
+    await page.getByRole('button', { name: /Complete ×/ }).click();
+    await page.waitForSelector('[data-testid=prefix-result][data-noise="10"] [data-testid=vq-completions] canvas', {
+      timeout: 120_000,
+    });
+    const keep = 2 * manifest.grid.w; // the form keeps 2 rows by default
+    const image = readPng(`${DIR}/${EXAMPLE}`);
+    const clean = await engine.perturbedTokens(image, { kind: 'none' });
+    const noisy = await engine.perturbedTokens(image, { kind: 'noise', snrDb: 10 }, 1); // the page's seed: 1
+    for (const [side, id] of [
+      ['digit', 'completions'],
+      ['vq', 'vq-completions'],
+    ] as const) {
+      const prefix = noisy[side]!.slice(0, keep);
+      const changed = prefix.filter((t, i) => t !== clean[side]![i]).length;
+      const shown = Number(await page.getAttribute(`[data-testid=${id}]`, 'data-changed'));
+      expect(Math.abs(shown - changed)).toBeLessThanOrEqual(1);
+      const samples = await page.$$eval(`[data-testid=${id}] figure`, (els) =>
+        els.map((el) => el.getAttribute('data-tokens')!.split(',').map(Number)),
+      );
+      expect(samples).toHaveLength(4);
+      // every completion keeps the same noised start; within one token of the engine's
+      for (const tokens of samples) expect(tokens.slice(0, keep)).toEqual(samples[0].slice(0, keep));
+      expect(samples[0].slice(0, keep).filter((t, i) => t !== prefix[i]).length).toBeLessThanOrEqual(1);
+    }
+  });
 });

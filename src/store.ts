@@ -10,6 +10,7 @@ import type {
   LoadedPack,
   PackFolder,
   PackProgress,
+  Perturbation,
   RgbaImage,
   TokenMap,
 } from '../workers/protocol';
@@ -64,7 +65,24 @@ export interface TokenMapState {
   map: TokenMap;
   /** The tokens back to pixels through each decoder. */
   reconstructions: Partial<Record<DecoderKind, RgbaImage>>;
-  completions: { rows: number; images: RgbaImage[]; tokens: number[][] } | null;
+  completions: Completions | null;
+}
+
+/** Samples that keep an image's first rows of tokens (paper Fig. 4b when the rows are noised). */
+export interface Completions {
+  rows: number;
+  /** Gaussian noise added to the image before its kept rows were read (SNR, dB); null: none. */
+  noiseDb: number | null;
+  digit: CompletionRow;
+  /** The same through the VQ-token GPT from the VQ encoder's rows, where the pack ships both. */
+  vq: CompletionRow | null;
+}
+
+export interface CompletionRow {
+  images: RgbaImage[];
+  tokens: number[][];
+  /** How many of the kept tokens the noise changed. */
+  prefixChanged: number;
 }
 
 /** What the pack picker shows about a pack before it is loaded. */
@@ -125,7 +143,9 @@ interface AppState {
   stop(): void;
   tokenizeFile(file: File): Promise<void>;
   /** Keep the token map's first `rows` rows and sample the rest `count` times. */
-  completeFromPrefix(rows: number, count: number): Promise<void>;
+  /** `count` samples keeping the first `rows` rows of the token map's tokens, read from the image
+   *  with noise at `noiseDb` (null: as it is); through the VQ-token GPT too where the pack has it. */
+  completeFromPrefix(rows: number, count: number, noiseDb?: number | null): Promise<void>;
   dismissError(): void;
 }
 
@@ -494,15 +514,41 @@ export const useApp = create<AppState>()((set, get) => ({
     }
   },
 
-  async completeFromPrefix(rows, count) {
-    const { pack, tokenMap } = get();
-    if (!pack || !tokenMap) return;
-    const prefix = tokenMap.map.tokens.slice(0, rows * pack.manifest.grid.w);
-    await sample('Completion', { batch: count, prefix }, (result) => {
-      const current = get().tokenMap;
-      if (current?.map !== tokenMap.map) return; // another image was dropped meanwhile
-      set({ tokenMap: { ...current, completions: { rows, images: result.images, tokens: result.tokens } } });
+  async completeFromPrefix(rows, count, noiseDb = null) {
+    const { pack, tokenMap, settings } = get();
+    if (!pack || !tokenMap || !settings) return;
+    const keep = rows * pack.manifest.grid.w;
+    const withVq = generationPaths(pack.manifest).includes('vq-gpt') && 'vq_encoder' in pack.manifest.graphs;
+    let clean: { digit: number[]; vq: number[] | null };
+    let read: { digit: number[]; vq: number[] | null };
+    try {
+      const perturbed = (p: Perturbation) => callWorker((w) => w.perturbedTokens(tokenMap.image, p, settings.seed));
+      clean = withVq ? await perturbed({ kind: 'none' }) : { digit: tokenMap.map.tokens, vq: null };
+      read = noiseDb === null ? clean : await perturbed({ kind: 'noise', snrDb: noiseDb });
+    } catch (e) {
+      set({ error: `Completion failed: ${message(e)}` });
+      return;
+    }
+    const changed = (a: number[], b: number[]) => a.slice(0, keep).filter((t, i) => t !== b[i]).length;
+    const row = (result: GenerateResult, tokens: number[], cleanTokens: number[]): CompletionRow => ({
+      images: result.images,
+      tokens: result.tokens,
+      prefixChanged: changed(tokens, cleanTokens),
     });
+    const made: { digit?: CompletionRow; vq?: CompletionRow } = {};
+    await sample('Completion', { batch: count, prefix: read.digit.slice(0, keep) }, (result) => {
+      made.digit = row(result, read.digit, clean.digit);
+    });
+    if (made.digit && withVq && read.vq && clean.vq) {
+      const [vqRead, vqClean] = [read.vq, clean.vq];
+      const prefix = vqRead.slice(0, keep);
+      await sample('Completion', { batch: count, prefix }, (r) => (made.vq = row(r, vqRead, vqClean)), {
+        decoder: 'vq-gpt',
+      });
+    }
+    const current = get().tokenMap;
+    if (!made.digit || current?.map !== tokenMap.map) return; // stopped, failed, or another image came
+    set({ tokenMap: { ...current, completions: { rows, noiseDb, digit: made.digit, vq: made.vq ?? null } } });
   },
 
   pin(sample) {

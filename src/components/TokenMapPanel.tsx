@@ -1,4 +1,4 @@
-import { Button, Title } from '@mantine/core';
+import { Title } from '@mantine/core';
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { droppedDirectory } from '../packFolder';
@@ -6,12 +6,12 @@ import { type TokenMapState, useApp } from '../store';
 import { DECODER_HELP } from './decoders';
 import { ExamplePicker } from './ExamplePicker';
 import { PageIntro } from './PageIntro';
+import { PrefixCompletions } from './PrefixCompletions';
 import { RgbaCanvas } from './RgbaCanvas';
 import { StabilityLab, type StabilityRow } from './StabilityLab';
 import { TokenExemplars } from './TokenExemplars';
 import { TokenGrid } from './TokenGrid';
 
-const COMPLETIONS = 4;
 const SHOWN = 192;
 
 /** The picture as given, with the square the encoder sees outlined. */
@@ -39,18 +39,15 @@ function CropView({ source }: { source: TokenMapState['source'] }) {
 /** Drop or pick an image; see its DiGIT token grid, the image rebuilt from those tokens by each
  *  decoder, and completions that keep its first rows of tokens. */
 export function TokenMapPanel() {
-  const { pack, tokenMap, busy, tokenizeFile, completeFromPrefix } = useApp(
+  const { pack, tokenMap, tokenizeFile } = useApp(
     useShallow((s) => ({
       pack: s.pack,
       tokenMap: s.tokenMap,
-      busy: s.busy,
       tokenizeFile: s.tokenizeFile,
-      completeFromPrefix: s.completeFromPrefix,
     })),
   );
   const [over, setOver] = useState(false);
   const [selected, setSelected] = useState<number | null>(null);
-  const [rows, setRows] = useState(2);
   const intro = (
     <PageIntro id="tokens-title" title="Token map">
       See an image the way the GPT does: as a grid of tokens, each the number of a cluster of similar patches.
@@ -63,7 +60,6 @@ export function TokenMapPanel() {
     setSelected(null);
     void tokenizeFile(files[0]);
   };
-  const keep = Math.min(rows, m.grid.h - 1);
   return (
     <section aria-labelledby="tokens-title">
       {intro}
@@ -169,39 +165,7 @@ export function TokenMapPanel() {
               </figure>
             ))}
           </div>
-          <Title order={3} size="h4" mt="lg">
-            Complete from a prefix
-          </Title>
-          <form
-            className="prefix-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void completeFromPrefix(keep, COMPLETIONS);
-            }}
-          >
-            <label>
-              Keep the first {keep} of {m.grid.h} rows
-              <input
-                type="range"
-                min={0}
-                max={m.grid.h - 1}
-                value={keep}
-                onChange={(e) => setRows(e.target.valueAsNumber)}
-              />
-            </label>
-            <Button type="submit" disabled={busy}>
-              Complete ×{COMPLETIONS}
-            </Button>
-          </form>
-          {tokenMap.completions && (
-            <div className="completions" data-testid="completions" data-rows={tokenMap.completions.rows}>
-              {tokenMap.completions.images.map((img, i) => (
-                <figure key={i} data-testid="completion" data-tokens={tokenMap.completions!.tokens[i].join(',')}>
-                  <RgbaCanvas image={img} label={`completion ${i + 1}`} displaySize={96} />
-                </figure>
-              ))}
-            </div>
-          )}
+          <PrefixCompletions gridRows={m.grid.h} gridCols={m.grid.w} />
           <StabilityLab
             image={tokenMap.image}
             cols={m.grid.w}
