@@ -72,7 +72,10 @@ function requireEngine(): Engine {
 
 async function startEngine(pack: PackFiles, backend: Backend): Promise<Engine> {
   const next = await Engine.fromFiles(pack, backend, scheduler);
-  await next.warmUp();
+  // WebGPU compiles shaders on a graph's first run: all ahead. On WASM a first run costs little,
+  // so only the pack's own path, and the first image comes sooner.
+  const m = pack.manifest;
+  await next.warmUp(backend === 'webgpu' ? undefined : (m.sampling.decoder ?? m.decoders[0]));
   return next;
 }
 

@@ -132,12 +132,19 @@ export class Engine {
     return new Engine(files.manifest, backend, sessions, scheduler);
   }
 
-  /** Run every graph once on dummy inputs, so that the first image does not pay for shader
-   *  compilation and memory planning. */
-  async warmUp() {
+  /** Run graphs once on dummy inputs, so that the first image does not pay for shader
+   *  compilation and memory planning: every graph, or only those generating along `path` runs
+   *  (where a first run costs little, as on WASM, warming the others only delays the first image). */
+  async warmUp(path?: GenerationPath) {
     const { size } = this.manifest.image;
-    await this.tokenize({ width: size, height: size, data: new Uint8ClampedArray(4 * size * size) });
-    for (const runner of this.runners) {
+    if (!path) await this.tokenize({ width: size, height: size, data: new Uint8ClampedArray(4 * size * size) });
+    const runners = path
+      ? [this.stage1For(path).runner, ...(path === 'ar-vq' && this.stage2 ? [this.stage2] : [])]
+      : this.runners;
+    const decoders: ('vq_decoder' | 'direct_decoder')[] = path
+      ? [path === 'direct' ? 'direct_decoder' : 'vq_decoder']
+      : ['vq_decoder', 'direct_decoder'];
+    for (const runner of runners) {
       runner.reset(1);
       try {
         await runner.step([this.manifest.tokens.bos], 0);
@@ -146,8 +153,9 @@ export class Engine {
       }
     }
     const zeros = [new Array<number>(gridTokens(this.manifest)).fill(0)];
-    if (this.sessions.has('vq_decoder')) await this.decode('vq_decoder', zeros);
-    if (this.sessions.has('direct_decoder')) await this.decode('direct_decoder', zeros);
+    for (const graph of decoders) {
+      if (this.sessions.has(graph)) await this.decode(graph, zeros);
+    }
   }
 
   private run(graph: GraphName, feeds: Record<string, Tensor>, priority: Priority) {
