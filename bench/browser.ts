@@ -25,14 +25,18 @@ const { values: opts } = parseArgs({
 const batches = opts.batches.split(',').map(Number);
 const repeats = Number(opts.repeats);
 
-/** Seconds from clicking Generate until `batch` more samples are in the gallery. */
-async function generationSeconds(page: Page, batch: number): Promise<number> {
-  const before = await page.locator('[data-testid=sample]').count();
+/** Seconds from clicking Generate until the batch leads the gallery (a batch arrives whole; the
+ *  gallery keeps the latest 64, so counting samples would stall once it is full). */
+async function generationSeconds(page: Page): Promise<number> {
+  const newest = () => document.querySelector('[data-testid=sample]')?.getAttribute('data-id') ?? null;
+  const before = await page.evaluate(newest);
   const start = performance.now();
   await page.getByRole('button', { name: 'Generate', exact: true }).click();
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=sample]').length >= n, before + batch, {
-    timeout: 600_000,
-  });
+  await page.waitForFunction(
+    (previous) => (document.querySelector('[data-testid=sample]')?.getAttribute('data-id') ?? null) !== previous,
+    before,
+    { timeout: 600_000 },
+  );
   return (performance.now() - start) / 1000;
 }
 
@@ -86,9 +90,9 @@ async function main() {
         summary[`${backend}_runtime_build`] = (await page.getAttribute('[data-testid=ort-build]', 'data-build'))!;
         for (const batch of batches) {
           await page.getByLabel('Batch').fill(String(batch));
-          await generationSeconds(page, batch); // warm-up
+          await generationSeconds(page); // warm-up
           const times: number[] = [];
-          for (let i = 0; i < repeats; i++) times.push(await generationSeconds(page, batch));
+          for (let i = 0; i < repeats; i++) times.push(await generationSeconds(page));
           const seconds = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
           summary[`${backend}_images_per_s_batch${batch}`] = Number((batch / seconds).toPrecision(4));
           rows.push(
@@ -97,6 +101,9 @@ async function main() {
           );
           console.error(rows.at(-1));
         }
+        const plan = (await page.textContent('[data-testid=batch-plan]'))?.trim() ?? '';
+        summary[`${backend}_batch_plan`] = plan;
+        console.error(`${backend}: ${plan}`);
       } finally {
         await browser.close();
       }

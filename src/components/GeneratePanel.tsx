@@ -262,6 +262,7 @@ function Gallery() {
           padding="sm"
           key={s.id}
           data-testid="sample"
+          data-id={s.id}
           data-seed={s.settings.seed}
           data-tokens={s.tokens.join(',')}
         >
