@@ -104,23 +104,24 @@ export function PrefixCompletions({ gridRows, gridCols }: { gridRows: number; gr
       )}
       {done && (
         <div data-testid="prefix-result" data-rows={done.rows} data-noise={done.noiseDb ?? 'none'}>
-          <Row
-            row={done.digit}
-            label="DiGIT tokens"
-            rows={done.rows}
-            keptTokens={done.rows * gridCols}
-            noisy={done.noiseDb !== null}
-            testId="completions"
-          />
-          {done.vq && (
-            <Row
-              row={done.vq}
-              label="VQ tokens"
-              rows={done.rows}
-              keptTokens={done.rows * gridCols}
-              noisy={done.noiseDb !== null}
-              testId="vq-completions"
-            />
+          {(
+            [
+              ['DiGIT tokens', done.digit, 'completions'],
+              ['VQ tokens', done.vq, 'vq-completions'],
+            ] as const
+          ).map(
+            ([label, row, testId]) =>
+              row && (
+                <Row
+                  key={testId}
+                  row={row}
+                  label={label}
+                  rows={done.rows}
+                  keptTokens={done.rows * gridCols}
+                  noisy={done.noiseDb !== null}
+                  testId={testId}
+                />
+              ),
           )}
         </div>
       )}
