@@ -197,16 +197,50 @@ def default_sampling(r, metrics: dict) -> dict:
     return {**r.SAMPLING, "stage1": sweep["chosen"]} if sweep else r.SAMPLING
 
 
+def judge_weights(data):
+    """(train, test) image weights of the judge: None where the classes are even, else
+    class-balanced (emoji: people with skin tones are half of all images)."""
+    train_w, test_w = data.get("train_weights"), data.get("test_weights")
+    if train_w is None:
+        return None, test_w
+    n_classes = len(data["classes"])
+    return (
+        classifier.class_balanced(data["train"][1], train_w, n_classes),
+        classifier.class_balanced(data["test"][1], test_w, n_classes),
+    )
+
+
 def train_judge(data, n_classes: int, steps: int):
     """The CAS judge, trained on the real training images -> (judge, test-image weights or None).
-    Samples are drawn class-uniformly; where the real data's classes are uneven (emoji: people
-    with skin tones are half of all images) the judge is trained and scored class-balanced, so
-    that CAS and the real accuracy it is compared with weigh every class the same."""
-    train_w, test_w = data.get("train_weights"), data.get("test_weights")
-    if train_w is not None:
-        train_w = classifier.class_balanced(data["train"][1], train_w, n_classes)
-        test_w = classifier.class_balanced(data["test"][1], test_w, n_classes)
+    Samples are drawn class-uniformly, so where the real data's classes are uneven the judge is
+    trained and scored class-balanced: CAS and the real accuracy it is compared with weigh every
+    class the same."""
+    train_w, test_w = judge_weights(data)
     return classifier.train(*data["train"], n_classes, steps=steps, weights=train_w), test_w
+
+
+def gpt_classifiers(run, pipe: Pipeline, test_w, size: int = 2000) -> dict:
+    """Accuracy of each stage-1 GPT (DiGIT tokens, VQ tokens) as a classifier of the first `size`
+    test images' token grids (as for the validation losses); `test_w`: the judge's weights."""
+    n_classes, test_y = len(run.data["classes"]), run.data["test"][1]
+    baseline = pipe.baseline()
+    return {
+        name: round(
+            gpt_classifier_accuracy(
+                gpt,
+                gpt_ids,
+                run.load(stage)["tokens"]["test"][:size],
+                test_y[:size],
+                n_classes,
+                None if test_w is None else test_w[:size],
+            ),
+            4,
+        )
+        for name, gpt, gpt_ids, stage in (
+            ("digit", pipe.stage1, pipe.ids, "codebook"),
+            ("vq", baseline.stage1, baseline.ids, "vq"),
+        )
+    }
 
 
 @torch.no_grad()
@@ -246,24 +280,7 @@ def measure(run, pipe: Pipeline, log):
         "digit": gpt_probe(pipe.stage1, pipe.ids, run.load("codebook")["tokens"], data, n_classes),
         "vq": gpt_probe(baseline.stage1, baseline.ids, run.load("vq")["tokens"], data, n_classes),
     }
-    size = 2000  # the first test images, as for the validation losses
-    m["gpt_classifier"] = {
-        name: round(
-            gpt_classifier_accuracy(
-                gpt,
-                gpt_ids,
-                run.load(stage)["tokens"]["test"][:size],
-                test_y[:size],
-                n_classes,
-                None if test_w is None else test_w[:size],
-            ),
-            4,
-        )
-        for name, gpt, gpt_ids, stage in (
-            ("digit", pipe.stage1, pipe.ids, "codebook"),
-            ("vq", baseline.stage1, baseline.ids, "vq"),
-        )
-    }
+    m["gpt_classifier"] = gpt_classifiers(run, pipe, test_w)
     log(f"validation loss per token {m['validation_loss']}; GPT probes per layer {m['gpt_probe']}")
     log(f"the GPTs as classifiers {m['gpt_classifier']}")
 

@@ -63,12 +63,17 @@ def register(pack_dir: str, pack_id: str):
 def run_stage(run, log, reuse_metrics: bool = False):
     """Measure, then export. reuse_metrics: take the numbers of the last evaluation
     (runs/<pack>/metrics.json) and only re-export, e.g. after a change to the pack format or
-    the recipe's defaults."""
+    the recipe's defaults; a number that evaluation did not yet measure is measured now."""
     pipe = build_pipeline(run)
     metrics_path = os.path.join(run.dir, "metrics.json")
     if reuse_metrics:
         with open(metrics_path) as f:
             metrics = {**json.load(f), **tokenizer_reports(run)}
+        if "gpt_classifier" not in metrics:
+            metrics["gpt_classifier"] = evaluate.gpt_classifiers(run, pipe, evaluate.judge_weights(run.data)[1])
+            log(f"the GPTs as classifiers (measured now) {metrics['gpt_classifier']}")
+            with open(metrics_path, "w") as f:
+                json.dump(metrics, f, indent=2)
         return export_with(run, pipe, metrics, log)
     metrics, samples = evaluate.measure(run, pipe, log)
     model_card.write_sample_grids(run, samples)
