@@ -133,7 +133,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         buffer: readFileSync('docs/models/fashion-mini-samples-direct.png'),
       }); // some other picture first
       await expect
-        .poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'))
+        .poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'), { timeout: 60_000 })
         .not.toBe(golden.quantizer.tokens[0].join(','));
       // a wide picture is cut to its centred square, and the page shows where
       const wide = readFileSync('docs/models/fashion-mini-samples-direct.png');
@@ -141,7 +141,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       const side = Math.min(width, height);
       expect(width).not.toBe(height);
       await expect
-        .poll(() => page.getAttribute('[data-testid=crop-box]', 'data-crop'))
+        .poll(() => page.getAttribute('[data-testid=crop-box]', 'data-crop'), { timeout: 60_000 })
         .toBe(`${(width - side) / 2},${(height - side) / 2},${side}`);
       const bytes = Array.from(readFileSync(`${FIXTURE_DIR}/example.png`));
       await page.evaluate((data) => {
@@ -149,8 +149,9 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         clipboard.items.add(new File([new Uint8Array(data)], 'pasted.png', { type: 'image/png' }));
         window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: clipboard }));
       }, bytes);
+      // on SwiftShader the previous picture's rebuilds (stage 2 included) run first: seconds
       await expect
-        .poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'))
+        .poll(() => page.getAttribute('[data-testid=token-map]', 'data-tokens'), { timeout: 60_000 })
         .toBe(golden.quantizer.tokens[0].join(','));
     });
 
