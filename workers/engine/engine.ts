@@ -544,9 +544,7 @@ export class Engine {
         throw new Error(`class ${c} is not in this pack`);
     }
     return this.afterGenerations(async () => {
-      const scores: GridScore[] = [];
-      for (let from = 0; from < starts.length; from += SCORE_BATCH) {
-        const chunk = starts.slice(from, from + SCORE_BATCH);
+      return inRuns(starts, SCORE_BATCH, async (chunk) => {
         const rows = chunk.map((c) => ({
           classId: c,
           logProbs: [] as number[],
@@ -576,9 +574,8 @@ export class Engine {
         } finally {
           runner.release();
         }
-        scores.push(...rows);
-      }
-      return scores;
+        return rows;
+      });
     });
   }
 
