@@ -1,12 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
-
-// Cross-origin isolation lets onnxruntime-web's WASM backend use threads.
-const isolation = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+import { ISOLATION_HEADERS } from './src/isolationHeaders.ts';
 
 // The built page runs only its own code (plus WebAssembly, and the runtime's workers from blob:
 // URLs) and reads only its own files or a pack folder the user gives (over https). A <meta> so
@@ -33,15 +28,16 @@ const csp: Plugin = {
     ),
 };
 
-// After one visit the page opens and runs offline: a service worker (Workbox) keeps the app
-// shell, the ONNX runtime and the listed packs' descriptions; pack files live in the app's own
-// cache (fileStore.ts); other packs' descriptions come from the network when it answers, else
-// from the last copy.
+// The service worker (src/sw.ts): offline after one visit, and cross-origin isolation on hosts
+// that cannot send the headers.
 const offline = VitePWA({
+  strategies: 'injectManifest',
+  srcDir: 'src',
+  filename: 'sw.ts',
   registerType: 'autoUpdate',
   injectRegister: 'script', // an external registerSW.js: the CSP allows no inline script
   manifest: false, // public/manifest.webmanifest
-  workbox: {
+  injectManifest: {
     // the app, the runtime, and the listed packs' descriptions (their files: fileStore.ts)
     globPatterns: [
       '*.{html,js,svg,webmanifest}',
@@ -50,14 +46,6 @@ const offline = VitePWA({
       'models/*/pack.json',
     ],
     maximumFileSizeToCacheInBytes: 64 * 2 ** 20, // the runtime's WebAssembly is about 25 MB
-    navigateFallback: 'index.html',
-    runtimeCaching: [
-      {
-        urlPattern: ({ url }) => url.pathname.includes('/models/') && url.pathname.endsWith('.json'),
-        handler: 'NetworkFirst',
-        options: { cacheName: 'pack-descriptions' },
-      },
-    ],
   },
 });
 
@@ -65,7 +53,7 @@ export default defineConfig({
   plugins: [react(), csp, offline],
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es' },
-  server: { headers: isolation },
-  preview: { headers: isolation },
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
 });

@@ -1,10 +1,10 @@
 // Debian's Chromium driven by playwright-core (Playwright cannot download a browser here).
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export function launch(webgpu: boolean): Promise<Browser> {
-  const args = [
+function args(webgpu: boolean): string[] {
+  const flags = [
     '--no-sandbox',
     '--disable-background-networking',
     '--disable-component-update',
@@ -13,6 +13,16 @@ export function launch(webgpu: boolean): Promise<Browser> {
     '--disable-quic',
   ];
   // WebGPU in headless Chromium runs on SwiftShader's software Vulkan adapter.
-  args.push(webgpu ? '--enable-unsafe-webgpu' : '--disable-gpu');
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+  flags.push(webgpu ? '--enable-unsafe-webgpu' : '--disable-gpu');
+  return flags;
+}
+
+export function launch(webgpu: boolean): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: args(webgpu) });
+}
+
+/** A browser with a profile on disk, as a person's is: Playwright's contexts are incognito, where
+ *  Chromium never offers to install an app. */
+export function launchWithProfile(profileDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: args(false) });
 }

@@ -1,9 +1,12 @@
-// Installable and offline: after one online visit the page opens and generates with the network
-// gone (the service worker keeps the app and the runtime; the app's cache keeps the pack).
-import { readFileSync } from 'node:fs';
+// Installable and offline: Chromium's own installability check passes, and after one online visit
+// the page opens and generates with the network gone (the service worker keeps the app and the
+// runtime; the app's cache keeps the pack).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch } from './browser';
+import { launch, launchWithProfile } from './browser';
 import { generateTokens } from './generation';
 import { BASE_URL } from './server';
 
@@ -34,5 +37,21 @@ describe('offline', () => {
     expect(await page.getByTestId('pack-origin').textContent()).toBe('from the browser cache');
     expect(await generateTokens(page, 2)).toEqual(online); // the same seed, the same samples
     await context.close();
+  });
+
+  it('is installable as an app: Chromium finds no installability error', async () => {
+    const profile = mkdtempSync(join(tmpdir(), 'digit-profile-'));
+    const context = await launchWithProfile(profile);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${BASE_URL}?backend=wasm`);
+      await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+      const cdp = await context.newCDPSession(page);
+      const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+      expect(installabilityErrors).toEqual([]);
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,7 @@ export const BASE_URL = `http://127.0.0.1:${PORT}/`;
 
 let server: ChildProcess | undefined;
 
-async function waitUntilUp(url: string, ms: number) {
+export async function waitUntilUp(url: string, ms: number) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     try {

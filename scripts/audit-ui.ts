@@ -1,13 +1,17 @@
 // npm run audit:ui: Lighthouse (desktop preset) on every page of the built app, in Debian's
 // Chromium, and axe-core on each; prints the four Lighthouse scores, console errors and axe's
-// serious or critical violations per page, and exits non-zero if a score is under 95 or axe
-// finds one. Build first (npm run build); serves dist/ on its own uncommon port.
+// serious or critical violations per page, then Chromium's own installability check of the app
+// (Lighthouse 12 has no PWA category), and exits non-zero if a score is under 95, axe finds a
+// violation or the app is not installable. Build first (npm run build); serves dist/ on its own uncommon port.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
-import { CHROMIUM, launch } from '../e2e/browser';
+import { CHROMIUM, launch, launchWithProfile } from '../e2e/browser';
 
 const PORT = 5743;
 const URL_BASE = `http://127.0.0.1:${PORT}/`;
@@ -76,6 +80,22 @@ async function axeViolations(url: string) {
   }
 }
 
+/** What keeps Chromium from offering to install the app (none: installable). */
+async function installabilityErrors(url: string): Promise<string[]> {
+  const profile = mkdtempSync(join(tmpdir(), 'digit-audit-'));
+  const context = await launchWithProfile(profile);
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForSelector('[data-testid=backend]', { timeout: 120_000 });
+    const { installabilityErrors } = await (await context.newCDPSession(page)).send('Page.getInstallabilityErrors');
+    return installabilityErrors.map((e) => e.errorId);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const server = await serve();
   let failed = false;
@@ -96,11 +116,16 @@ async function main() {
       for (const e of consoleErrors) console.log(`    console: ${e}`);
       for (const f of failing) console.log(`    below par: ${f}`);
     }
+    const install = await installabilityErrors(`${URL_BASE}?backend=wasm`);
+    failed ||= install.length > 0;
+    console.log(`installable: ${install.length ? `no (${install.join(', ')})` : 'yes (Chromium finds no error)'}`);
   } finally {
     server.kill();
   }
   if (failed) {
-    console.log(`Some page is under ${BAR}, logs console errors, or has axe violations.`);
+    console.log(
+      `Some page is under ${BAR}, logs console errors or has axe violations, or the app is not installable.`,
+    );
     process.exit(1);
   }
 }

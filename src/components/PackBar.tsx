@@ -150,9 +150,12 @@ export function PackBar() {
                 ? 'plain WebAssembly (no WebGPU adapter, so the faster build without WebGPU support)'
                 : 'WebGPU-capable (its WebAssembly runs slower than the plain build)'}
             </li>
-            <li>
+            <li data-testid="threads" data-isolated={pack.crossOriginIsolated}>
               WASM threads: {pack.threads}
-              {pack.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated, so one)'}
+              {pack.crossOriginIsolated
+                ? ' (the page is cross-origin isolated, so WebAssembly may use threads)'
+                : ' (the page is not cross-origin isolated, so one; where the server does not send the ' +
+                  "isolation headers, the app's service worker adds them from the next visit on)"}
             </li>
             <li data-testid="batch-plan" data-gpt-rows={batchPlan?.gptRows}>
               Batches:{' '}
