@@ -103,6 +103,27 @@ describe('default pack', () => {
     expect(saved.link).toContain(`seed=${c.seed}`);
   });
 
+  it('shows each class by a training image; clicking one picks that class', async () => {
+    const { classes } = JSON.parse(readFileSync(`public/models/${index.default}/pack.json`, 'utf8')) as {
+      classes: string[];
+    };
+    const page = await context.newPage();
+    await page.goto(`${BASE_URL}?backend=wasm&class=0`);
+    await page.waitForSelector('[data-testid=class-tile]', { timeout: 60_000 });
+    const tiles = page.getByTestId('class-tile');
+    expect(await tiles.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).toEqual(classes);
+    const last = classes.length - 1;
+    await tiles.nth(last).click();
+    expect(await page.getByLabel('Class', { exact: true }).inputValue()).toBe(String(last));
+    expect(await tiles.nth(last).getAttribute('aria-pressed')).toBe('true');
+    expect(await tiles.nth(0).getAttribute('aria-pressed')).toBe('false');
+    await expect.poll(() => new URL(page.url()).searchParams.get('class')).toBe(String(last));
+    // the tile shows its class's slice of the sheet, not a blank
+    const drawn = await tiles.nth(last).evaluate((el) => getComputedStyle(el).backgroundImage);
+    expect(drawn).toMatch(/^url\("blob:/);
+    await page.close();
+  });
+
   it('gives the same image after a reload of the link; pins, sweeps, and finds the board after a reload', async () => {
     const page = await context.newPage();
     const c = reference.generation[0];

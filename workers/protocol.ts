@@ -50,6 +50,8 @@ export interface LoadedPack {
   exemplars: Uint8Array | null;
   /** Example images (PNG) the token map offers. */
   examples: { file: string; bytes: Uint8Array; classId?: number }[];
+  /** One image of every class in a row (PNG, `tile` px each) for the class picker, if the pack has it. */
+  classImages: { bytes: Uint8Array; tile: number } | null;
 }
 
 /** The worker's API. Callbacks must be top-level arguments: comlink proxies only those. */

@@ -150,6 +150,7 @@ async function createEngine(
     storeSkipped: pack.storeSkipped,
     exemplars: pack.exemplars,
     examples: pack.examples,
+    classImages: pack.classImages,
   };
 }
 

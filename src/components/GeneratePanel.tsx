@@ -7,6 +7,7 @@ import { addPngText } from '../pngText';
 import { generationPaths, MAX_BATCH, type Settings, settingsToUrl } from '../settings';
 import { useApp } from '../store';
 import { ClassPicker } from './ClassPicker';
+import { ClassTiles } from './ClassTiles';
 import { DECODER_HELP, DECODER_NAMES } from './decoders';
 import { PageIntro } from './PageIntro';
 import { RgbaCanvas } from './RgbaCanvas';
@@ -138,6 +139,14 @@ export function GenerateForm() {
           />
         )}
       </Group>
+      {m.classes && pack.classImages && (
+        <ClassTiles
+          classes={m.classes}
+          images={pack.classImages}
+          value={settings.classId}
+          onChange={(classId) => update({ classId })}
+        />
+      )}
       <Group align="end" gap="md" wrap="wrap" mt="md">
         <SettingField
           label="Seed"

@@ -194,6 +194,7 @@ class PackInfo:
     metrics: Dict = field(default_factory=dict)
     exemplars: Optional[Dict] = None  # the exemplar atlas' entry (digit/exemplars.py), if written
     examples: Optional[List[Dict]] = None  # example images' entries (digit/examples.py), if written
+    class_images: Optional[Dict] = None  # one image per class for the class picker (digit/examples.py)
 
 
 def export_pack(
@@ -329,6 +330,8 @@ def export_pack(
         manifest["exemplars"] = info.exemplars
     if info.examples:
         manifest["examples"] = info.examples
+    if info.class_images:
+        manifest["class_images"] = info.class_images
     validate_pack(manifest)
     with open(os.path.join(out_dir, "pack.json"), "w") as f:
         json.dump(manifest, f, indent=2)

@@ -6,7 +6,7 @@ import subprocess
 
 import torch
 
-from digit.examples import write_examples
+from digit.examples import write_class_images, write_examples
 from digit.exemplars import write_atlas
 from digit.export import PackInfo, export_pack
 from digit.reference_samples import pack_cases
@@ -125,6 +125,7 @@ def export_with(run, pipe: Pipeline, metrics: dict, log):
         exemplars=exemplar_atlas(run, pipe, out),
     )
     info.examples, tokenize_cases = write_examples(out, pipe, *run.data["test"], len(run.data["classes"]))
+    info.class_images = write_class_images(out, *run.data["test"], len(run.data["classes"]))
     manifest = export_pack(pipe, info, out)
     with open(os.path.join(out, "NOTICE.md"), "w") as f:
         f.write(r.NOTICE)

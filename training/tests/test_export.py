@@ -3,10 +3,14 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import onnx
 import pytest
+import torch
 from agreement import assert_pack_folders_agree
+from PIL import Image
 
+from digit.examples import write_class_images
 from digit.export import PackInfo, export_pack
 from digit.fixture import tiny_pipeline
 from digit.pack_schema import validate_pack
@@ -127,3 +131,17 @@ def test_a_graph_past_two_gigabytes_is_stored_smaller_or_refused(tmp_path, monke
     entry = export_gpt(gpt, 17, str(tmp_path / "stage1.onnx"), "fp16")
     assert entry["weights"] == "fp16" and sorted(os.listdir(tmp_path)) == ["stage1.onnx"]
     onnx.checker.check_model(onnx.load(str(tmp_path / "stage1.onnx")))
+
+
+def test_class_images_hold_the_first_held_out_image_of_each_class_in_order(tmp_path):
+    images = torch.rand(7, 3, 5, 5)
+    labels = torch.tensor([2, 0, 1, 0, 2, 1, 1])
+    entry = write_class_images(str(tmp_path), images, labels, 3)
+    assert entry["tile"] == 5 and entry["file"] == "classes.png"
+    sheet = torch.from_numpy(np.asarray(Image.open(tmp_path / "classes.png"))).permute(2, 0, 1)
+    assert sheet.shape == (3, 5, 15)
+    for c, first in enumerate([1, 2, 0]):
+        expected = (images[first] * 255).round().to(torch.uint8)
+        assert torch.equal(sheet[:, :, 5 * c : 5 * c + 5], expected)
+    with pytest.raises(ValueError, match="class 3 has no held-out image"):
+        write_class_images(str(tmp_path), images, labels, 4)

@@ -101,6 +101,8 @@ export interface PackManifest {
   exemplars?: ExemplarsEntry;
   /** Held-out images the token map offers to click. */
   examples?: { file: string; bytes: number; sha256: string; class_id?: number }[];
+  /** One image of every class side by side (class 0 first, `tile` px each), for the class picker. */
+  class_images?: { file: string; bytes: number; sha256: string; tile: number };
 }
 
 export type GraphName = keyof PackManifest['graphs'];

@@ -1,5 +1,7 @@
 // A corrupt or mismatched pack is refused with an error that names the problem.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
@@ -99,6 +101,22 @@ describe('pack validation', () => {
     const bytes = (await disk.bytes('encoder.onnx')).slice(0, 1000);
     await expect(readPack(patched(() => {}, { 'encoder.onnx': bytes }))).rejects.toThrow(
       /encoder\.onnx: pack\.json says \d+ bytes, got 1000/,
+    );
+  });
+
+  it("reads the class picker's images, and refuses a sheet without a tile for every class", async () => {
+    const classes = (JSON.parse(manifestText).classes as string[]).length;
+    const withSheet = (width: number) => {
+      const png = new PNG({ width, height: 6 });
+      const bytes = new Uint8Array(PNG.sync.write(png));
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const entry = { file: 'classes.png', bytes: bytes.length, sha256, tile: 6 };
+      return patched((m) => Object.assign(m, { class_images: entry }), { 'classes.png': bytes });
+    };
+    const pack = await readPack(withSheet(6 * classes));
+    expect(pack.classImages?.tile).toBe(6);
+    await expect(readPack(withSheet(6 * classes - 1))).rejects.toThrow(
+      `pack.json is invalid at class_images: classes.png is ${6 * classes - 1}×6 px, but ${classes} classes of 6 px need ${6 * classes}×6`,
     );
   });
 

@@ -14,6 +14,8 @@ export interface PackFiles {
   exemplars: Uint8Array | null;
   /** The pack's held-out images (with the class each belongs to, where the pack says). */
   examples: { file: string; bytes: Uint8Array; classId?: number }[];
+  /** One image of every class in a row (a PNG) and its tile size, when the pack has them. */
+  classImages: { bytes: Uint8Array; tile: number } | null;
   /** Files that came from the store rather than the source. */
   cached: string[];
   /** Why files were not stored, if they were not (e.g. too little free storage). */
@@ -98,15 +100,33 @@ async function fromStore(store: FileStore, entry: { sha256: string }): Promise<U
   return bytes && (await sha256Hex(bytes)) === entry.sha256 ? bytes : null;
 }
 
+/** The class picker's PNG, refused unless it holds a `tile`-px tile for every class. */
+function checkedClassImages(manifest: PackManifest, bytes: Uint8Array): { bytes: Uint8Array; tile: number } {
+  const { file, tile } = manifest.class_images!;
+  const n = manifest.classes?.length ?? 0;
+  const header = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [width, height] = bytes.length >= 24 ? [header.getUint32(16), header.getUint32(20)] : [0, 0]; // PNG IHDR
+  if (width !== n * tile || height !== tile) {
+    throw new PackError(
+      `pack.json is invalid at class_images: ${file} is ${width}×${height} px, but ${n} classes of ` +
+        `${tile} px need ${n * tile}×${tile}`,
+    );
+  }
+  return { bytes, tile };
+}
+
 export async function readPack(
   source: PackSource,
   { onProgress, store, backend, readStore = true }: ReadOptions = {},
 ): Promise<PackFiles> {
   const manifest = validateManifest(parseJson(await source.text('pack.json'), source.where));
   const graphList = graphEntries(manifest, backend);
-  const entries = [...graphList.map(([, e]) => e), manifest.exemplars, ...(manifest.examples ?? [])].filter(
-    (e) => e !== undefined,
-  );
+  const entries = [
+    ...graphList.map(([, e]) => e),
+    manifest.exemplars,
+    manifest.class_images,
+    ...(manifest.examples ?? []),
+  ].filter((e) => e !== undefined);
   const total = entries.reduce((sum, e) => sum + e.bytes, 0);
   let storeSkipped: string | null = store ? null : 'this page has no cache storage';
   const free = store ? await store.free().catch(() => null) : null;
@@ -171,7 +191,10 @@ export async function readPack(
     bytes: bytesOf.get(e.file)!,
     classId: e.class_id,
   }));
-  return { manifest, graphs, exemplars, examples, cached, storeSkipped };
+  const classImages = manifest.class_images
+    ? checkedClassImages(manifest, bytesOf.get(manifest.class_images.file)!)
+    : null;
+  return { manifest, graphs, exemplars, examples, classImages, cached, storeSkipped };
 }
 
 export interface PackStatus {
