@@ -14,7 +14,7 @@ import { Engine } from '../workers/engine/engine';
 import { gptRunner, int64 } from '../workers/engine/gptRunner';
 import { type GptGraphEntry, gridTokens } from '../workers/engine/manifest';
 import { readPack } from '../workers/engine/readPack';
-import { createSessions } from '../workers/engine/sessions';
+import { Sessions } from '../workers/engine/sessions';
 import { fileSource } from '../workers/node/fileSource';
 import { engineLoop, type GptShape, growingCacheLoop, type Loop, noCacheLoop, stepFlops } from './gptLoops';
 import { machine } from './machine';
@@ -85,7 +85,8 @@ async function packStages(pack: string) {
   const megabytes = Object.values(m.graphs).reduce((sum, g) => sum + g!.bytes, 0) / 2 ** 20;
   console.error(`[bench] pack ${m.id}: ${n} tokens per image, ${megabytes.toFixed(1)} MB of graphs`);
   const created = performance.now();
-  const sessions = await createSessions(files, 'wasm');
+  const sessions = new Sessions(files, 'wasm');
+  await sessions.createAll();
   report('sessions_ms', 'creating every session', performance.now() - created, 'ms');
   const { size, channels } = m.image;
   const image = new ort.Tensor('float32', new Float32Array(channels * size * size).fill(0.5), [
@@ -94,20 +95,16 @@ async function packStages(pack: string) {
     size,
     size,
   ]);
-  report('encoder_ms', 'encoder, one image', await timeMs(() => sessions.get('encoder')!.run({ image })), 'ms');
-  const { features } = await sessions.get('encoder')!.run({ image });
-  report(
-    'quantizer_ms',
-    'quantizer, one image',
-    await timeMs(() => sessions.get('quantizer')!.run({ features })),
-    'ms',
-  );
+  const encoder = await sessions.get('encoder');
+  report('encoder_ms', 'encoder, one image', await timeMs(() => encoder.run({ image })), 'ms');
+  const { features } = await encoder.run({ image });
+  const quantizer = await sessions.get('quantizer');
+  report('quantizer_ms', 'quantizer, one image', await timeMs(() => quantizer.run({ features })), 'ms');
 
   const runner = (gpt: 'stage1' | 'stage2') => {
     // the step the engine runs on WASM
-    const name = stepGraph(gpt, sessions.keys())!;
-    const s = sessions.get(name)!;
-    return gptRunner((feeds) => s.run(feeds), m.graphs[name] as GptGraphEntry);
+    const name = stepGraph(gpt, sessions.names)!;
+    return gptRunner(async (feeds) => (await sessions.get(name)).run(feeds), m.graphs[name] as GptGraphEntry);
   };
   const s1 = runner('stage1');
   const stage1Run = (batch: number) => async () => {
@@ -146,7 +143,7 @@ async function packStages(pack: string) {
     report('stage2_ms_per_token', 'stage 2, per sampled token', (stage2 - prefill) / (n - 1), 'ms');
   }
   for (const name of ['vq_decoder', 'direct_decoder'] as const) {
-    const s = sessions.get(name);
+    const s = sessions.has(name) ? await sessions.get(name) : null;
     if (s)
       report(
         `${name}_ms`,
@@ -155,7 +152,7 @@ async function packStages(pack: string) {
         'ms',
       );
   }
-  await Promise.all([...sessions.values()].map((s) => s.release()));
+  await sessions.release();
 
   const main = m.sampling?.decoder ?? m.decoders[0];
   const request = (batch: number, decoder: 'direct' | 'ar-vq', guidance = 1) => ({

@@ -71,9 +71,11 @@ function requireEngine(): Engine {
 }
 
 async function startEngine(pack: PackFiles, backend: Backend): Promise<Engine> {
-  const next = await Engine.fromFiles(pack, backend, scheduler);
-  // WebGPU compiles shaders on a graph's first run: all ahead. On WASM a first run costs little,
-  // so only the pack's own path, and the first image comes sooner.
+  // each session is created on its graph's first run, and the warm-up runs the graphs: on WebGPU
+  // every one (it compiles shaders on a first run); on WASM, where a first run costs little, only
+  // the pack's own path, so the first image waits for nothing else (a graph of the pack that does
+  // not load is then refused when it is first used, naming its file)
+  const next = await Engine.fromFiles(pack, backend, scheduler, { lazy: true });
   const m = pack.manifest;
   await next.warmUp(backend === 'webgpu' ? undefined : (m.sampling.decoder ?? m.decoders[0]));
   return next;

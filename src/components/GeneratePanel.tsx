@@ -1,5 +1,5 @@
 import { Button, Card, Checkbox, Group, NativeSelect, Paper, Progress, SimpleGrid, Text } from '@mantine/core';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useDeferredValue, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { downloadBlob, pngBlob } from '../blobUrls';
 import { classCaption } from '../board';
@@ -66,7 +66,9 @@ async function savePng(canvasId: string, name: string, settings: Settings) {
 /** The Generate page: the settings, the generation under way, and the samples so far. Each part
  *  reads only its own slice of the store, so a progress tick re-renders only the progress. */
 export function GeneratePanel() {
-  const ready = useApp((s) => s.pack !== null && s.settings !== null);
+  // deferred: the form and gallery first render in a transition, which React splits into short
+  // tasks, so the page stays responsive in the moment the pack arrives
+  const ready = useDeferredValue(useApp((s) => s.pack !== null && s.settings !== null));
   return (
     <section aria-labelledby="generate-title">
       <PageIntro id="generate-title" title="Generate">

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import { Engine } from './engine';
 import { gptRunner } from './gptRunner';
+import { sessionOf } from './test/engineSessions';
 import { expectReferenceGenerations, type GenerationCase, maxAbsDiff, requestFor } from './test/golden';
 
 const dir = (name: string) => fileURLToPath(new URL(`./test/${name}`, import.meta.url));
@@ -24,12 +25,9 @@ const cases = referenceOf('converted-tiny').generation;
 // float32 graphs against a float64 forward
 const LOGIT_AND_PIXEL_TOLERANCE = 2e-4;
 
-const sessionOf = (engine: Engine, name: string) =>
-  (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions.get(name)!;
-
 /** A GPT's logits at every position of a token sequence, through the KV-cache steps. */
 async function gptLogits(engine: Engine, tokens: number[], graph: 'stage1_wasm' | 'stage2_wasm' = 'stage1_wasm') {
-  const session = sessionOf(engine, graph);
+  const session = await sessionOf(engine, graph);
   const runner = gptRunner((feeds) => session.run(feeds), engine.manifest.graphs[graph]!);
   runner.reset(1);
   const out: number[] = [];
@@ -72,7 +70,7 @@ describe('a converted official-layout pack', () => {
         expect(maxAbsDiff(got, logits.slice(0, got.length))).toBeLessThan(LOGIT_AND_PIXEL_TOLERANCE);
       }
       const { tokens, image } = ref.vq_decoder;
-      const out = await sessionOf(engine, 'vq_decoder').run({
+      const out = await (await sessionOf(engine, 'vq_decoder')).run({
         tokens: new ort.Tensor('int64', BigInt64Array.from(tokens.flat(), BigInt), [tokens.length, tokens[0].length]),
       });
       expect(maxAbsDiff(out.image.data as Float32Array, image)).toBeLessThan(LOGIT_AND_PIXEL_TOLERANCE);

@@ -1,10 +1,10 @@
 // The engine as a service: cancellation, interactive jobs between steps, failing runs, warm-up.
-import type * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSource } from '../node/fileSource';
 import type { BatchPlan } from './batchPlan';
 import { CancelledError, Engine, type GenerateRequest } from './engine';
 import type { RgbaImage } from './pixels';
+import { sessionOf } from './test/engineSessions';
 import { FIXTURE_DIR, golden, maxAbsDiff, requestFor } from './test/golden';
 
 let engine: Engine;
@@ -16,13 +16,9 @@ afterAll(() => engine.dispose());
 const c = golden.generation[0];
 const request: GenerateRequest = requestFor(c);
 
-function session(name: string): ort.InferenceSession {
-  return (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions.get(name)!;
-}
-
 /** Count the stage-1 runs made while `body` runs. */
 async function countingStage1Runs<T>(body: (runs: () => number) => Promise<T>): Promise<T> {
-  const s = session('stage1_wasm');
+  const s = await sessionOf(engine, 'stage1_wasm');
   const run = s.run.bind(s);
   let count = 0;
   s.run = ((...args: Parameters<typeof run>) => {
@@ -88,7 +84,7 @@ describe('engine jobs', () => {
   });
 
   it('a failing run rejects with its error and the engine serves the next request', async () => {
-    const s = session('stage1_wasm');
+    const s = await sessionOf(engine, 'stage1_wasm');
     const run = s.run.bind(s);
     let calls = 0;
     s.run = ((...args: Parameters<typeof run>) => {

@@ -7,6 +7,7 @@ import { Engine } from './engine';
 import { gptRunner } from './gptRunner';
 import { readPack } from './readPack';
 import { settingsFromPack } from './sampling';
+import { sessionOf } from './test/engineSessions';
 import { expectReferenceGenerations, FIXTURE_DIR, golden, LOGIT_TOLERANCE, maxAbsDiff } from './test/golden';
 
 let engine: Engine;
@@ -29,9 +30,8 @@ function goldenRgba() {
 
 describe('graphs match PyTorch', () => {
   it('encoder + quantizer: features within 1e-4, tokens exact', async () => {
-    const session = (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions;
     const image = new ort.Tensor('float32', Float32Array.from(golden.encoder.image), [1, 3, 32, 32]);
-    const { features } = await session.get('encoder')!.run({ image });
+    const { features } = await (await sessionOf(engine, 'encoder')).run({ image });
     expect(maxAbsDiff(features.data as Float32Array, golden.encoder.features)).toBeLessThan(1e-4);
     const map = await engine.tokenize(goldenRgba());
     // exact tokens are well defined: every cell's runner-up is far farther than feature noise
@@ -136,7 +136,7 @@ describe('graphs match PyTorch', () => {
   for (const name of ['vq_decoder', 'direct_decoder'] as const) {
     it(`${name}: pixels within 1e-4`, async () => {
       const c = golden[name];
-      const session = (engine as unknown as { sessions: Map<string, ort.InferenceSession> }).sessions.get(name)!;
+      const session = await sessionOf(engine, name);
       const tokens = new ort.Tensor('int64', BigInt64Array.from(c.tokens.flat(), BigInt), [2, 16]);
       const { image } = await session.run({ tokens });
       expect(maxAbsDiff(image.data as Float32Array, c.image)).toBeLessThan(1e-4);

@@ -15,7 +15,7 @@ import { imageRng, type Rng } from './rng';
 import { drawToken, type IdRange, type SamplingSettings, settingsFromPack } from './sampling';
 import { type Priority, Scheduler } from './scheduler';
 import { type GridScore, logSoftmaxRange, topCandidates } from './scoring';
-import { createSessions, type Sessions } from './sessions';
+import { Sessions } from './sessions';
 
 /** How a generation makes pixels: a stage-1 GPT over DiGIT codes, then one of the pack's
  *  decoders; or 'vq-gpt', the paper's baseline: the same GPT over VQ codes (`vq_stage1`), then
@@ -111,7 +111,7 @@ export class Engine {
 
   /** A runner over the GPT's step graph among the sessions (see stepGraph), or null if there is none. */
   private runnerFor(gpt: 'stage1' | 'stage2' | 'vq_stage1'): GptRunner | null {
-    const graph = stepGraph(gpt, this.sessions.keys());
+    const graph = stepGraph(gpt, this.sessions.names);
     if (!graph) return null;
     return gptRunner((feeds) => this.run(graph, feeds, 'background'), this.manifest.graphs[graph] as GptGraphEntry);
   }
@@ -126,9 +126,17 @@ export class Engine {
   }
 
   /** Sessions over already-read files, so a backend fallback never reads them again. Engines
-   *  that share a scheduler never run two graphs at once (session creation included). */
-  static async fromFiles(files: PackFiles, backend: Backend, scheduler = new Scheduler()): Promise<Engine> {
-    const sessions = await scheduler.run('interactive', () => createSessions(files, backend));
+   *  that share a scheduler never run two graphs at once (session creation included). Every
+   *  session is created here, so a graph that does not load is refused at once; `lazy` leaves
+   *  each to its graph's first run instead (the first image then waits only for its own graphs). */
+  static async fromFiles(
+    files: PackFiles,
+    backend: Backend,
+    scheduler = new Scheduler(),
+    { lazy = false } = {},
+  ): Promise<Engine> {
+    const sessions = new Sessions(files, backend);
+    if (!lazy) await scheduler.run('interactive', () => sessions.createAll());
     return new Engine(files.manifest, backend, sessions, scheduler);
   }
 
@@ -159,11 +167,7 @@ export class Engine {
   }
 
   private run(graph: GraphName, feeds: Record<string, Tensor>, priority: Priority) {
-    return this.scheduler.run(priority, () => {
-      const session = this.sessions.get(graph);
-      if (!session) throw new Error(`this pack has no ${graph} graph`);
-      return session.run(feeds);
-    });
+    return this.scheduler.run(priority, async () => (await this.sessions.get(graph)).run(feeds));
   }
 
   private get runners(): GptRunner[] {
@@ -584,8 +588,7 @@ export class Engine {
     await this.generations;
     await this.scheduler.run('background', async () => {
       for (const runner of this.runners) runner.release();
-      await Promise.all([...this.sessions.values()].map((s) => s.release()));
-      this.sessions.clear();
+      await this.sessions.release();
     });
   }
 }
