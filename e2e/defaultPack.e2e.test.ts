@@ -71,6 +71,23 @@ describe('default pack', () => {
     await phone.close();
   });
 
+  it('on a phone, every page fits the screen and every page link can be tapped', async () => {
+    const phone = await browser.newContext({ viewport: { width: 360, height: 800 } });
+    const page = await phone.newPage();
+    await page.goto(`${BASE_URL}?backend=wasm`);
+    await page.waitForSelector('[data-testid=backend]', { timeout: 60_000 });
+    for (const name of ['Generate', 'Token map', 'Compare', 'How it works'] as const) {
+      await openPage(page, name);
+      const { scrollWidth, links } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        links: [...document.querySelectorAll('nav[aria-label=pages] a')].map((a) => a.getBoundingClientRect().right),
+      }));
+      expect(scrollWidth, name).toBeLessThanOrEqual(360);
+      expect(Math.max(...links), name).toBeLessThanOrEqual(360);
+    }
+    await phone.close();
+  });
+
   it(`opens on ${index.default} and generates PyTorch's seeded samples`, async () => {
     const page = await context.newPage();
     const failed: string[] = [];

@@ -43,7 +43,8 @@ export function AppHeader() {
         </Group>
         <ThemeToggle hiddenFrom="sm" />
       </Group>
-      <Group gap={2} component="nav" aria-label="pages" wrap="nowrap">
+      {/* on the narrowest phones the links scroll sideways rather than pass the edge */}
+      <Group gap={2} component="nav" aria-label="pages" wrap="nowrap" maw="100%" style={{ overflowX: 'auto' }}>
         {PAGES.map((p) => (
           <NavLink key={p.to} to={p.to} end style={{ textDecoration: 'none' }}>
             {({ isActive }) => (
@@ -52,7 +53,8 @@ export function AppHeader() {
                 variant={isActive ? 'filled' : 'subtle'}
                 size="sm"
                 h={44}
-                px={{ base: 8, sm: 'md' }}
+                px={{ base: 5, sm: 'md' }}
+                fz={{ base: 12, sm: 'sm' }}
               >
                 {p.label}
               </Button>
