@@ -1,8 +1,10 @@
 // npm run bench:cli -- [--pack fashion-mini] [--n 1000] [--batch 8] [--backend wasm|native] [--rounds 3]
 // The command line against the engine it wraps: `digit generate` of n samples (a whole process:
 // start, pack loading, the .npz written), its own in-loop rate, and the engine's images/s on the
-// same backend, batch and settings in this process, taking turns so that a slow spell of a shared
-// machine hits both alike. Prints the ratios and writes bench/results/<date>-cli.json.
+// same backend, batch and settings in this process, taking turns: each CLI run is compared with
+// the mean of the engine runs just before and just after it, so that a machine whose speed
+// drifts (a shared one does, by 20% within minutes) hits both alike. Prints the ratios and
+// writes bench/results/<date>-cli.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,19 +59,21 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'digit-bench-cli-'));
   const rates = { engine: [] as number[], cli_whole: [] as number[], cli_loop: [] as number[] };
   try {
+    rates.engine.push(await engineRate(engine, decoder));
     for (let round = 0; round < Number(opts.rounds); round++) {
-      rates.engine.push(await engineRate(engine, decoder));
       const cli = cliRun(join(dir, 'samples.npz'), decoder);
+      rates.engine.push(await engineRate(engine, decoder));
       rates.cli_whole.push(cli.whole);
       rates.cli_loop.push(cli.loop);
       console.error(
-        `[bench:cli] round ${round + 1}: engine ${rates.engine.at(-1)!.toFixed(2)} images/s, CLI ${cli.whole.toFixed(2)} (whole command), ${cli.loop.toFixed(2)} (its loop)`,
+        `[bench:cli] round ${round + 1}: CLI ${cli.whole.toFixed(2)} images/s (whole command), ${cli.loop.toFixed(2)} (its loop), between engine runs of ${rates.engine.at(-2)!.toFixed(2)} and ${rates.engine.at(-1)!.toFixed(2)}`,
       );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await engine.dispose();
   }
+  const around = (i: number) => (rates.engine[i] + rates.engine[i + 1]) / 2;
   const where = machine();
   const summary = {
     date: new Date().toISOString().slice(0, 10),
@@ -82,9 +86,9 @@ async function main() {
     engine_images_per_s: Number(median(rates.engine).toFixed(3)),
     cli_images_per_s_whole_command: Number(median(rates.cli_whole).toFixed(3)),
     cli_images_per_s_loop: Number(median(rates.cli_loop).toFixed(3)),
-    // each round's ratio: the two ran minutes apart, not an hour
-    cli_whole_over_engine: Number(median(rates.cli_whole.map((r, i) => r / rates.engine[i])).toFixed(3)),
-    cli_loop_over_engine: Number(median(rates.cli_loop.map((r, i) => r / rates.engine[i])).toFixed(3)),
+    // each CLI run over the mean of the engine runs around it
+    cli_whole_over_engine: Number(median(rates.cli_whole.map((r, i) => r / around(i))).toFixed(3)),
+    cli_loop_over_engine: Number(median(rates.cli_loop.map((r, i) => r / around(i))).toFixed(3)),
     rounds: rates,
   };
   console.log(

@@ -50,10 +50,12 @@ async function loadPack(pack: string): Promise<PackFiles> {
   return readPack(packSource(pack));
 }
 
-/** An engine on a pack's files, on the backend the options ask for. */
-async function startEngine(files: PackFiles): Promise<Engine> {
-  const { backend, threads } = program.opts();
-  return Engine.fromFiles(files, await chooseBackend(backend, threads));
+/** An engine on a pack, on the backend the options ask for: only that backend's graphs are read
+ *  (size and sha256 checked), and each session is created when a command first runs its graph. */
+async function startEngine(pack: string): Promise<Engine> {
+  const { backend: want, threads } = program.opts();
+  const backend = await chooseBackend(want, threads);
+  return Engine.fromFiles(await readPack(packSource(pack), { backend }), backend, undefined, { lazy: true });
 }
 
 /** PNG paths, a folder standing for the PNGs in it (sorted by name). */
@@ -159,9 +161,8 @@ program
   )
   .action(async (o) => {
     if (o.n < 1 || o.batch < 1) throw new Error('--n and --batch must be at least 1');
-    const files = await loadPack(o.pack);
-    const m = files.manifest;
-    const engine = await startEngine(files);
+    const engine = await startEngine(o.pack);
+    const m = engine.manifest;
     const defaults = settingsFromPack(m.sampling.stage1);
     const stage1: SamplingSettings = {
       temperature: o.temperature ?? defaults.temperature,
@@ -228,13 +229,12 @@ async function withTokens<T>(
   pack: string,
   then: (engine: Engine, tokens: number[][], m: PackManifest) => Promise<T>,
 ): Promise<T> {
-  const files = await loadPack(pack);
-  const engine = await startEngine(files);
-  const size = files.manifest.image.size;
+  const engine = await startEngine(pack);
+  const size = engine.manifest.image.size;
   try {
     const tokens: number[][] = [];
     for (const file of paths) tokens.push((await engine.tokenize(fitSquare(readPng(file), size))).tokens);
-    return await then(engine, tokens, files.manifest);
+    return await then(engine, tokens, engine.manifest);
   } finally {
     await engine.dispose();
   }
