@@ -34,6 +34,7 @@ class GPTConfig:
     normalize_before: bool = False  # stage 1: post-LN; stage 2: pre-LN + final LN
     max_positions: int = 1024
     prefix_len: int = 0  # stage 2: length of the prefix with its own position table
+    dropout: float = 0.0  # training only: on the embeddings and each sublayer's output
 
     @property
     def final_norm(self) -> bool:
@@ -78,11 +79,12 @@ class Layer(nn.Module):
         self.fc1 = nn.Linear(cfg.dim, cfg.ffn_dim)
         self.fc2 = nn.Linear(cfg.ffn_dim, cfg.dim)
         self.final_layer_norm = nn.LayerNorm(cfg.dim)
+        self.drop = nn.Dropout(cfg.dropout)
 
     def residual(self, x, norm, fn):
         if self.normalize_before:
-            return x + fn(norm(x))
-        return norm(x + fn(x))
+            return x + self.drop(fn(norm(x)))
+        return norm(x + self.drop(fn(x)))
 
     def mlp(self, x):
         return self.fc2(F.gelu(self.fc1(x)))
@@ -106,6 +108,7 @@ class GPT(nn.Module):
         if cfg.final_norm:
             self.layer_norm = nn.LayerNorm(cfg.dim)
         self.output_projection = nn.Linear(cfg.dim, cfg.vocab_size, bias=False)
+        self.drop = nn.Dropout(cfg.dropout)
 
     def position_table(self, length: int):
         """Position embedding for sequence indices 0..length-1, [length, dim]."""
@@ -118,7 +121,7 @@ class GPT(nn.Module):
         return torch.cat(parts, 0)
 
     def embed(self, tokens, positions):
-        return self.embed_tokens(tokens) * self.cfg.dim**0.5 + positions
+        return self.drop(self.embed_tokens(tokens) * self.cfg.dim**0.5 + positions)
 
     def head(self, x):
         if self.cfg.final_norm:

@@ -160,3 +160,18 @@ def test_nearest_two_agrees_with_the_tokenizer_and_finds_the_second_centroid():
     assert decided.float().mean() > 0.5
     assert torch.equal(runner_up[decided], full.indices[..., 1][decided])
     assert (runner_up_distance >= distance).all()
+
+
+def test_gpt_dropout_acts_only_in_training():
+    from dataclasses import replace
+
+    from digit.gpt import GPT
+
+    plain = tiny_pipeline().stage1
+    dropped = GPT(replace(plain.cfg, dropout=0.5))
+    dropped.load_state_dict(plain.state_dict())  # dropout adds no weights
+    tokens = torch.randint(0, plain.cfg.vocab_size, (2, 5), generator=torch.Generator().manual_seed(0))
+    plain.eval(), dropped.eval()
+    torch.testing.assert_close(dropped(tokens), plain(tokens), rtol=0, atol=0)
+    dropped.train()
+    assert not torch.allclose(dropped(tokens), plain(tokens))
