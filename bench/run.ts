@@ -1,5 +1,5 @@
 // npm run bench -- [--pack ID|FOLDER] [--batches 1,4,8,16] [--repeats 3] [--threads N] [--shapes a,b]
-//                  [--no-reference] [--pack-only]
+//                  [--no-reference] [--pack-only] [--split]
 // Times the engine stage by stage on a pack, its two KV caches against a growing cache,
 // a no-cache loop, onnxruntime-node and the PyTorch eager reference on the same GPTs, batch scaling, and the GPT
 // step's GFLOP/s against the runtime's own MatMul peak. All in one run, same thread count (by default
@@ -31,6 +31,7 @@ const { values: opts } = parseArgs({
     shapes: { type: 'string', default: 'mini-8x8,mini-16x16,base-16x16' },
     'no-reference': { type: 'boolean', default: false },
     'pack-only': { type: 'boolean', default: false }, // just the pack's stages (e.g. a converted official pack)
+    split: { type: 'boolean', default: false }, // where a batch's time goes: GPT runs, decoder runs, the rest
   },
 });
 const repeats = Number(opts.repeats);
@@ -206,12 +207,62 @@ async function packStages(pack: string) {
       report(`batch${batch}_over_batch1${key}`, `end to end: batch ${batch} over batch 1${label}`, over, 'x');
     }
   }
+  if (opts.split) await splitBatches(engine, batches, guidances, (batch, guidance) => request(batch, main, guidance));
   const plan = engine.batchPlan;
   if (plan) {
     summary.batch_plan = `${plan.gptRows} GPT rows, ${plan.decoderImages} decoder images per run`;
     console.error(`  the engine's batch plan: ${summary.batch_plan}`, plan);
   }
   await engine.dispose();
+}
+
+/** Per image at each batch and guidance: the time inside the GPT steps' runs, inside the decoders'
+ *  runs, and outside any run (drawing tokens, the cache's bookkeeping, the runtime's JS side and
+ *  scheduling), found by timing every InferenceSession.run of the engine. */
+async function splitBatches(
+  engine: Engine,
+  batchSizes: number[],
+  guidances: number[],
+  request: (batch: number, guidance: number) => Parameters<Engine['generate']>[0],
+) {
+  const inRuns = { gpt: 0, decoder: 0 };
+  // the type declares a factory; at run time it is the class every session is made from
+  const proto = (ort.InferenceSession as unknown as { prototype: ort.InferenceSession }).prototype;
+  const run = proto.run;
+  proto.run = async function (this: ort.InferenceSession, ...args: Parameters<typeof run>) {
+    const start = performance.now();
+    try {
+      return await run.apply(this, args);
+    } finally {
+      inRuns[this.inputNames.includes('past_key') ? 'gpt' : 'decoder'] += performance.now() - start;
+    }
+  } as typeof run;
+  try {
+    for (const guidance of guidances)
+      for (const batch of batchSizes) {
+        inRuns.gpt = inRuns.decoder = 0;
+        const images = batch * repeats;
+        const start = performance.now();
+        for (let i = 0; i < repeats; i++) await engine.generate(request(batch, guidance));
+        const total = (performance.now() - start) / images;
+        const [gpt, decoder] = [inRuns.gpt / images, inRuns.decoder / images];
+        const key = `split${guidance === 1 ? '' : '_guided'}_batch${batch}`;
+        const parts = {
+          gpt: ['GPT runs', gpt],
+          decoder: ['decoder runs', decoder],
+          rest: ['outside runs', total - gpt - decoder],
+        };
+        for (const [part, [label, ms]] of Object.entries(parts))
+          report(
+            `${key}_${part}_ms`,
+            `per image at batch ${batch}, guidance ${guidance}: ${label}`,
+            ms as number,
+            'ms',
+          );
+      }
+  } finally {
+    proto.run = run;
+  }
 }
 
 async function matmulPeak(): Promise<number> {

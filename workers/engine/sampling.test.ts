@@ -73,4 +73,19 @@ describe('rankCandidates', () => {
       expect(Array.from(rankCandidates(logits))).toEqual(expected);
     }
   });
+
+  it('orders logits that differ by less than a float32 can tell apart', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let trial = 0; trial < 100; trial++) {
+      const n = 2 + Math.floor(random() * 300);
+      // a few float32 values, each spread by float64 steps far below float32's resolution
+      const logits = Float64Array.from({ length: n }, () => Math.round(random() * 4) + Math.round(random() * 8) * 1e-12);
+      const expected = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
+      expect(Array.from(rankCandidates(logits))).toEqual(expected);
+    }
+  });
 });

@@ -36,40 +36,49 @@ function guided(
   return out;
 }
 
-/** Ids ordered by logit, highest first, equal logits by id. A native numeric sort of the
- *  values, then each id placed at the first free slot holding its value (ids come in ascending
- *  order, so ties stay id-ascending): 4× faster than a sort with a comparator, which was half
- *  of a draw's time. */
+// Ids fit below this in a rank key (a float32's 32 bits above them stay under 2^53).
+const ID_SLOTS = 2 ** 20;
+const f32 = new Float32Array(1);
+const f32Bits = new Uint32Array(f32.buffer);
+
+/** Ids ordered by logit, highest first, equal logits by id. One native numeric sort of integer
+ *  keys, each a logit rounded to float32 (its bits mapped so that integer order is float order)
+ *  above its id; rounding keeps order, so only ids whose logits round to the same float32 can
+ *  still be out of place, and an insertion pass over the exact logits puts them right: about
+ *  twice as fast as sorting the values and then placing each id by binary search. */
 export function rankCandidates(logits: Float64Array): Uint32Array {
   const n = logits.length;
-  const sorted = new Float64Array(n);
-  for (let i = 0; i < n; i++) sorted[i] = -logits[i];
-  sorted.sort();
-  const order = new Uint32Array(n);
-  const taken = new Uint8Array(n);
+  if (n > ID_SLOTS) throw new RangeError(`rankCandidates takes at most ${ID_SLOTS} ids, got ${n}`);
+  const keys = new Float64Array(n);
   for (let id = 0; id < n; id++) {
-    const v = -logits[id];
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid] < v) lo = mid + 1;
-      else hi = mid;
+    f32[0] = -logits[id];
+    const bits = f32Bits[0];
+    const ordered = bits >= 0x80000000 ? ~bits >>> 0 : bits + 0x80000000;
+    keys[id] = ordered * ID_SLOTS + id;
+  }
+  keys.sort();
+  const order = new Uint32Array(n);
+  for (let rank = 0; rank < n; rank++) order[rank] = keys[rank] % ID_SLOTS;
+  for (let rank = 1; rank < n; rank++) {
+    const id = order[rank];
+    const v = logits[id];
+    let j = rank - 1;
+    while (j >= 0 && (logits[order[j]] < v || (logits[order[j]] === v && order[j] > id))) {
+      order[j + 1] = order[j];
+      j--;
     }
-    while (taken[lo]) lo++;
-    taken[lo] = 1;
-    order[lo] = id;
+    order[j + 1] = id;
   }
   return order;
 }
 
-/** The shortest prefix whose share of the weights reaches topP, and how far the cut's
- *  cumulative shares lie from topP; null when rounding never reaches it (keep all). */
-function topPCut(weights: number[], topP: number): { keep: number; gaps: number[] } | null {
+/** The shortest prefix of the first `count` weights whose share of them reaches topP, and how
+ *  far the cut's cumulative shares lie from topP; null when rounding never reaches it (keep all). */
+function topPCut(weights: Float64Array, count: number, topP: number): { keep: number; gaps: number[] } | null {
   let total = 0;
-  for (const w of weights) total += w;
+  for (let i = 0; i < count; i++) total += weights[i];
   let cum = 0;
-  for (let i = 0; i < weights.length; i++) {
+  for (let i = 0; i < count; i++) {
     const before = cum;
     cum += weights[i] / total;
     if (cum >= topP) return { keep: i + 1, gaps: i > 0 ? [cum - topP, topP - before] : [cum - topP] };
@@ -109,20 +118,22 @@ export function drawToken(
     gaps.push(scaled(kept - 1) - scaled(kept));
   }
   const top = scaled(0);
-  let weights = Array.from({ length: kept }, (_, rank) => Math.exp(scaled(rank) - top));
+  const weights = new Float64Array(kept);
+  for (let rank = 0; rank < kept; rank++) weights[rank] = Math.exp(scaled(rank) - top);
+  let count = kept;
   if (settings.topP < 1) {
-    const cut = topPCut(weights, settings.topP);
+    const cut = topPCut(weights, kept, settings.topP);
     if (cut) {
-      weights = weights.slice(0, cut.keep);
+      count = cut.keep;
       gaps.push(...cut.gaps);
     }
   }
   let total = 0;
-  for (const w of weights) total += w;
+  for (let i = 0; i < count; i++) total += weights[i];
   const target = u * total;
   let running = 0;
-  let pick = weights.length - 1; // if rounding leaves none
-  for (let i = 0; i < weights.length; i++) {
+  let pick = count - 1; // if rounding leaves none
+  for (let i = 0; i < count; i++) {
     if (running + weights[i] > target) {
       pick = i;
       break;
@@ -130,7 +141,7 @@ export function drawToken(
     running += weights[i];
   }
   if (pick > 0) gaps.push((target - running) / total, scaled(pick - 1) - scaled(pick));
-  if (pick < weights.length - 1) gaps.push((running + weights[pick] - target) / total);
+  if (pick < count - 1) gaps.push((running + weights[pick] - target) / total);
   if (pick + 1 < order.length) gaps.push(scaled(pick) - scaled(pick + 1));
   const margin = ((Math.max(0, Math.min(...gaps)) / 2) * settings.temperature) / gain;
   return { token: range.lo + order[pick], margin };

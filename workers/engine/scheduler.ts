@@ -5,15 +5,27 @@ export type Priority = 'interactive' | 'background';
 
 /** Resolve after the event loop has had a turn: WASM runs resolve without one, so without this a
  *  worker would not see a cancel or a token-map request until a whole generation had finished.
- *  (A message round trip, not setTimeout, which browsers clamp to 4 ms when nested.) */
+ *  (A message round trip, not setTimeout, which browsers clamp to 4 ms when nested; one channel
+ *  for all of them, since making a channel costs more than the round trip.) */
+let channel: MessageChannel | null = null;
+const waiting: (() => void)[] = [];
+// Node: a port with a listener keeps the process alive, so it is held only while a turn is awaited
+type NodePort = MessagePort & { ref?: () => void; unref?: () => void };
+
 export function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
+  if (!channel) {
+    channel = new MessageChannel();
+    const port = channel.port1 as NodePort;
+    port.onmessage = () => {
+      waiting.shift()?.();
+      if (waiting.length === 0) port.unref?.();
     };
-    channel.port2.postMessage(null);
+  }
+  (channel.port1 as NodePort).ref?.();
+  const sender = channel.port2;
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    sender.postMessage(null);
   });
 }
 
