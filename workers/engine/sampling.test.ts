@@ -55,13 +55,17 @@ describe('drawToken', () => {
   });
 });
 
+/** A seeded uniform generator in (0, 1) (Lehmer's), for reproducible random cases. */
+function lehmer(seed: number) {
+  return () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
+}
+
 describe('rankCandidates', () => {
   it('orders as a comparator sort by (logit descending, id ascending) does, ties and signed zeros included', () => {
-    let seed = 1;
-    const random = () => {
-      seed = (seed * 16807) % 2147483647;
-      return seed / 2147483647;
-    };
+    const random = lehmer(1);
     for (let trial = 0; trial < 200; trial++) {
       const n = 1 + Math.floor(random() * 300);
       // few distinct values, so that ties are common; some zeros of either sign
@@ -75,15 +79,14 @@ describe('rankCandidates', () => {
   });
 
   it('orders logits that differ by less than a float32 can tell apart', () => {
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 16807) % 2147483647;
-      return seed / 2147483647;
-    };
+    const random = lehmer(7);
     for (let trial = 0; trial < 100; trial++) {
       const n = 2 + Math.floor(random() * 300);
       // a few float32 values, each spread by float64 steps far below float32's resolution
-      const logits = Float64Array.from({ length: n }, () => Math.round(random() * 4) + Math.round(random() * 8) * 1e-12);
+      const logits = Float64Array.from(
+        { length: n },
+        () => Math.round(random() * 4) + Math.round(random() * 8) * 1e-12,
+      );
       const expected = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
       expect(Array.from(rankCandidates(logits))).toEqual(expected);
     }
