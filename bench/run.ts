@@ -3,7 +3,7 @@
 // Times the engine stage by stage on a pack, its two KV caches against a growing cache,
 // a no-cache loop, onnxruntime-node and the PyTorch eager reference on the same GPTs, batch scaling, and the GPT
 // step's GFLOP/s against the runtime's own MatMul peak. All in one run, same thread count (by default
-// the app's: workers/engine/threads.ts); prints
+// every core, up to four: in Node no page shares them; docs/benchmarks.md, "Threads"); prints
 // a table and, last, one JSON line (also written to bench/results/<date>.json).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,6 @@ import { gptRunner, int64 } from '../workers/engine/gptRunner';
 import { type GptGraphEntry, gridTokens } from '../workers/engine/manifest';
 import { readPack } from '../workers/engine/readPack';
 import { Sessions } from '../workers/engine/sessions';
-import { wasmThreads } from '../workers/engine/threads';
 import { fileSource } from '../workers/node/fileSource';
 import { engineLoop, type GptShape, growingCacheLoop, type Loop, noCacheLoop, stepFlops } from './gptLoops';
 import { machine } from './machine';
@@ -27,7 +26,7 @@ const { values: opts } = parseArgs({
     pack: { type: 'string' },
     batches: { type: 'string', default: '1,4,8,16' },
     repeats: { type: 'string', default: '3' },
-    threads: { type: 'string' }, // default: as many as the app would use on this machine
+    threads: { type: 'string' }, // default: every core, up to four
     shapes: { type: 'string', default: 'mini-8x8,mini-16x16,base-16x16' },
     'no-reference': { type: 'boolean', default: false },
     'pack-only': { type: 'boolean', default: false }, // just the pack's stages (e.g. a converted official pack)
@@ -35,7 +34,7 @@ const { values: opts } = parseArgs({
   },
 });
 const repeats = Number(opts.repeats);
-const threads = opts.threads ? Number(opts.threads) : wasmThreads(os.availableParallelism(), true);
+const threads = opts.threads ? Number(opts.threads) : Math.min(4, os.availableParallelism());
 const batches = opts.batches.split(',').filter(Boolean).map(Number);
 const shapes = opts.shapes.split(',');
 const GRAPHS = 'bench/graphs';

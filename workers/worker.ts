@@ -20,11 +20,13 @@ import { folderSource, type PackFolder, urlSource } from './engine/packSource';
 import { type LoadProgress, type PackFiles, packStatus, readPack } from './engine/readPack';
 import { settingsFromPack } from './engine/sampling';
 import { Scheduler } from './engine/scheduler';
-import { wasmThreads } from './engine/threads';
 import type { LoadedPack, RgbaImage, WorkerApi } from './protocol';
 
-// Threads need cross-origin isolation (SharedArrayBuffer); set here so the UI can say how many run.
-ort.env.wasm.numThreads = wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
+// Threads need cross-origin isolation (SharedArrayBuffer); ORT's own default, made explicit so
+// the UI can say how many run.
+ort.env.wasm.numThreads = self.crossOriginIsolated
+  ? Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2))
+  : 1;
 
 let ortBuild: OrtBuild | null = null;
 
