@@ -3,7 +3,8 @@
 // Times the engine stage by stage on a pack, its two KV caches against a growing cache,
 // a no-cache loop, onnxruntime-node and the PyTorch eager reference on the same GPTs, batch scaling, and the GPT
 // step's GFLOP/s against the runtime's own MatMul peak. All in one run, same thread count (by default
-// every core, up to four: in Node no page shares them; docs/benchmarks.md, "Threads"); prints
+// every core, up to four: in Node no page shares them; docs/benchmarks.md, "Batching on every CPU,
+// continued"); prints
 // a table and, last, one JSON line (also written to bench/results/<date>.json).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -72,13 +72,13 @@ export function rankCandidates(logits: Float64Array): Uint32Array {
   return order;
 }
 
-/** The shortest prefix of the first `count` weights whose share of them reaches topP, and how
- *  far the cut's cumulative shares lie from topP; null when rounding never reaches it (keep all). */
-function topPCut(weights: Float64Array, count: number, topP: number): { keep: number; gaps: number[] } | null {
+/** The shortest prefix whose share of the weights reaches topP, and how far the cut's
+ *  cumulative shares lie from topP; null when rounding never reaches it (keep all). */
+function topPCut(weights: Float64Array, topP: number): { keep: number; gaps: number[] } | null {
   let total = 0;
-  for (let i = 0; i < count; i++) total += weights[i];
+  for (const w of weights) total += w;
   let cum = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < weights.length; i++) {
     const before = cum;
     cum += weights[i] / total;
     if (cum >= topP) return { keep: i + 1, gaps: i > 0 ? [cum - topP, topP - before] : [cum - topP] };
@@ -122,7 +122,7 @@ export function drawToken(
   for (let rank = 0; rank < kept; rank++) weights[rank] = Math.exp(scaled(rank) - top);
   let count = kept;
   if (settings.topP < 1) {
-    const cut = topPCut(weights, kept, settings.topP);
+    const cut = topPCut(weights, settings.topP);
     if (cut) {
       count = cut.keep;
       gaps.push(...cut.gaps);
