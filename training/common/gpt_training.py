@@ -28,6 +28,9 @@ class GPTTrainConfig:
     eval_every: int = 200  # steps between validation losses
     patience: int = 0  # stop after this many validations without a new best (0: never stop early)
     seed: int = 0
+    # stage 2: this many randomly cropped and flipped copies of the training images join them,
+    # each tokenized afresh by both tokenizers (more DiGIT -> VQ pairs than the data holds)
+    augmented_copies: int = 0
 
 
 def stage1_sequences(codes, labels, ids: TokenIds, class_dropout: float, gen):

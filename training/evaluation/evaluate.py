@@ -243,13 +243,36 @@ def gpt_classifiers(run, pipe: Pipeline, test_w, size: int = 2000) -> dict:
     }
 
 
+RECONSTRUCTED = range(1000)  # the test images each decoder rebuilds from their real tokens
+
+
+@torch.no_grad()
+def reconstructions(run, pipe: Pipeline, judge, test_w, stage2: SamplingSettings) -> dict:
+    """The first test images rebuilt from their own tokens through each pixel path: PSNR, and
+    the judge's accuracy on the rebuilt images beside its accuracy on the same real images
+    (`reconstruction_cas`): how much of what makes an image recognisable each decoder keeps,
+    the ceiling of that path's CAS whatever the GPT in front of it samples."""
+    n = len(RECONSTRUCTED)
+    x, y = run.data["test"][0][:n], run.data["test"][1][:n]
+    w = None if test_w is None else test_w[:n]
+    digit_tokens, vq_tokens = run.load("codebook")["tokens"]["test"][:n], run.load("vq")["tokens"]["test"][:n]
+    vq_codes, _ = pipe.sample_vq_tokens(digit_tokens, [image_rng_for(i) for i in RECONSTRUCTED], stage2)
+    rebuilt = {
+        "direct": pipe.direct_decoder(digit_tokens),
+        "ar_vq": pipe.vq_decoder(vq_codes),
+        "vq_autoencoder": pipe.vq_decoder(vq_tokens),
+    }
+    cas = {"real": round(classifier.accuracy(judge, x, y, w), 4)}
+    cas.update({name: round(classifier.accuracy(judge, img, y, w), 4) for name, img in rebuilt.items()})
+    return {**{f"psnr_{name}": round(psnr(img, x), 2) for name, img in rebuilt.items()}, "reconstruction_cas": cas}
+
+
 @torch.no_grad()
 def measure(run, pipe: Pipeline, log):
     """Every number of the pack's report, and the class-conditional samples of each decoder."""
     r, data = run.recipe, run.data
     n_classes = len(data["classes"])
     test_x, test_y = data["test"]
-    digit_tokens, vq_tokens = run.load("codebook")["tokens"]["test"], run.load("vq")["tokens"]["test"]
     m = {}
     m["linear_probe"] = probes(pipe.encoder, data, n_classes)
     log(f"linear probe {m['linear_probe']}")
@@ -284,14 +307,7 @@ def measure(run, pipe: Pipeline, log):
     log(f"validation loss per token {m['validation_loss']}; GPT probes per layer {m['gpt_probe']}")
     log(f"the GPTs as classifiers {m['gpt_classifier']}")
 
-    n = 1000
-    x = test_x[:n]
-    direct = pipe.direct_decoder(digit_tokens[:n])
-    vq_recon = pipe.vq_decoder(vq_tokens[:n])
-    vq_codes, _ = pipe.sample_vq_tokens(digit_tokens[:n], [image_rng_for(i) for i in range(n)], s2)
-    arvq = pipe.vq_decoder(vq_codes)
-    m["psnr_direct"] = round(psnr(direct, x), 2)
-    m["psnr_ar_vq"] = round(psnr(arvq, x), 2)
-    m["psnr_vq_autoencoder"] = round(psnr(vq_recon, x), 2)
+    m.update(reconstructions(run, pipe, judge, test_w, s2))
+    x = test_x[: len(RECONSTRUCTED)]
     m["token_stability"] = token_stability(pipe.encoder, pipe.quantizer.centroids, run.vq_model(), x)
     return m, samples

@@ -106,6 +106,30 @@ def gpt_classifier_lines(metrics: dict) -> list:
     ]
 
 
+def reconstruction_cas_lines(metrics: dict) -> list:
+    """The judge on real test images rebuilt from their own tokens (evaluate.reconstructions),
+    where measured: the most each pixel path's samples can score."""
+    cas = metrics.get("reconstruction_cas")
+    if not cas:
+        return []
+    real = cas["real"]
+    rows = (
+        ("direct decoder from DiGIT tokens", cas["direct"]),
+        ("stage 2 + VQ decoder from DiGIT tokens (one sample each)", cas["ar_vq"]),
+        ("VQ autoencoder from its own tokens", cas["vq_autoencoder"]),
+    )
+    return [
+        "How recognisable each pixel path keeps a real image: the judge on the first 1000 test images rebuilt "
+        f"from their own tokens, against {real:.4f} on the same images as they are. A path's samples can hardly "
+        "score above its reconstructions, so this is the ceiling of its CAS ratio.",
+        "",
+        "| rebuilt through | judge accuracy | / on the real images |",
+        "|---|---|---|",
+        *[f"| {name} | {value:.4f} | {value / real:.2f} |" for name, value in rows],
+        "",
+    ]
+
+
 def per_class_section(metrics: dict, classes) -> list:
     """Which classes read as themselves: the judge's accuracy on real test images of each class
     beside the CAS of each path's samples of it."""
@@ -252,6 +276,7 @@ def write_card(r, metrics: dict, manifest: dict, classes, docs_dir: str):
         f"| reconstruction PSNR, stage 2 + VQ decoder from DiGIT tokens | {metrics['psnr_ar_vq']:.2f} dB |",
         f"| reconstruction PSNR, VQ autoencoder from its own tokens | {metrics['psnr_vq_autoencoder']:.2f} dB |",
         "",
+        *reconstruction_cas_lines(metrics),
         *claim_section(metrics, r.EVAL_PER_CLASS * len(classes)),
         *per_class_section(metrics, classes),
         *sweep_section(metrics),

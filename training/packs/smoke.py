@@ -72,7 +72,7 @@ def stage2_gpt(vocab: int, n_tokens: int) -> GPTConfig:
 
 
 STAGE1 = GPTTrainConfig(steps=3, batch=16, warmup=1)
-STAGE2 = GPTTrainConfig(steps=3, batch=16, warmup=1)
+STAGE2 = GPTTrainConfig(steps=3, batch=16, warmup=1, augmented_copies=1)
 DIRECT = DirectConfig(steps=3, batch=16, warmup=1)
 ADVERSARIAL = AdversarialConfig(steps=2, batch=16)
 SAMPLING = {

@@ -72,8 +72,13 @@ def run_stage(run, log, reuse_metrics: bool = False):
         if "gpt_classifier" not in metrics:
             metrics["gpt_classifier"] = evaluate.gpt_classifiers(run, pipe, evaluate.judge_weights(run.data)[1])
             log(f"the GPTs as classifiers (measured now) {metrics['gpt_classifier']}")
-            with open(metrics_path, "w") as f:
-                json.dump(metrics, f, indent=2)
+        if "reconstruction_cas" not in metrics:
+            judge, test_w = evaluate.train_judge(run.data, len(run.data["classes"]), run.recipe.JUDGE_STEPS)
+            stage2 = SamplingSettings.from_pack(evaluate.default_sampling(run.recipe, metrics)["stage2"])
+            metrics.update(evaluate.reconstructions(run, pipe, judge, test_w, stage2))
+            log(f"CAS of reconstructions (measured now) {metrics['reconstruction_cas']}")
+        with open(metrics_path, "w") as f:
+            json.dump(metrics, f, indent=2)
         return export_with(run, pipe, metrics, log)
     metrics, samples = evaluate.measure(run, pipe, log)
     model_card.write_sample_grids(run, samples)

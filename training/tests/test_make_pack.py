@@ -2,8 +2,10 @@
 import json
 import os
 
+from common.trainer import Log
 from make_pack import STAGES, make
 from digit.pack_schema import validate_pack
+from stages import stage2
 
 
 def test_smoke_pack_end_to_end(tmp_path):
@@ -32,8 +34,12 @@ def test_smoke_pack_end_to_end(tmp_path):
     assert len(sweep["rows"]) == 2 and manifest["sampling"]["stage1"] == sweep["chosen"]
     assert sweep["chosen"]["guidance"] == max(sweep["rows"], key=lambda r: (r["cas"], -r["guidance"]))["guidance"]
     assert len(m["gpt_probe"]["digit"]) == len(m["gpt_probe"]["vq"]) == 1  # one value per GPT layer
+    cas = m["reconstruction_cas"]  # the judge on rebuilt test images, beside the same real ones
+    assert set(cas) == {"real", "direct", "ar_vq", "vq_autoencoder"} and all(0 <= v <= 1 for v in cas.values())
     with open(os.path.join(run.docs_dir, "smoke.md")) as f:
-        assert "The paper's claim: the same GPT over DiGIT tokens vs over VQ tokens" in f.read()
+        card = f.read()
+    assert "The paper's claim: the same GPT over DiGIT tokens vs over VQ tokens" in card
+    assert "How recognisable each pixel path keeps a real image" in card
     for path in ("direct", "ar-vq", "vq-gpt"):
         assert os.path.exists(os.path.join(run.docs_dir, f"smoke-samples-{path}.png"))
 
@@ -58,3 +64,16 @@ def test_finished_stages_are_skipped(tmp_path, capsys):
     make("smoke", until="vq", root=str(tmp_path))
     make("smoke", until="vq", root=str(tmp_path))
     assert "[ssl] done already" in capsys.readouterr().out
+
+
+def test_stage2_trains_on_augmented_copies_tokenized_afresh(tmp_path):
+    run = make("smoke", until="codebook", root=str(tmp_path))
+    digit, vq = run.load("codebook")["tokens"]["train"], run.load("vq")["tokens"]["train"]
+    codes, vq_codes = stage2.augmented_pairs(run, 2, 0, Log("test"))
+    n = len(digit)
+    assert codes.shape == (3 * n, digit.shape[1]) and vq_codes.shape == (3 * n, vq.shape[1])
+    assert (codes[:n] == digit).all() and (vq_codes[:n] == vq).all()  # the real pairs come first
+    assert codes.max() < run.ids().codebook_size and vq_codes.max() < run.recipe.VQ.codebook_size
+    assert (codes[n:] != digit.repeat(2, 1)).any()  # cropped and flipped views tokenize differently
+    again, _ = stage2.augmented_pairs(run, 2, 0, Log("test"))
+    assert (again == codes).all()  # seeded: a resumed run trains on the same pairs
