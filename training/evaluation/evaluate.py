@@ -251,7 +251,7 @@ def reconstructions(run, pipe: Pipeline, judge, test_w, stage2: SamplingSettings
     """The first test images rebuilt from their own tokens through each pixel path: PSNR, and
     the judge's accuracy on the rebuilt images beside its accuracy on the same real images
     (`reconstruction_cas`): how much of what makes an image recognisable each decoder keeps,
-    the ceiling of that path's CAS whatever the GPT in front of it samples."""
+    whatever the GPT in front of it samples."""
     n = len(RECONSTRUCTED)
     x, y = run.data["test"][0][:n], run.data["test"][1][:n]
     w = None if test_w is None else test_w[:n]

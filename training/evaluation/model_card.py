@@ -108,7 +108,7 @@ def gpt_classifier_lines(metrics: dict) -> list:
 
 def reconstruction_cas_lines(metrics: dict) -> list:
     """The judge on real test images rebuilt from their own tokens (evaluate.reconstructions),
-    where measured: the most each pixel path's samples can score."""
+    where measured: how much each pixel path loses on its own."""
     cas = metrics.get("reconstruction_cas")
     if not cas:
         return []
@@ -120,8 +120,9 @@ def reconstruction_cas_lines(metrics: dict) -> list:
     )
     return [
         "How recognisable each pixel path keeps a real image: the judge on the first 1000 test images rebuilt "
-        f"from their own tokens, against {real:.4f} on the same images as they are. A path's samples can hardly "
-        "score above its reconstructions, so this is the ceiling of its CAS ratio.",
+        f"from their own tokens, against {real:.4f} on the same images as they are: what each decoder loses on "
+        "its own, whatever the GPT in front of it samples. Guided samples can score above their path's "
+        "reconstructions (guidance pulls them toward what is typical of their class), so this is no bound.",
         "",
         "| rebuilt through | judge accuracy | / on the real images |",
         "|---|---|---|",
