@@ -119,10 +119,11 @@ def reconstruction_cas_lines(metrics: dict) -> list:
         ("VQ autoencoder from its own tokens", cas["vq_autoencoder"]),
     )
     return [
-        "How recognisable each pixel path keeps a real image: the judge on the first 1000 test images rebuilt "
-        f"from their own tokens, against {real:.4f} on the same images as they are: what each decoder loses on "
-        "its own, whatever the GPT in front of it samples. Guided samples can score above their path's "
-        "reconstructions (guidance pulls them toward what is typical of their class), so this is no bound.",
+        "How recognisable each pixel path keeps a real image: the judge on the test images (the first 1000 at "
+        f"most) rebuilt from their own tokens, against {real:.4f} on the same images as they are: what each "
+        "decoder loses on its own, whatever the GPT in front of it samples. Guided samples can score above "
+        "their path's reconstructions (guidance pulls them toward what is typical of their class), so this is "
+        "no bound.",
         "",
         "| rebuilt through | judge accuracy | / on the real images |",
         "|---|---|---|",
