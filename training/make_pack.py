@@ -107,7 +107,14 @@ class Run:
         return model.eval()
 
 
-def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None, reuse_metrics: bool = False) -> Run:
+def make(
+    pack: str,
+    until: str = STAGES[-1],
+    only: str = None,
+    root: str = None,
+    reuse_metrics: bool = False,
+    remeasure: str = None,
+) -> Run:
     run = Run(importlib.import_module("packs." + pack.replace("-", "_")), root)
     for stage in [only] if only else STAGES:
         if os.path.exists(run.path(stage)) and stage != "export":
@@ -116,7 +123,7 @@ def make(pack: str, until: str = STAGES[-1], only: str = None, root: str = None,
         elif stage == "export":  # evaluation and the pack: rank 0 alone, the others wait
             if distributed.is_main():
                 with distributed.alone():
-                    export.run_stage(run, Log(stage), reuse_metrics=reuse_metrics)
+                    export.run_stage(run, Log(stage), reuse_metrics, remeasure)
         else:
             STAGE_RUNNERS[stage](run, Log(stage))
         if stage == until:
@@ -140,11 +147,17 @@ def main():
         help="where runs/, the pack and its card go (default: this repository; for smoke, "
         "training/runs/smoke-root)",
     )
+    ap.add_argument(
+        "--remeasure",
+        choices=["stage2"],
+        help="export again with the last evaluation's numbers, measuring anew those that depend on this "
+        "stage (after retraining it alone: delete its runs/<pack>/<stage>.pt, run --only STAGE)",
+    )
     args = ap.parse_args()
     threads.setup()
     distributed.init()
     root = args.root or (os.path.join(HERE, "runs", "smoke-root") if args.pack == "smoke" else None)
-    make(args.pack, args.until, args.only, root, reuse_metrics=args.reuse_metrics)
+    make(args.pack, args.until, args.only, root, args.reuse_metrics, args.remeasure)
     distributed.barrier()
 
 

@@ -267,6 +267,62 @@ def reconstructions(run, pipe: Pipeline, judge, test_w, stage2: SamplingSettings
     return {**{f"psnr_{name}": round(psnr(img, x), 2) for name, img in rebuilt.items()}, "reconstruction_cas": cas}
 
 
+def real_features(encoder: Encoder, test_x):
+    """Pooled features of two disjoint halves of the test split: the first is what FD compares
+    samples with, the second gives real-vs-real."""
+    half = min(1000, len(test_x) // 2)
+    return pooled(encoder, test_x[:half]), pooled(encoder, test_x[half : 2 * half])
+
+
+def settings_of(sampling: dict):
+    """(stage 1, stage 2) SamplingSettings of a pack's sampling defaults."""
+    return SamplingSettings.from_pack(sampling["stage1"]), SamplingSettings.from_pack(sampling["stage2"])
+
+
+@torch.no_grad()
+def score_path(m: dict, path: Pipeline, decoder: str, judge, real_feats, per_class: int, s1, s2, log):
+    """CAS, per-class accuracy and FD of one pixel path's class-conditional samples, into `m`
+    -> the samples (images, labels)."""
+    n_classes = len(m["per_class_accuracy"]["real"])
+    imgs, labels = sample_images(path, n_classes, per_class, s1, s2, decoder)
+    m[f"cas_{decoder}"] = round(classifier.accuracy(judge, imgs, labels), 4)
+    m["per_class_accuracy"][decoder] = classifier.per_class_accuracy(judge, imgs, labels, n_classes)
+    m[f"fd_{decoder}"] = round(frechet(pooled(path.encoder, imgs), real_feats), 4)
+    log(f"{decoder}: CAS {m[f'cas_{decoder}']}, FD {m[f'fd_{decoder}']}")
+    return imgs, labels
+
+
+@torch.no_grad()
+def remeasure_stage2(run, pipe: Pipeline, m: dict, log) -> dict:
+    """After stage 2 alone was retrained: the numbers in `m` that depend on it measured again
+    (the paper's path's CAS, FD and samples, the reconstructions, stage 2's validation loss),
+    the rest kept -> the new samples by decoder. The judge is trained again as `measure` trains
+    it; its accuracy on the real test images must match the stored one, so that every CAS in
+    `m` comes from the same judge."""
+    r, data = run.recipe, run.data
+    judge, test_w = train_judge(data, len(data["classes"]), r.JUDGE_STEPS)
+    real = round(classifier.accuracy(judge, *data["test"], test_w), 4)
+    if abs(real - m["classifier_real_test_accuracy"]) > JUDGE_TOLERANCE:
+        raise ValueError(
+            f"the judge trained now scores {real} on real test images, the stored numbers' judge "
+            f"{m['classifier_real_test_accuracy']}: export without --remeasure to measure everything anew"
+        )
+    log(f"judge trained again: real test accuracy {real} (stored {m['classifier_real_test_accuracy']})")
+    real_feats, _ = real_features(pipe.encoder, data["test"][0])
+    s1, s2 = settings_of(default_sampling(r, m))
+    samples = {"ar-vq": score_path(m, pipe, "ar-vq", judge, real_feats, r.EVAL_PER_CLASS, s1, s2, log)}
+    m["validation_loss"]["stage2"] = run.load("stage2")["report"]["validation_loss"]
+    m.update(reconstructions(run, pipe, judge, test_w, s2))
+    log(f"reconstructions {m['reconstruction_cas']}")
+    return samples
+
+
+# how far apart (absolute) the accuracy on real test images of two trainings of the judge may be
+# for their CAS numbers to stand side by side: the judge trains seeded, so only the thread count
+# changes its floats
+JUDGE_TOLERANCE = 0.005
+
+
 @torch.no_grad()
 def measure(run, pipe: Pipeline, log):
     """Every number of the pack's report, and the class-conditional samples of each decoder."""
@@ -281,21 +337,14 @@ def measure(run, pipe: Pipeline, log):
     m["judge_class_balanced"] = test_w is not None
     m["classifier_real_test_accuracy"] = round(classifier.accuracy(judge, test_x, test_y, test_w), 4)
     m["per_class_accuracy"] = {"real": classifier.per_class_accuracy(judge, test_x, test_y, n_classes, test_w)}
-    half = min(1000, len(test_x) // 2)  # real-vs-real compares two disjoint halves of the test split
-    real_feats = pooled(pipe.encoder, test_x[:half])
-    m["fd_real_vs_real"] = round(frechet(real_feats, pooled(pipe.encoder, test_x[half : 2 * half])), 4)
+    real_feats, other_half = real_features(pipe.encoder, test_x)
+    m["fd_real_vs_real"] = round(frechet(real_feats, other_half), 4)
     m["sampling_sweep"] = sampling_sweep(pipe, r, judge, n_classes, real_feats, log)
-    sampling = default_sampling(r, m)
-    s1, s2 = SamplingSettings.from_pack(sampling["stage1"]), SamplingSettings.from_pack(sampling["stage2"])
+    s1, s2 = settings_of(default_sampling(r, m))
     samples = {}
     baseline = pipe.baseline()
     for decoder, path in (("direct", pipe), ("ar-vq", pipe), ("vq-gpt", baseline)):
-        imgs, labels = sample_images(path, n_classes, r.EVAL_PER_CLASS, s1, s2, decoder)
-        samples[decoder] = (imgs, labels)
-        m[f"cas_{decoder}"] = round(classifier.accuracy(judge, imgs, labels), 4)
-        m["per_class_accuracy"][decoder] = classifier.per_class_accuracy(judge, imgs, labels, n_classes)
-        m[f"fd_{decoder}"] = round(frechet(pooled(pipe.encoder, imgs), real_feats), 4)
-        log(f"{decoder}: CAS {m[f'cas_{decoder}']}, FD {m[f'fd_{decoder}']}")
+        samples[decoder] = score_path(m, path, decoder, judge, real_feats, r.EVAL_PER_CLASS, s1, s2, log)
     m["validation_loss"] = {
         stage: run.load(stage)["report"]["validation_loss"] for stage in ("stage1", "vq_gpt", "stage2")
     }

@@ -60,15 +60,20 @@ def register(pack_dir: str, pack_id: str):
             f.write("\n")
 
 
-def run_stage(run, log, reuse_metrics: bool = False):
+def run_stage(run, log, reuse_metrics: bool = False, remeasure: str = None):
     """Measure, then export. reuse_metrics: take the numbers of the last evaluation
     (runs/<pack>/metrics.json) and only re-export, e.g. after a change to the pack format or
-    the recipe's defaults; a number that evaluation did not yet measure is measured now."""
+    the recipe's defaults; a number that evaluation did not yet measure is measured now.
+    remeasure="stage2": the same, after stage 2 alone was retrained, with the numbers and sample
+    grid that depend on it measured again."""
     pipe = build_pipeline(run)
     metrics_path = os.path.join(run.dir, "metrics.json")
-    if reuse_metrics:
+    if reuse_metrics or remeasure:
         with open(metrics_path) as f:
             metrics = {**json.load(f), **tokenizer_reports(run)}
+        if remeasure == "stage2":
+            model_card.write_sample_grids(run, evaluate.remeasure_stage2(run, pipe, metrics, log))
+            metrics["train_minutes"]["stage2"] = run.load("stage2")["minutes"]
         if "gpt_classifier" not in metrics:
             metrics["gpt_classifier"] = evaluate.gpt_classifiers(run, pipe, evaluate.judge_weights(run.data)[1])
             log(f"the GPTs as classifiers (measured now) {metrics['gpt_classifier']}")
